@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lattop's entry points. Kbuild (not this file) describes the module itself;
+# the work is done by scripts/, so each step can also be run on its own.
+#
+#   make                 build lattop.ko (installs what is missing and builds
+#                        the cached debug kernel first, unless KDIR is set)
+#   make check           build everything, boot the debug kernel in QEMU, run
+#                        every test; TESTS=<dir> adds a directory of your own
+#   make run             boot, load the module, run a small workload, show
+#                        /proc/lattop
+#   make shell           an interactive guest shell with the module loaded
+#   make kernel          only the cached kernel (FLAVOUR=debug|perf)
+#   make deps            only the packages and the pinned bindgen
+#   make clean           remove build outputs from the work tree
+#
+# KDIR=/path/to/linux builds the module against your own Rust-enabled tree.
+
+FLAVOUR ?= debug
+KDIR ?=
+TESTS ?=
+RUSTC ?= /usr/bin/rustc
+BINDGEN ?= $(HOME)/.cargo/bin/bindgen
+
+export FLAVOUR KDIR RUSTC BINDGEN
+
+.PHONY: all module deps kernel check run shell clean
+
+all: module
+
+deps:
+	@scripts/install-deps.sh
+
+kernel: deps
+	@scripts/build-kernel.sh $(FLAVOUR) >/dev/null
+
+module:
+	@scripts/build-module.sh
+
+check:
+	@scripts/check.sh $(TESTS)
+
+run: module
+	@scripts/run-guest.sh run
+
+shell: module
+	@scripts/run-guest.sh shell
+
+clean:
+	@if [ -n "$(KDIR)" ]; then kdir="$(KDIR)"; else kdir=$$(scripts/build-kernel.sh --dir $(FLAVOUR) 2>/dev/null); fi; \
+	if [ -f "$$kdir/Makefile" ]; then $(MAKE) -s -C "$$kdir" M=$(CURDIR) clean; fi
+	rm -rf build src/sys/bindings_generated.rs src/sys/.bindings_generated.rs.cmd src/sys/.bindings_generated.rs.d

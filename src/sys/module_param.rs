@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Module parameters, C's `module_param()`, which the 6.12 `module!` macro
+//! cannot declare: a `struct kernel_param` in the `__param` section, where
+//! the module loader looks for them, and the `parm`/`parmtype` lines that
+//! `modinfo` shows.
+
+use super::bindings;
+use core::cell::UnsafeCell;
+use kernel::{str::CStr, types::Opaque};
+
+/// The value of a `uint` module parameter: set by `insmod lattop.ko name=N`,
+/// read-only afterwards (mode 0444 in /sys/module/lattop/parameters/).
+///
+/// # Invariants
+///
+/// Only the module loader writes the value, while it parses the insmod
+/// arguments, before the module's `init` runs; nothing writes it afterwards
+/// because its sysfs file has no write permission.
+#[repr(transparent)]
+pub(crate) struct ParamU32(UnsafeCell<u32>);
+
+// SAFETY: by the type invariant, every write happens before `init`, that is
+// before any code of the module can read the value.
+unsafe impl Sync for ParamU32 {}
+
+impl ParamU32 {
+    /// A parameter whose value is `default` unless insmod sets it.
+    pub(crate) const fn new(default: u32) -> Self {
+        Self(UnsafeCell::new(default))
+    }
+
+    /// The value the module was loaded with.
+    pub(crate) fn get(&self) -> u32 {
+        // SAFETY: by the type invariant no write can run concurrently with
+        // module code, so this read races with nothing.
+        unsafe { *self.0.get() }
+    }
+}
+
+/// A `struct kernel_param` that may live in a `static` in `__param`.
+///
+/// # Invariants
+///
+/// Its pointers refer to statics of this module: the parameter's name, its
+/// [`ParamU32`], and the kernel's exported `param_ops_uint`.
+#[repr(transparent)]
+pub(crate) struct KernelParam(bindings::kernel_param);
+
+// SAFETY: the module never reads or writes it after it is built at compile
+// time; only the module loader and sysfs read it, and by the type invariant it
+// points only to data that is valid from any thread.
+unsafe impl Sync for KernelParam {}
+
+extern "C" {
+    /// This module's `struct module`, defined by modpost for every module.
+    static __this_module: Opaque<bindings::module>;
+}
+
+/// The sysfs mode of every parameter: readable by all, written by nobody.
+const READ_ONLY: u16 = 0o444;
+
+impl KernelParam {
+    /// Describes the `uint` parameter `name` whose value is `value`.
+    pub(crate) const fn uint(name: &'static CStr, value: &'static ParamU32) -> Self {
+        Self(bindings::kernel_param {
+            name: name.as_char_ptr(),
+            // Only the addresses of the two extern statics are taken.
+            mod_: (&raw const __this_module).cast::<bindings::module>().cast_mut(),
+            ops: &raw const bindings::param_ops_uint,
+            perm: READ_ONLY,
+            // -1 and 0: what C's module_param() sets.
+            level: -1,
+            flags: 0,
+            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                arg: value.0.get().cast(),
+            },
+        })
+    }
+}
+
+/// `s` as the byte array of a `.modinfo` line; `N` must be `s.len()`.
+pub(crate) const fn modinfo_line<const N: usize>(s: &str) -> [u8; N] {
+    let bytes = s.as_bytes();
+    let mut line = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        line[i] = bytes[i];
+        i += 1;
+    }
+    line
+}
+
+/// Declares a `uint` module parameter: a `static` of type [`ParamU32`]
+/// named `$static`, which insmod sets as `$name=N`, described by `$desc`
+/// in `modinfo lattop.ko`.
+macro_rules! module_param_uint {
+    ($(#[$attr:meta])* $static:ident: $name:literal = $default:expr, $desc:literal) => {
+        $(#[$attr])*
+        pub(crate) static $static: $crate::sys::module_param::ParamU32 =
+            $crate::sys::module_param::ParamU32::new($default);
+
+        const _: () = {
+            use $crate::sys::module_param::{modinfo_line, KernelParam};
+
+            #[link_section = "__param"]
+            #[used(compiler)]
+            static PARAM: KernelParam = KernelParam::uint(kernel::c_str!($name), &$static);
+
+            const PARM: &str = concat!("parm=", $name, ":", $desc, "\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARM_LINE: [u8; PARM.len()] = modinfo_line::<{ PARM.len() }>(PARM);
+
+            const PARMTYPE: &str = concat!("parmtype=", $name, ":uint\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARMTYPE_LINE: [u8; PARMTYPE.len()] = modinfo_line::<{ PARMTYPE.len() }>(PARMTYPE);
+        };
+    };
+}
+pub(crate) use module_param_uint;
