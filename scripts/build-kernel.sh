@@ -42,6 +42,15 @@ if [ -n "$only_print" ] || [ -f "$stamp" ]; then
 	exit 0
 fi
 
+# One build at a time per cache: a second `make` waits, then finds the tree.
+mkdir -p "$cache"
+exec 9>"$cache/.build.lock"
+flock 9
+if [ -f "$stamp" ]; then
+	echo "$out"
+	exit 0
+fi
+
 kmake() {
 	make -C "$src" O="$out" RUSTC="$RUSTC" HOSTRUSTC="$RUSTC" BINDGEN="$BINDGEN" "$@"
 }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the guest's initramfs: static busybox, lattop.ko, the guest scripts,
+# tests/*.sh with the kernel's ktap_helpers.sh, the helper programs of
+# tests/helpers/ built static, and any extra test directories.
+#
+#   scripts/mkinitramfs.sh OUT.cpio KDIR [EXTRA_TEST_DIR...]
+#
+# The archive is described to the kernel's own usr/gen_init_cpio, so every
+# file is root-owned in the guest whoever builds it.
+set -euo pipefail
+out=${1:?usage: mkinitramfs.sh OUT.cpio KDIR [EXTRA_TEST_DIR...]}
+kdir=${2:?usage: mkinitramfs.sh OUT.cpio KDIR [EXTRA_TEST_DIR...]}
+shift 2
+repo=$(cd "$(dirname "$0")/.." && pwd)
+srctree=$kdir
+[ -e "$kdir/source" ] && srctree=$(readlink -f "$kdir/source")
+gen_init_cpio=$kdir/usr/gen_init_cpio
+[ -x "$gen_init_cpio" ] || { echo "mkinitramfs: $gen_init_cpio missing: KDIR needs CONFIG_BLK_DEV_INITRD" >&2; exit 1; }
+[ -f "$repo/lattop.ko" ] || { echo "mkinitramfs: lattop.ko is not built: run make" >&2; exit 1; }
+
+# Helper programs, built static so the guest needs no libc; frame pointers
+# kept so that user stack walks through them are complete.
+bin=$repo/build/guest-bin
+mkdir -p "$bin"
+for c in "$repo"/tests/helpers/*.c; do
+	[ -e "$c" ] || continue
+	exe=$bin/$(basename "$c" .c)
+	if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ]; then
+		gcc -static -O1 -g -fno-omit-frame-pointer -pthread -Wall -Werror -o "$exe" "$c"
+	fi
+done
+
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+{
+	for d in /bin /dev /etc /proc /root /run /sys /tmp /lattop /lattop/bin /lattop/lib \
+		/lattop/tests /lattop/extra; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	echo "file /init $repo/scripts/guest/init 0755 0 0"
+	echo "file /lattop/run-tests.sh $repo/scripts/guest/run-tests.sh 0755 0 0"
+	echo "file /lattop/demo.sh $repo/scripts/guest/demo.sh 0755 0 0"
+	echo "file /lattop/lattop.ko $repo/lattop.ko 0644 0 0"
+	echo "file /etc/passwd $repo/scripts/guest/passwd 0644 0 0"
+	echo "file /lattop/lib/ktap_helpers.sh $srctree/tools/testing/selftests/kselftest/ktap_helpers.sh 0644 0 0"
+	for f in "$repo"/tests/lib/*.sh; do
+		[ -e "$f" ] && echo "file /lattop/lib/$(basename "$f") $f 0644 0 0"
+	done
+	for t in "$repo"/tests/*.sh; do
+		[ -e "$t" ] && echo "file /lattop/tests/$(basename "$t") $t 0755 0 0"
+	done
+	for exe in "$bin"/*; do
+		[ -e "$exe" ] && echo "file /lattop/bin/$(basename "$exe") $exe 0755 0 0"
+	done
+	# Extra directories keep their files' modes: scripts and helper binaries.
+	n=0
+	for dir in "$@"; do
+		n=$((n + 1))
+		echo "dir /lattop/extra/$n 0755 0 0"
+		for f in "$dir"/*; do
+			[ -f "$f" ] || continue
+			echo "file /lattop/extra/$n/$(basename "$f") $(readlink -f "$f") $(stat -c %a "$f") 0 0"
+		done
+	done
+} >"$list"
+"$gen_init_cpio" "$list" >"$out"

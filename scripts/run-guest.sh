@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Boots lattop's guest: our kernel and an initramfs of busybox, lattop.ko and
+# the tests, under QEMU with TCG.
+#
+#   scripts/run-guest.sh check [--only] [EXTRA_TEST_DIR...]
+#       run the tests (with --only, just those of the extra directories);
+#       prints the KTAP stream, then checks the guest's kernel log
+#   scripts/run-guest.sh run      load lattop, run a small workload, show it
+#   scripts/run-guest.sh shell    an interactive shell with lattop loaded
+#
+# The kernel's log goes to $LATTOP_RUN_DIR/console.log (default
+# build/<mode>/); a WARNING, BUG, lockdep, KFENCE or kmemleak report there
+# fails the run whatever the tests said, and is printed. For check and run,
+# the last line is "# lattop totals: pass=N fail=N skip=N" and the exit status
+# is 0 only when nothing failed.
+#
+# Environment: KDIR (else the cached $FLAVOUR kernel, debug by default);
+# LATTOP_QEMU_TIMEOUT, the hard limit in seconds (default 1800);
+# LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
+# (it hangs in the firmware on some hosts, hence TCG by default).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:?usage: run-guest.sh check|run|shell [--only] [EXTRA_TEST_DIR...]}
+shift
+which=all
+if [ "${1:-}" = --only ]; then
+	which=extra
+	shift
+fi
+for dir in "$@"; do
+	[ -d "$dir" ] || { echo "run-guest: no test directory $dir" >&2; exit 2; }
+done
+
+kdir=${KDIR:-$("$repo/scripts/build-kernel.sh" "${FLAVOUR:-debug}" | tail -n 1)}
+run_dir=${LATTOP_RUN_DIR:-$repo/build/$mode}
+mkdir -p "$run_dir"
+cpio=$run_dir/initramfs.cpio
+console=$run_dir/console.log
+"$repo/scripts/mkinitramfs.sh" "$cpio" "$kdir" "$@"
+
+if [ "${LATTOP_ACCEL:-tcg}" = kvm ]; then
+	accel=(-accel kvm -cpu host)
+else
+	accel=(-accel tcg -cpu max)
+fi
+qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio")
+cmdline="console=ttyS0 panic=-1 lattop_mode=$mode lattop_tests=$which"
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -nographic -append "$cmdline quiet"
+fi
+
+# ttyS0, the kernel's console, to a file; ttyS1, the guest's output, to us.
+rm -f "$console"
+set +e
+timeout -k 10 "${LATTOP_QEMU_TIMEOUT:-1800}" "${qemu[@]}" -display none -monitor none \
+	-serial file:"$console" -serial stdio -append "$cmdline" \
+	</dev/null 2>"$run_dir/qemu.stderr" | tr -d '\r' | tee "$run_dir/output.log"
+qemu_status=${PIPESTATUS[0]}
+set -e
+
+pass=0 fail=0 skip=0
+if [ "$mode" = check ]; then
+	totals=$(grep '^# lattop-guest-totals' "$run_dir/output.log" | tail -n 1 || true)
+	if [ -n "$totals" ]; then
+		pass=$(echo "$totals" | sed -n 's/.* pass=\([0-9]*\).*/\1/p')
+		fail=$(echo "$totals" | sed -n 's/.* fail=\([0-9]*\).*/\1/p')
+		skip=$(echo "$totals" | sed -n 's/.* skip=\([0-9]*\).*/\1/p')
+	fi
+else
+	totals=$(grep -c . "$run_dir/output.log" || true)
+	[ "$totals" = 0 ] && totals=
+fi
+if [ -n "$totals" ]; then
+	pass=$((pass + 1))
+	echo "ok - the guest ran to the end"
+else
+	fail=$((fail + 1))
+	echo "not ok - the guest ran to the end (qemu exit $qemu_status; 124 is the time limit)"
+	sed 's/^/# qemu: /' "$run_dir/qemu.stderr"
+	echo "# last lines of $console:"
+	tr -d '\r' <"$console" 2>/dev/null | tail -n 40 | sed 's/^/#   /'
+fi
+if splats=$("$repo/scripts/scan-kernel-log.sh" "$console"); then
+	pass=$((pass + 1))
+	echo "ok - the guest's kernel log has no WARNING, BUG, lockdep, KFENCE or kmemleak report"
+else
+	fail=$((fail + 1))
+	echo "not ok - the guest's kernel log has no WARNING, BUG, lockdep, KFENCE or kmemleak report"
+	echo "# reports in $console:"
+	echo "$splats" | head -n 60 | sed 's/^/#   /'
+fi
+echo "# lattop totals: pass=$pass fail=$fail skip=$skip"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# lattop.ko loads with a parameter, shows /proc/lattop to root only, unloads
+# without a trace, and survives 20 load/unload cycles.
+. "$LATTOP_LIB/ktap_helpers.sh"
+. "$LATTOP_LIB/assert.sh"
+
+ktap_print_header
+ktap_set_plan 8
+
+if insmod "$LATTOP_KO" max_rows=7; then
+	ktap_test_pass "insmod lattop.ko max_rows=7 succeeds"
+else
+	ktap_exit_fail_msg "insmod lattop.ko failed"
+fi
+
+expect_eq "the max_rows parameter reads back 7" \
+	"$(cat /sys/module/lattop/parameters/max_rows)" 7
+
+expect_eq "/proc/lattop is mode 0400, owned by root" \
+	"$(stat -c '%a %u' /proc/lattop)" "400 0"
+
+expect_eq "root reads the report header" \
+	"$(head -n 1 /proc/lattop)" "PID TGID COMM SLEEPS TOTAL_US MAX_US"
+
+# Ground truth for "unprivileged" is the failing read, not the mode bits.
+run_as 65534 65534 cat /proc/lattop >/tmp/nobody.out 2>&1
+ktap_print_msg "nobody: $(cat /tmp/nobody.out)"
+expect_cmd "an unprivileged user cannot read /proc/lattop" \
+	grep -q "Permission denied" /tmp/nobody.out
+
+expect_cmd "rmmod lattop succeeds" rmmod lattop
+
+gone() {
+	[ ! -e /proc/lattop ] && ! grep -q '^lattop ' /proc/modules &&
+		[ ! -e /sys/module/lattop ]
+}
+expect_cmd "after rmmod, /proc/lattop and the module are gone" gone
+
+cycles() {
+	i=0
+	while [ $i -lt 20 ]; do
+		insmod "$LATTOP_KO" || return 1
+		head -n 1 /proc/lattop >/dev/null || return 1
+		rmmod lattop || return 1
+		gone || return 1
+		i=$((i + 1))
+	done
+}
+expect_cmd "20 insmod/read/rmmod cycles" cycles
+
+ktap_finished
