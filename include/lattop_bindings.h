@@ -9,10 +9,33 @@
  * Static inlines and macros bindgen cannot bind are forwarded by
  * src/helpers.c, one line each, declared at the end of this file.
  */
+#include <linux/irq_work.h>
+#include <linux/kprobes.h>
 #include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 
 #include "uapi/linux/lattop.h"
 
 /* Forwarded by src/helpers.c; Rust calls each without the prefix. */
 void *lattop_helper_pde_data(const struct inode *inode);
+void lattop_helper_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
+				      struct lock_class_key *key);
+unsigned long lattop_helper_raw_spin_lock_irqsave(raw_spinlock_t *lock);
+void lattop_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
+struct pt_regs *lattop_helper_task_pt_regs(struct task_struct *task);
+void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
+/*
+ * task_struct fields, read in C: bindgen's layout of task_struct diverges
+ * from GCC's on our debug kernel (pid at offset 1104 in Rust, 1120 in C),
+ * so Rust never reads its fields itself.
+ */
+pid_t lattop_helper_task_tid(const struct task_struct *task);
+pid_t lattop_helper_task_tgid(const struct task_struct *task);
+u64 lattop_helper_task_start_time(const struct task_struct *task);
+unsigned int lattop_helper_task_flags(const struct task_struct *task);
+unsigned int lattop_helper_task_state(const struct task_struct *task);
+void lattop_helper_task_comm(const struct task_struct *task, char *comm);
+bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags);

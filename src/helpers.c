@@ -8,3 +8,46 @@
 #include "lattop_bindings.h"
 
 void *lattop_helper_pde_data(const struct inode *inode) { return pde_data(inode); }
+
+void lattop_helper_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
+				      struct lock_class_key *key)
+{
+#ifdef CONFIG_DEBUG_SPINLOCK
+	__raw_spin_lock_init(lock, name, key, LD_WAIT_SPIN);
+#else
+	raw_spin_lock_init(lock);
+#endif
+}
+
+unsigned long lattop_helper_raw_spin_lock_irqsave(raw_spinlock_t *lock)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void lattop_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags)
+{
+	raw_spin_unlock_irqrestore(lock, flags);
+}
+
+struct pt_regs *lattop_helper_task_pt_regs(struct task_struct *task) { return task_pt_regs(task); }
+
+void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *))
+{
+	init_irq_work(work, func);
+}
+
+pid_t lattop_helper_task_tid(const struct task_struct *task) { return task->pid; }
+pid_t lattop_helper_task_tgid(const struct task_struct *task) { return task->tgid; }
+u64 lattop_helper_task_start_time(const struct task_struct *task) { return task->start_time; }
+unsigned int lattop_helper_task_flags(const struct task_struct *task) { return READ_ONCE(task->flags); }
+unsigned int lattop_helper_task_state(const struct task_struct *task) { return READ_ONCE(task->__state); }
+/* Racy like perf's: a concurrent prctl(PR_SET_NAME) can mix two names. */
+void lattop_helper_task_comm(const struct task_struct *task, char *comm) { memcpy(comm, task->comm, TASK_COMM_LEN); }
+
+bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags)
+{
+	return raw_spin_trylock_irqsave(lock, *flags);
+}

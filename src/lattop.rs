@@ -5,11 +5,21 @@
 //! `sys` wraps the kernel APIs the `kernel` crate lacks (all of lattop's
 //! `unsafe` is there); the modules above it are safe Rust, one per concern.
 
-use kernel::prelude::*;
+use kernel::{prelude::*, sync::Arc};
 
+mod lifecycle;
 mod params;
+mod probes;
+mod profiler;
 mod report;
+mod slot_pool;
+mod stats;
 mod sys;
+mod task_table;
+mod trace;
+
+use lifecycle::State;
+use sys::procfs::ProcFile;
 
 module! {
     type: Lattop,
@@ -19,20 +29,38 @@ module! {
     license: "GPL",
 }
 
+/// The loaded module. Its fields drop in order: the files first (procfs
+/// waits for their readers), then the probes (unregistering waits for their
+/// handlers), then the profiler (which waits for its housekeeping).
 struct Lattop {
-    _report: sys::procfs::ProcFile<report::Report>,
+    _stats: ProcFile<stats::Stats>,
+    _report: ProcFile<report::Report>,
+    _probes: Arc<probes::ProbeSet>,
+    profiler: Arc<profiler::Profiler>,
 }
 
 impl kernel::Module for Lattop {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let report = report::Report::register()?;
+        let profiler = profiler::Profiler::new()?;
+        // Every probe is armed before any records: see lifecycle.rs.
+        let probes = Arc::new(probes::ProbeSet::arm(&profiler)?, GFP_KERNEL)?;
+        profiler.lifecycle.set(State::Running);
+        let report = report::Report::register(profiler.clone())?;
+        let stats = stats::Stats::register(profiler.clone(), probes.clone())?;
         pr_info!("loaded: /proc/lattop lists up to {} rows\n", params::MAX_ROWS.get());
-        Ok(Self { _report: report })
+        Ok(Self {
+            _stats: stats,
+            _report: report,
+            _probes: probes,
+            profiler,
+        })
     }
 }
 
 impl Drop for Lattop {
     fn drop(&mut self) {
+        // Handlers stop recording now; the fields' drops then wait for them.
+        self.profiler.lifecycle.set(State::Stopping);
         pr_info!("unloaded\n");
     }
 }

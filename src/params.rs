@@ -10,3 +10,33 @@ module_param_uint!(
     MAX_ROWS: "max_rows" = 1000,
     "rows /proc/lattop lists at most (default 1000)"
 );
+
+module_param_uint!(
+    /// Tasks tracked at most; beyond, new tasks are counted as dropped.
+    MAX_TASKS: "max_tasks" = 16384,
+    "tasks tracked at most (default 16384)"
+);
+
+module_param_uint!(
+    /// Call-trace entries kept at most, over all tasks.
+    MAX_TRACES: "max_traces" = 16384,
+    "call-trace entries kept at most, over all tasks (default 16384)"
+);
+
+module_param_uint!(
+    /// Sleeps at least this long (us) get a kernel call trace.
+    TRACE_THRESHOLD_US: "trace_threshold_us" = 1000,
+    "sleeps at least this long (us) get a kernel call trace (default 1000)"
+);
+
+module_param_uint!(
+    /// How long (ms) an exited task stays listed if no report shows it.
+    RETENTION_MS: "retention_ms" = 10000,
+    "how long (ms) an exited task stays listed if no report shows it (default 10000)"
+);
+
+module_param_uint!(
+    /// Preallocated tree nodes of each kind, refilled from process context.
+    POOL_SIZE: "pool_size" = 512,
+    "preallocated tree nodes of each kind (default 512)"
+);

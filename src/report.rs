@@ -1,26 +1,90 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! /proc/lattop: the latency report, root only (mode 0400, because it will
-//! show kernel addresses). The format is documented in README.md.
+//! /proc/lattop: the latency report, root only (mode 0400: it shows kernel
+//! addresses). The format is documented in README.md: a header line, then
+//! one line per task, worst first, each followed by its worst call trace.
 
-use crate::sys::{
-    procfs::{ProcFile, ProcShow, SeqOutput},
-    uapi,
+use crate::{
+    params,
+    profiler::Profiler,
+    sys::{
+        procfs::{ProcFile, ProcShow, SeqOutput},
+        task::COMM_LEN,
+        uapi,
+    },
+    task_table::ReportRow,
 };
 use kernel::{prelude::*, sync::Arc};
 
-/// The report's content.
-pub(crate) struct Report;
+/// The report's content: the profiler's table, copied out and formatted.
+pub(crate) struct Report {
+    profiler: Arc<Profiler>,
+}
 
 impl Report {
     /// Creates /proc/lattop; it goes away when the returned file is dropped.
-    pub(crate) fn register() -> Result<ProcFile<Report>> {
-        ProcFile::new(uapi::PROC_REPORT, 0o400, Arc::new(Report, GFP_KERNEL)?)
+    pub(crate) fn register(profiler: Arc<Profiler>) -> Result<ProcFile<Report>> {
+        ProcFile::new(uapi::PROC_REPORT, 0o400, Arc::new(Report { profiler }, GFP_KERNEL)?)
     }
 }
 
 impl ProcShow for Report {
     fn show(&self, out: &mut SeqOutput<'_>) -> Result {
-        writeln!(out, "{}", uapi::REPORT_HEADER)
+        // Copied under the lock, formatted after it.
+        let rows = self.profiler.report_rows(params::MAX_ROWS.get() as usize)?;
+        writeln!(out, "{}", uapi::REPORT_HEADER)?;
+        for row in rows.iter() {
+            write_row(out, row)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_row(out: &mut SeqOutput<'_>, row: &ReportRow) -> Result {
+    let comm = Comm(row.comm);
+    writeln!(
+        out,
+        "{} {} {} {} {} {}",
+        row.tid,
+        row.tgid,
+        comm,
+        row.sleeps.count,
+        row.sleeps.total_ns / 1000,
+        row.sleeps.max_ns / 1000
+    )?;
+    let Some(worst) = &row.worst else { return Ok(()) };
+    writeln!(
+        out,
+        "  trace {} {} {}",
+        worst.sleeps.total_ns / 1000,
+        worst.sleeps.count,
+        worst.sleeps.max_ns / 1000
+    )?;
+    for &frame in worst.trace.kernel() {
+        write!(out, "    ")?;
+        out.kernel_symbol(frame)?;
+        writeln!(out)?;
+    }
+    for &frame in worst.trace.user() {
+        writeln!(out, "    [user] 0x{:x}", frame)?;
+    }
+    Ok(())
+}
+
+/// A task's command name as one white-space-free word: up to its NUL,
+/// blanks as `_`, other unprintable bytes as `?`.
+struct Comm([u8; COMM_LEN]);
+
+impl core::fmt::Display for Comm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for &byte in self.0.iter().take_while(|&&b| b != 0) {
+            let c = match byte {
+                b' ' | b'\t' => '_',
+                0x21..=0x7e => char::from(byte),
+                _ => '?',
+            };
+            core::fmt::Write::write_char(f, c)?;
+        }
+        Ok(())
     }
 }

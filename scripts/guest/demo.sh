@@ -9,5 +9,7 @@ yes | head -c 1000000 | wc -c >/dev/null
 sleep 0.3 &
 wait
 echo "# cat /proc/lattop"
-cat /proc/lattop
+head -n 40 /proc/lattop
+echo "# cat /proc/lattop_stats"
+cat /proc/lattop_stats
 rmmod lattop

@@ -9,3 +9,8 @@ mod bindings;
 pub(crate) mod module_param;
 pub(crate) mod procfs;
 pub(crate) mod uapi;
+pub(crate) mod deferred;
+pub(crate) mod irq_spinlock;
+pub(crate) mod kprobe;
+pub(crate) mod stack;
+pub(crate) mod task;

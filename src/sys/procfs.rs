@@ -6,6 +6,7 @@
 use super::bindings;
 use core::{fmt, marker::PhantomData, ptr::NonNull};
 use kernel::{
+    c_str,
     error::code::{ENOMEM, ENOSPC},
     ffi,
     prelude::*,
@@ -37,6 +38,25 @@ impl SeqOutput<'_> {
     /// with a larger one.
     pub(crate) fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> Result {
         fmt::Write::write_fmt(self, args).map_err(|_| ENOSPC)
+    }
+
+    /// Writes the kernel symbol at `addr` as `%pS` does: `name+0xoff/0xsize`,
+    /// with ` [module]` for a module's.
+    pub(crate) fn kernel_symbol(&mut self, addr: usize) -> Result {
+        // SAFETY: by the type invariant `seq` is live; the format takes one
+        // pointer argument, which %pS only looks up, never dereferences.
+        unsafe {
+            bindings::seq_printf(
+                self.seq.as_ptr(),
+                c_str!("%pS").as_char_ptr(),
+                addr as *const ffi::c_void,
+            )
+        };
+        if self.overflowed() {
+            Err(ENOSPC)
+        } else {
+            Ok(())
+        }
     }
 
     /// Whether the buffer filled up, so that seq_file will retry.

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The probe set, in one table: which scheduler functions lattop probes, and
+//! what each event means on 6.12.
+//!
+//! In 6.12 a task blocks through __schedule() → try_to_block_task() →
+//! block_task() → dequeue_task(DEQUEUE_SLEEP): deactivate_task() is only
+//! used to migrate. It wakes through ttwu_do_activate() → activate_task() →
+//! enqueue_task(ENQUEUE_WAKEUP), or, when EEVDF's delayed dequeue left it
+//! queued, through ttwu_runnable() → enqueue_task(ENQUEUE_DELAYED), with no
+//! activate_task() at all. So sleeps are timed at dequeue_task and
+//! enqueue_task, which see every block and every wake-up once; migrations
+//! (deactivate_task, then an activate_task without ENQUEUE_WAKEUP) carry
+//! neither flag and are only counted, never taken for a sleep.
+
+use crate::{
+    profiler::Profiler,
+    sys::{
+        kprobe::{Kprobe, SchedHandler, SchedProbe},
+        task::{now_ns, TaskView},
+    },
+};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use kernel::{c_str, prelude::*, sync::Arc};
+
+// Flags of kernel/sched/sched.h (private to the scheduler) in 6.12.
+const DEQUEUE_SLEEP: u32 = 0x01;
+const ENQUEUE_WAKEUP: u32 = 0x01;
+const ENQUEUE_DELAYED: u32 = 0x200;
+
+/// What a probe's events mean.
+#[derive(Clone, Copy)]
+pub(crate) enum Meaning {
+    /// A task starts to sleep.
+    Block,
+    /// A sleeping task becomes runnable.
+    Wake,
+    /// A runnable task moves between runqueues: counted only.
+    Migrate,
+}
+
+/// One entry of the probe table.
+pub(crate) struct ProbeSpec {
+    /// The probed function; its signature must be `(rq, task, flags)`.
+    pub(crate) symbol: &'static CStr,
+    pub(crate) meaning: Meaning,
+    /// The event happens when `flags & mask` is non-zero.
+    mask: u32,
+}
+
+/// The probe table.
+pub(crate) const PROBES: [ProbeSpec; 3] = [
+    ProbeSpec {
+        symbol: c_str!("dequeue_task"),
+        meaning: Meaning::Block,
+        mask: DEQUEUE_SLEEP,
+    },
+    ProbeSpec {
+        symbol: c_str!("enqueue_task"),
+        meaning: Meaning::Wake,
+        mask: ENQUEUE_WAKEUP | ENQUEUE_DELAYED,
+    },
+    ProbeSpec {
+        symbol: c_str!("deactivate_task"),
+        meaning: Meaning::Migrate,
+        mask: u32::MAX,
+    },
+];
+
+/// One armed probe: its table entry, the profiler, its own counters.
+pub(crate) struct Hook {
+    pub(crate) spec: &'static ProbeSpec,
+    profiler: Arc<Profiler>,
+    /// Events handled (the probed function called with a matching flag
+    /// while running).
+    pub(crate) events: AtomicU64,
+    /// Time spent handling them, in ns.
+    pub(crate) time_ns: AtomicU64,
+}
+
+impl SchedHandler for Hook {
+    fn entered(&self, task: &TaskView<'_>, flags: u32) {
+        if flags & self.spec.mask == 0 || !self.profiler.lifecycle.is_running() {
+            return;
+        }
+        let start = now_ns();
+        match self.spec.meaning {
+            Meaning::Block => self.profiler.on_block(task),
+            Meaning::Wake => self.profiler.on_wake(task),
+            Meaning::Migrate => {}
+        }
+        self.events.fetch_add(1, Relaxed);
+        self.time_ns.fetch_add(now_ns().saturating_sub(start), Relaxed);
+    }
+}
+
+/// The armed probes; dropping them disarms them, waiting for handlers
+/// still running.
+pub(crate) struct ProbeSet {
+    probes: KVec<Pin<KBox<Kprobe<SchedProbe<Hook>>>>>,
+}
+
+impl ProbeSet {
+    /// Arms every probe of the table for `profiler`. The profiler must not
+    /// be running yet: a probe armed before its siblings then records nothing.
+    pub(crate) fn arm(profiler: &Arc<Profiler>) -> Result<Self> {
+        let mut probes = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
+        for spec in PROBES.iter() {
+            let hook = Hook {
+                spec,
+                profiler: profiler.clone(),
+                events: AtomicU64::new(0),
+                time_ns: AtomicU64::new(0),
+            };
+            let probe = Kprobe::register(spec.symbol, SchedProbe(hook)).inspect_err(|e| {
+                pr_err!("cannot probe {}: error {}\n", spec.symbol, e.to_errno());
+            })?;
+            probes.push(probe, GFP_KERNEL)?;
+        }
+        Ok(Self { probes })
+    }
+
+    /// Each armed probe's hook and the kernel's count of its misses.
+    pub(crate) fn hooks(&self) -> impl Iterator<Item = (&Hook, u64)> {
+        self.probes.iter().map(|probe| (&probe.handler().0, probe.missed()))
+    }
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The latency profiler: what the probes do, in scheduler context, and what
+//! process context does for them (refilling pools, freeing exited tasks).
+
+use crate::{
+    lifecycle::Lifecycle,
+    params,
+    sys::{
+        deferred::{Deferred, HasDeferred},
+        irq_spinlock::{new_irq_spinlock, IrqSpinLock},
+        stack,
+        task::{now_ns, TaskView},
+    },
+    task_table::{Drop, ReportRow, TableCounts, TaskId, TaskTable},
+    trace::{KERNEL_FRAMES, USER_FRAMES},
+};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use kernel::{c_str, prelude::*, static_lock_class, sync::Arc};
+
+/// Counters of what the probes could not record.
+#[derive(Default)]
+pub(crate) struct DropCounters {
+    /// Events lost because a node pool was empty.
+    pub(crate) no_node: AtomicU64,
+    /// New tasks not tracked because `max_tasks` were.
+    pub(crate) task_cap: AtomicU64,
+    /// Traces not kept because the trace arena was full.
+    pub(crate) traces: AtomicU64,
+    /// Events given up because the table stayed locked past the budget.
+    pub(crate) busy: AtomicU64,
+}
+
+/// How long a probe may wait for the table before it gives the event up:
+/// long enough for any reader's critical section, short for irqs-off time.
+const LOCK_BUDGET_NS: u64 = 2_000_000;
+
+/// The profiler. Lives in an `Arc` shared by the probes and the report.
+#[pin_data]
+pub(crate) struct Profiler {
+    /// First, so that it is dropped (and waited for) before the table.
+    #[pin]
+    housekeeping: Deferred<Profiler>,
+    #[pin]
+    table: IrqSpinLock<TaskTable>,
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) dropped: DropCounters,
+    trace_threshold_ns: u64,
+    retention_ns: u64,
+}
+
+// SAFETY: `housekeeping` is a field of `Profiler`, at this offset.
+unsafe impl HasDeferred for Profiler {
+    const OFFSET: usize = core::mem::offset_of!(Profiler, housekeeping);
+
+    fn run_deferred(&self) {
+        self.refill_pools();
+        self.collect_exited();
+    }
+}
+
+impl Profiler {
+    /// A profiler sized by the module parameters, with full pools, not yet
+    /// running.
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        let table = TaskTable::new(
+            params::MAX_TASKS.get() as usize,
+            params::MAX_TRACES.get() as usize,
+            params::POOL_SIZE.get() as usize,
+        )?;
+        let profiler = Arc::pin_init(
+            pin_init!(Self {
+                housekeeping <- Deferred::new(c_str!("lattop_housekeeping"), static_lock_class!()),
+                table <- new_irq_spinlock!(table, "lattop_task_table"),
+                lifecycle: Lifecycle::new(),
+                dropped: DropCounters::default(),
+                trace_threshold_ns: u64::from(params::TRACE_THRESHOLD_US.get()) * 1000,
+                retention_ns: u64::from(params::RETENTION_MS.get()) * 1_000_000,
+            }),
+            GFP_KERNEL,
+        )?;
+        profiler.refill_pools();
+        Ok(profiler)
+    }
+
+    fn count_drop(&self, why: Drop) {
+        let counter = match why {
+            Drop::NoNode => &self.dropped.no_node,
+            Drop::TaskCap => &self.dropped.task_cap,
+        };
+        counter.fetch_add(1, Relaxed);
+        // Either way, housekeeping helps: it refills, or frees exited tasks.
+        self.housekeeping.kick();
+    }
+
+    fn count_busy(&self) {
+        self.dropped.busy.fetch_add(1, Relaxed);
+    }
+
+    /// Probe: `task` is blocking (the scheduler dequeues it to sleep).
+    pub(crate) fn on_block(&self, task: &TaskView<'_>) {
+        let now = now_ns();
+        let id = TaskId {
+            tid: task.tid(),
+            tgid: task.tgid(),
+            start_time: task.start_time(),
+            comm: task.comm(),
+        };
+        if task.is_dead() {
+            match self.table.try_lock_for(LOCK_BUDGET_NS) {
+                Some(mut table) => table.mark_exited(&id, now),
+                None => self.count_busy(),
+            }
+            return;
+        }
+        // The user stack can only be read from the sleeper's own context,
+        // which this is when schedule() blocks the current task.
+        let mut user = [0usize; USER_FRAMES];
+        let mut nr_user = 0;
+        let in_schedule = task.is_current();
+        if in_schedule {
+            if let Some(regs) = task.user_regs() {
+                nr_user = stack::user_trace(regs.ip, regs.bp, &mut user);
+            }
+        }
+        let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
+            return self.count_busy();
+        };
+        let result = table.begin_sleep(&id, now, &user[..nr_user], in_schedule);
+        let low = table.pools_low();
+        drop(table);
+        if let Err(why) = result {
+            self.count_drop(why);
+        } else if low {
+            self.housekeeping.kick();
+        }
+    }
+
+    /// Probe: `task` is waking (the scheduler enqueues it after a sleep).
+    pub(crate) fn on_wake(&self, task: &TaskView<'_>) {
+        let now = now_ns();
+        let tid = task.tid();
+        let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
+            return self.count_busy();
+        };
+        let slept = table.end_sleep(tid, now);
+        let low = table.pools_low();
+        drop(table);
+        if low {
+            self.housekeeping.kick();
+        }
+        let Some(slept) = slept else { return };
+        if slept < self.trace_threshold_ns {
+            return;
+        }
+        // The sleeper has not run since it blocked, so its kernel stack still
+        // shows where; walking it costs, hence only for long sleeps.
+        let mut kernel = [0usize; KERNEL_FRAMES];
+        let n = stack::kernel_trace(task, &mut kernel);
+        let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
+            return self.count_busy();
+        };
+        if !table.record_trace(tid, &kernel[..n], slept) {
+            self.dropped.traces.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Process context: tops the node pools up. Allocates unlocked, then
+    /// hands the nodes over under the lock.
+    fn refill_pools(&self) {
+        let (tasks, latencies) = self.table.lock().pool_deficit();
+        let Ok(mut task_nodes) = KVec::with_capacity(tasks, GFP_KERNEL) else { return };
+        let Ok(mut latency_nodes) = KVec::with_capacity(latencies, GFP_KERNEL) else { return };
+        for _ in 0..tasks {
+            let Ok(node) = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL) else { break };
+            let _ = task_nodes.push(Some(node), GFP_KERNEL);
+        }
+        for _ in 0..latencies {
+            let Ok(node) = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL) else { break };
+            let _ = latency_nodes.push(Some(node), GFP_KERNEL);
+        }
+        self.table.lock().refill(&mut task_nodes, &mut latency_nodes);
+        // Whatever did not fit is freed here, unlocked.
+    }
+
+    /// Process context: frees the records of exited tasks that were
+    /// reported or are older than the retention time.
+    fn collect_exited(&self) {
+        self.table.lock().collect_exited(now_ns(), self.retention_ns);
+    }
+
+    /// Copies out the report's rows, worst first: at most `max_rows`.
+    pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVec<ReportRow>> {
+        let mut rows = KVec::with_capacity(max_rows, GFP_KERNEL)?;
+        self.table.lock().report(&mut rows, max_rows);
+        self.collect_exited();
+        Ok(rows)
+    }
+
+    /// What the table holds now.
+    pub(crate) fn counts(&self) -> TableCounts {
+        self.table.lock().counts()
+    }
+}

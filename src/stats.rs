@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! /proc/lattop_stats: the probes' own numbers, one `name value...` line
+//! each (format in README.md): lifecycle state, per-probe events, time spent
+//! and misses, what was dropped, and what the table holds.
+
+use crate::{
+    probes::ProbeSet,
+    profiler::Profiler,
+    sys::procfs::{ProcFile, ProcShow, SeqOutput},
+};
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::{c_str, prelude::*, sync::Arc};
+
+/// The stats file's content.
+pub(crate) struct Stats {
+    profiler: Arc<Profiler>,
+    probes: Arc<ProbeSet>,
+}
+
+impl Stats {
+    /// Creates /proc/lattop_stats, readable by all: it holds only counts.
+    pub(crate) fn register(profiler: Arc<Profiler>, probes: Arc<ProbeSet>) -> Result<ProcFile<Stats>> {
+        ProcFile::new(
+            c_str!("lattop_stats"),
+            0o444,
+            Arc::new(Stats { profiler, probes }, GFP_KERNEL)?,
+        )
+    }
+}
+
+impl ProcShow for Stats {
+    fn show(&self, out: &mut SeqOutput<'_>) -> Result {
+        let p = &self.profiler;
+        writeln!(out, "state {}", p.lifecycle.state().name())?;
+        for (hook, missed) in self.probes.hooks() {
+            writeln!(
+                out,
+                "probe {} events {} time_ns {} missed {}",
+                hook.spec.symbol,
+                hook.events.load(Relaxed),
+                hook.time_ns.load(Relaxed),
+                missed
+            )?;
+        }
+        writeln!(out, "dropped_no_node {}", p.dropped.no_node.load(Relaxed))?;
+        writeln!(out, "dropped_task_cap {}", p.dropped.task_cap.load(Relaxed))?;
+        writeln!(out, "dropped_traces {}", p.dropped.traces.load(Relaxed))?;
+        writeln!(out, "dropped_busy {}", p.dropped.busy.load(Relaxed))?;
+        let counts = p.counts();
+        writeln!(out, "tasks {}", counts.tasks)?;
+        writeln!(out, "traces {}", counts.traces)?;
+        writeln!(out, "pool_task_nodes {}", counts.pooled_task_nodes)?;
+        writeln!(out, "pool_latency_nodes {}", counts.pooled_latency_nodes)?;
+        Ok(())
+    }
+}

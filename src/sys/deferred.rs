@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Work deferred from any context, even under a runqueue lock, to process
+//! context: an `irq_work` (which only raises a self-interrupt, and runs once
+//! interrupts are back on, after the scheduler has dropped its lock) queues a
+//! `work_struct` on the system workqueue (which may wake a worker: fine from
+//! the irq_work, deadly from the probe).
+
+use super::bindings;
+use core::marker::PhantomData;
+use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
+
+/// A type that embeds a [`Deferred`] and runs something when it fires.
+///
+/// # Safety
+///
+/// `OFFSET` must be the offset of a `Deferred<Self>` field within `Self`.
+pub(crate) unsafe trait HasDeferred: Sized + Send + Sync {
+    /// `core::mem::offset_of!(Self, the_deferred_field)`.
+    const OFFSET: usize;
+
+    /// Runs in process context (it may sleep), at most once at a time, some
+    /// time after [`Deferred::kick`].
+    fn run_deferred(&self);
+}
+
+/// Defers a call of `T::run_deferred` to process context.
+///
+/// # Invariants
+///
+/// `irq_work` and `work` are initialised with `Self::irq_work_func` and
+/// `Self::work_func`, and `Self` lives at `T::OFFSET` within a `T` that is
+/// pinned, so both functions find the `T` around them.
+#[repr(C)]
+#[pin_data(PinnedDrop)]
+pub(crate) struct Deferred<T: HasDeferred> {
+    #[pin]
+    irq_work: Opaque<bindings::irq_work>,
+    #[pin]
+    work: Opaque<bindings::work_struct>,
+    _owner: PhantomData<T>,
+}
+
+// SAFETY: irq_work and work_struct are made to be used from any CPU.
+unsafe impl<T: HasDeferred> Send for Deferred<T> {}
+// SAFETY: as above; `kick` is the only method and is safe from any context.
+unsafe impl<T: HasDeferred> Sync for Deferred<T> {}
+
+impl<T: HasDeferred> Deferred<T> {
+    /// An initialiser, for a field at `T::OFFSET` of a pinned `T`.
+    pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+        pin_init!(Self {
+            irq_work <- Opaque::ffi_init(|slot| {
+                // SAFETY: `slot` is valid for writing an irq_work.
+                unsafe { bindings::init_irq_work(slot, Some(Self::irq_work_func)) }
+            }),
+            work <- Opaque::ffi_init(|slot| {
+                // `LockClassKey` is `#[repr(transparent)]` over an `Opaque`
+                // of the C key; its own `as_ptr` is private to the crate.
+                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
+                // SAFETY: `slot` is valid for writing a work_struct; the name
+                // and key live forever.
+                unsafe {
+                    bindings::init_work_with_key(
+                        slot,
+                        Some(Self::work_func),
+                        false,
+                        name.as_char_ptr(),
+                        key,
+                    )
+                }
+            }),
+            _owner: PhantomData,
+        })
+    }
+
+    /// Asks for `T::run_deferred` to run soon. Safe in any context, including
+    /// a probe under a runqueue lock; a kick while one is pending is merged.
+    pub(crate) fn kick(&self) {
+        // SAFETY: `irq_work` is initialised (type invariant) and pinned.
+        unsafe { bindings::irq_work_queue(self.irq_work.get()) };
+    }
+
+    /// Waits until nothing is pending or running. The caller must make sure
+    /// nobody kicks again: this is for teardown.
+    pub(crate) fn sync(&self) {
+        // SAFETY: both are initialised and pinned; irq_work_sync() waits for
+        // a running irq_work, after which no new work can be queued by it,
+        // and cancel_work_sync() removes a queued work or waits for it.
+        unsafe {
+            bindings::irq_work_sync(self.irq_work.get());
+            bindings::cancel_work_sync(self.work.get());
+        }
+    }
+
+    /// The `T` around the `Deferred` at `this`.
+    ///
+    /// # Safety
+    ///
+    /// `this` must point to a live `Deferred<T>` inside a `T`.
+    unsafe fn owner<'a>(this: *const Self) -> &'a T {
+        // SAFETY: by the type invariant the `T` starts `T::OFFSET` bytes
+        // before its `Deferred`; the caller guarantees it is live.
+        unsafe { &*this.cast::<u8>().sub(T::OFFSET).cast::<T>() }
+    }
+
+    unsafe extern "C" fn irq_work_func(irq_work: *mut bindings::irq_work) {
+        // `irq_work` is the first field of the `#[repr(C)]` Deferred.
+        let this = irq_work.cast::<Self>();
+        // SAFETY: the irq_work runs only while its Deferred is alive (`sync`
+        // waits for it before teardown); `work` is initialised and pinned.
+        unsafe {
+            bindings::queue_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as ffi::c_int,
+                bindings::system_wq,
+                (*this).work.get(),
+            )
+        };
+    }
+
+    unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {
+        // SAFETY: `work` is the `work` field of a live `Deferred<Self>`
+        // (`sync` waits for this function before teardown).
+        let this = unsafe {
+            work.cast::<u8>()
+                .sub(core::mem::offset_of!(Self, work))
+                .cast::<Self>()
+        };
+        // SAFETY: as above, inside its `T` (type invariant).
+        unsafe { Self::owner(this) }.run_deferred();
+    }
+}
+
+#[pinned_drop]
+impl<T: HasDeferred> PinnedDrop for Deferred<T> {
+    fn drop(self: Pin<&mut Self>) {
+        self.sync();
+    }
+}

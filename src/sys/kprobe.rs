@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! kprobes on kernel function entries: `register_kprobe()` and
+//! `unregister_kprobe()`.
+
+use super::{bindings, task::TaskView};
+use core::ptr::addr_of_mut;
+use kernel::{alloc::KBox, ffi, fmt, prelude::*, str::CString, types::Opaque};
+
+/// What runs when a probed function is entered.
+///
+/// `entered` runs in the probed function's context, with preemption off; on
+/// the scheduler's paths also with a runqueue lock held and interrupts off.
+/// It must not sleep, allocate with `GFP_KERNEL`, or wake anything up.
+pub(crate) trait ProbeHandler: Send + Sync + 'static {
+    /// The probed function was entered with `args`.
+    fn entered(&self, args: &ProbeArgs<'_>);
+}
+
+/// The registers at a probed function's entry, read as its arguments.
+pub(crate) struct ProbeArgs<'a> {
+    regs: &'a bindings::pt_regs,
+}
+
+impl ProbeArgs<'_> {
+    /// The probed function's `n`th integer or pointer argument, from 0
+    /// (x86-64 System V: rdi, rsi, rdx, rcx, r8, r9); 0 past the sixth.
+    pub(crate) fn arg(&self, n: usize) -> usize {
+        let r = self.regs;
+        let value = match n {
+            0 => r.di,
+            1 => r.si,
+            2 => r.dx,
+            3 => r.cx,
+            4 => r.r8,
+            5 => r.r9,
+            _ => 0,
+        };
+        value as usize
+    }
+}
+
+/// A kprobe on the entry of one kernel function, calling a `H`.
+///
+/// # Invariants
+///
+/// `kp` is registered with the kernel from `register` until `drop`, with
+/// `Self::pre_handler` as its pre-handler; `symbol` is the string its
+/// `symbol_name` points to. `kp` is the first field, so a pointer to it is a
+/// pointer to `Self`.
+#[repr(C)]
+pub(crate) struct Kprobe<H: ProbeHandler> {
+    kp: Opaque<bindings::kprobe>,
+    symbol: CString,
+    handler: H,
+}
+
+// SAFETY: the kernel may call the handler on any CPU; `H` is `Send + Sync`,
+// and the rest is only touched by `register` and `drop`.
+unsafe impl<H: ProbeHandler> Send for Kprobe<H> {}
+// SAFETY: as above; `&Kprobe` only reads.
+unsafe impl<H: ProbeHandler> Sync for Kprobe<H> {}
+
+impl<H: ProbeHandler> Kprobe<H> {
+    /// Arms a probe on the entry of the function `symbol`, calling `handler`.
+    ///
+    /// Fails with the kernel's error: `ENOENT` when there is no such symbol,
+    /// `EINVAL` when it cannot be probed (inlined away, blacklisted...).
+    pub(crate) fn register(symbol: &CStr, handler: H) -> Result<Pin<KBox<Self>>> {
+        let symbol = CString::try_from_fmt(fmt!("{}", symbol))?;
+        let probe = KBox::new(
+            Self {
+                // All-zero (bindgen's `Default`) is the state
+                // `register_kprobe()` expects of every field we do not set.
+                kp: Opaque::new(bindings::kprobe::default()),
+                symbol,
+                handler,
+            },
+            GFP_KERNEL,
+        )?;
+        let kp = probe.kp.get();
+        // SAFETY: `kp` is ours and not registered yet; the name outlives the
+        // registration because `drop` unregisters before `symbol` is freed.
+        unsafe {
+            (*kp).symbol_name = probe.symbol.as_char_ptr();
+            (*kp).pre_handler = Some(Self::pre_handler);
+        }
+        // SAFETY: `kp` is initialised as above and lives in a box that is
+        // never moved out of (it is returned pinned) until `drop`.
+        let ret = unsafe { bindings::register_kprobe(kp) };
+        if ret < 0 {
+            return Err(Error::from_errno(ret));
+        }
+        // INVARIANT: `kp` is now registered with `pre_handler`.
+        // SAFETY: the box is never moved out of from here on.
+        Ok(unsafe { Pin::new_unchecked(probe) })
+    }
+
+    /// The handler this probe calls.
+    pub(crate) fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// How many times the kernel skipped this probe because another probe
+    /// was running on the same CPU (the kprobe's `nmissed`).
+    pub(crate) fn missed(&self) -> u64 {
+        // SAFETY: `kp` is live; the kernel updates `nmissed` with plain
+        // increments, so a racy read is a snapshot, never a torn pointer.
+        unsafe { core::ptr::read_volatile(addr_of_mut!((*self.kp.get()).nmissed)) as u64 }
+    }
+
+    /// The kprobe's pre-handler: calls the `H` of the `Kprobe` around `kp`.
+    unsafe extern "C" fn pre_handler(
+        kp: *mut bindings::kprobe,
+        regs: *mut bindings::pt_regs,
+    ) -> ffi::c_int {
+        // SAFETY: by the type invariant `kp` is the first field of a live
+        // `Kprobe<H>`: the kernel calls this only while it is registered.
+        let this = unsafe { &*kp.cast::<Self>() };
+        // SAFETY: kprobes pass the live registers of the probed context.
+        let regs = unsafe { &*regs };
+        this.handler.entered(&ProbeArgs { regs });
+        // 0: let the probed instruction run normally.
+        0
+    }
+}
+
+impl<H: ProbeHandler> Drop for Kprobe<H> {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant `kp` is registered. Unregistering
+        // waits (an RCU grace period) for handlers still running on other
+        // CPUs, so none runs once this returns and `handler` can be dropped.
+        unsafe { bindings::unregister_kprobe(self.kp.get()) };
+    }
+}
+
+/// What runs when one of the scheduler's enqueue/dequeue functions is entered.
+pub(crate) trait SchedHandler: Send + Sync + 'static {
+    /// `task` is being enqueued or dequeued with `flags` (`ENQUEUE_*` or
+    /// `DEQUEUE_*` of kernel/sched/sched.h), under its runqueue's lock.
+    fn entered(&self, task: &TaskView<'_>, flags: u32);
+}
+
+/// Adapts a [`SchedHandler`] to a kprobe on a function of the scheduler
+/// whose signature is `(struct rq *rq, struct task_struct *p, int flags)`:
+/// in 6.12, `enqueue_task`, `dequeue_task`, `activate_task` and
+/// `deactivate_task`.
+pub(crate) struct SchedProbe<H: SchedHandler>(pub(crate) H);
+
+impl<H: SchedHandler> ProbeHandler for SchedProbe<H> {
+    fn entered(&self, args: &ProbeArgs<'_>) {
+        // SAFETY: the probed function has the signature above (the probe
+        // table names only such functions, and documents that an override
+        // must too); the scheduler calls it with a live task, pinned by its
+        // runqueue's lock for the duration of the call.
+        let task = unsafe { TaskView::from_raw(args.arg(1) as *const bindings::task_struct) };
+        self.0.entered(&task, args.arg(2) as u32);
+    }
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Call traces: kernel frames with `stack_trace_save_tsk()`, user frames by
+//! walking the frame-pointer chain with `copy_from_user_nofault()` (the
+//! kernel's `stack_trace_save_user()` is not exported to modules). Both are
+//! safe in atomic context: neither sleeps nor takes a scheduler lock.
+
+use super::{bindings, task::TaskView};
+use kernel::ffi;
+
+/// Fills `frames` with the kernel return addresses of `task`, innermost
+/// first, leaving out the scheduler's own functions; returns how many.
+/// `task` must not be running: a blocked task, whose stack is intact.
+pub(crate) fn kernel_trace(task: &TaskView<'_>, frames: &mut [usize]) -> usize {
+    let len = u32::try_from(frames.len()).unwrap_or(u32::MAX);
+    // SAFETY: `task` is live (TaskView's invariant); `frames` is writable for
+    // `len` entries of the size of `unsigned long`.
+    let n = unsafe {
+        bindings::stack_trace_save_tsk(task.as_ptr(), frames.as_mut_ptr().cast::<ffi::c_ulong>(), len, 0)
+    };
+    n as usize
+}
+
+/// Fills `frames` with the user return addresses of the current task, from
+/// `ip` and the frame pointer `bp` it entered the kernel with: the innermost
+/// first, then one per frame until the chain ends, turns back, or cannot be
+/// read. A program built without frame pointers yields a short trace, as
+/// with perf. Returns how many frames were written.
+pub(crate) fn user_trace(ip: usize, bp: usize, frames: &mut [usize]) -> usize {
+    if frames.is_empty() || ip == 0 {
+        return 0;
+    }
+    frames[0] = ip;
+    let mut n = 1;
+    let mut fp = bp;
+    while n < frames.len() && fp != 0 && fp % core::mem::align_of::<usize>() == 0 {
+        // A frame record: the caller's frame pointer, then the return address.
+        let mut record = [0usize; 2];
+        // SAFETY: `record` is writable for its size; copy_from_user_nofault()
+        // checks the user address and returns non-zero instead of faulting.
+        let failed = unsafe {
+            bindings::copy_from_user_nofault(
+                record.as_mut_ptr().cast(),
+                fp as *const ffi::c_void,
+                core::mem::size_of_val(&record),
+            )
+        };
+        if failed != 0 || record[1] == 0 {
+            break;
+        }
+        frames[n] = record[1];
+        n += 1;
+        // The stack grows down: each caller's frame is above its callee's.
+        if record[0] <= fp {
+            break;
+        }
+        fp = record[0];
+    }
+    n
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The task table: what lattop knows of each task, indexed twice with
+//! red-black trees: by pid, to find a task in a probe, and by (total sleep
+//! time, pid), to list the worst first. The pid in the second key makes
+//! equal totals distinct keys: no offset trick is needed.
+//!
+//! Nodes come from pools that process context fills, so the probes, which
+//! run under a runqueue lock, never allocate: when a pool is empty the event
+//! is counted as dropped.
+
+use crate::{
+    slot_pool::SlotPool,
+    sys::task::COMM_LEN,
+    trace::{CallTrace, SleepStats, TaskTraces, TraceArena, TraceEntry, USER_FRAMES},
+};
+use kernel::{
+    prelude::*,
+    rbtree::{RBTree, RBTreeNodeReservation},
+};
+
+/// A thread id.
+pub(crate) type Pid = i32;
+
+/// The key of the latency index: total sleep time, then pid.
+type LatencyKey = (u64, Pid);
+
+/// What lattop knows of one task.
+pub(crate) struct TaskRecord {
+    pub(crate) tgid: Pid,
+    pub(crate) comm: [u8; COMM_LEN],
+    /// Creation time: tells this task from a later one reusing its pid.
+    start_time: u64,
+    pub(crate) sleeps: SleepStats,
+    /// When the current sleep began; `None` while the task is runnable.
+    pub(crate) blocked_since: Option<u64>,
+    /// The user frames captured when the current sleep began.
+    pub(crate) pending_user: [usize; USER_FRAMES],
+    pub(crate) nr_pending_user: u8,
+    pub(crate) traces: TaskTraces,
+    /// When the task exited; its record goes once reported or retained long enough.
+    pub(crate) exited_at: Option<u64>,
+    /// Whether a report has listed it since it exited.
+    reported: bool,
+}
+
+/// Who a probe saw, as the table needs it.
+pub(crate) struct TaskId {
+    pub(crate) tid: Pid,
+    pub(crate) tgid: Pid,
+    pub(crate) start_time: u64,
+    pub(crate) comm: [u8; COMM_LEN],
+}
+
+/// Why an event could not be recorded.
+#[derive(Clone, Copy)]
+pub(crate) enum Drop {
+    /// The node pool was empty.
+    NoNode,
+    /// `max_tasks` tasks are tracked already.
+    TaskCap,
+}
+
+/// Counts of what the table holds and could not hold.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct TableCounts {
+    pub(crate) tasks: usize,
+    pub(crate) traces: usize,
+    pub(crate) pooled_task_nodes: usize,
+    pub(crate) pooled_latency_nodes: usize,
+}
+
+/// A row of the report, copied out under the lock.
+pub(crate) struct ReportRow {
+    pub(crate) tid: Pid,
+    pub(crate) tgid: Pid,
+    pub(crate) comm: [u8; COMM_LEN],
+    pub(crate) sleeps: SleepStats,
+    pub(crate) worst: Option<TraceEntry>,
+}
+
+/// The task table. See the module documentation.
+pub(crate) struct TaskTable {
+    by_pid: RBTree<Pid, TaskRecord>,
+    by_latency: RBTree<LatencyKey, ()>,
+    task_nodes: SlotPool<RBTreeNodeReservation<Pid, TaskRecord>>,
+    latency_nodes: SlotPool<RBTreeNodeReservation<LatencyKey, ()>>,
+    traces: TraceArena,
+    tasks: usize,
+    max_tasks: usize,
+}
+
+impl TaskTable {
+    /// An empty table holding at most `max_tasks` tasks and `max_traces`
+    /// traces, with pools of `pool_size` nodes of each kind (filled later).
+    pub(crate) fn new(max_tasks: usize, max_traces: usize, pool_size: usize) -> Result<Self> {
+        Ok(Self {
+            by_pid: RBTree::new(),
+            by_latency: RBTree::new(),
+            task_nodes: SlotPool::new(pool_size)?,
+            latency_nodes: SlotPool::new(pool_size)?,
+            traces: TraceArena::new(max_traces)?,
+            tasks: 0,
+            max_tasks,
+        })
+    }
+
+    /// What the table holds.
+    pub(crate) fn counts(&self) -> TableCounts {
+        TableCounts {
+            tasks: self.tasks,
+            traces: self.traces.in_use(),
+            pooled_task_nodes: self.task_nodes.len(),
+            pooled_latency_nodes: self.latency_nodes.len(),
+        }
+    }
+
+    /// How many nodes of each kind the pools lack: process context
+    /// allocates them, unlocked, then hands them to [`Self::refill`].
+    pub(crate) fn pool_deficit(&self) -> (usize, usize) {
+        (self.task_nodes.room(), self.latency_nodes.room())
+    }
+
+    /// Adds freshly allocated nodes to the pools.
+    pub(crate) fn refill(
+        &mut self,
+        task_nodes: &mut KVec<Option<RBTreeNodeReservation<Pid, TaskRecord>>>,
+        latency_nodes: &mut KVec<Option<RBTreeNodeReservation<LatencyKey, ()>>>,
+    ) {
+        // What does not fit (another refill won the race) is freed by the caller.
+        for slot in task_nodes.iter_mut() {
+            if let Some(node) = slot.take() {
+                *slot = self.task_nodes.put(node);
+            }
+        }
+        for slot in latency_nodes.iter_mut() {
+            if let Some(node) = slot.take() {
+                *slot = self.latency_nodes.put(node);
+            }
+        }
+    }
+
+    /// Whether either pool is below half full, so a refill is due.
+    pub(crate) fn pools_low(&self) -> bool {
+        self.task_nodes.len() < self.task_nodes.room() || self.latency_nodes.len() < self.latency_nodes.room()
+    }
+
+    /// `task` starts a sleep at `now`; `user` holds the user frames its
+    /// stack showed. A task dequeued again while asleep (the scheduler
+    /// finishing a delayed dequeue) keeps its first start, unless this is
+    /// schedule() blocking it (`in_schedule`): then it was running, and a
+    /// start left over means its wake-up was dropped.
+    pub(crate) fn begin_sleep(
+        &mut self,
+        task: &TaskId,
+        now: u64,
+        user: &[usize],
+        in_schedule: bool,
+    ) -> Result<(), Drop> {
+        let record = self.record_for(task)?;
+        if record.blocked_since.is_none() || in_schedule {
+            record.blocked_since = Some(now);
+            let n = user.len().min(USER_FRAMES);
+            record.pending_user[..n].copy_from_slice(&user[..n]);
+            record.nr_pending_user = n as u8;
+        }
+        Ok(())
+    }
+
+    /// `tid` woke at `now`. Returns how long it slept, or `None` if lattop
+    /// did not see it go to sleep.
+    pub(crate) fn end_sleep(&mut self, tid: Pid, now: u64) -> Option<u64> {
+        let record = self.by_pid.get_mut(&tid)?;
+        let since = record.blocked_since.take()?;
+        let old_total = record.sleeps.total_ns;
+        let slept = now.saturating_sub(since);
+        record.sleeps.add(slept);
+        let new_total = record.sleeps.total_ns;
+        self.reindex(tid, old_total, new_total);
+        Some(slept)
+    }
+
+    /// Attributes a sleep of `ns` by `tid` to `kernel` plus the user frames
+    /// captured when the sleep began. Returns `false` if the trace arena is
+    /// full.
+    pub(crate) fn record_trace(&mut self, tid: Pid, kernel: &[usize], ns: u64) -> bool {
+        let Some(record) = self.by_pid.get_mut(&tid) else {
+            return true;
+        };
+        let mut trace = CallTrace::EMPTY;
+        let n = kernel.len().min(trace.kernel_buf().len());
+        trace.kernel_buf()[..n].copy_from_slice(&kernel[..n]);
+        trace.set_kernel_len(n);
+        let n = usize::from(record.nr_pending_user);
+        trace.user_buf()[..n].copy_from_slice(&record.pending_user[..n]);
+        trace.set_user_len(n);
+        record.traces.record(&mut self.traces, &trace, ns)
+    }
+
+    /// `task` is exiting: its record stays until reported or retained long enough.
+    pub(crate) fn mark_exited(&mut self, task: &TaskId, now: u64) {
+        if let Some(record) = self.by_pid.get_mut(&task.tid) {
+            if record.start_time == task.start_time {
+                record.exited_at = Some(now);
+                record.blocked_since = None;
+            }
+        }
+    }
+
+    /// Copies out up to `max_rows` rows, worst first, into `rows` (whose
+    /// capacity the caller reserved: this never allocates). Marks exited
+    /// tasks as reported.
+    pub(crate) fn report(&mut self, rows: &mut KVec<ReportRow>, max_rows: usize) {
+        let mut cursor = self.by_latency.cursor_back();
+        while let Some(current) = cursor {
+            if rows.len() >= max_rows.min(rows.capacity()) {
+                break;
+            }
+            let (&(_, tid), _) = current.current();
+            if let Some(record) = self.by_pid.get_mut(&tid) {
+                if record.exited_at.is_some() {
+                    record.reported = true;
+                }
+                let row = ReportRow {
+                    tid,
+                    tgid: record.tgid,
+                    comm: record.comm,
+                    sleeps: record.sleeps,
+                    worst: record.traces.worst(&self.traces).copied(),
+                };
+                // Within the reserved capacity: never allocates.
+                if rows.push(row, GFP_ATOMIC).is_err() {
+                    break;
+                }
+            }
+            cursor = current.move_prev();
+        }
+    }
+
+    /// Frees the records of tasks that exited and were reported, or exited
+    /// before `now - retention_ns`. Returns how many went.
+    pub(crate) fn collect_exited(&mut self, now: u64, retention_ns: u64) -> usize {
+        let mut freed = 0;
+        let mut cursor = self.by_pid.cursor_front();
+        while let Some(mut current) = cursor {
+            let (&tid, record) = current.current_mut();
+            let expired = match record.exited_at {
+                Some(at) => record.reported || now.saturating_sub(at) >= retention_ns,
+                None => false,
+            };
+            if !expired {
+                cursor = current.move_next();
+                continue;
+            }
+            let total = record.sleeps.total_ns;
+            record.traces.release_all(&mut self.traces);
+            let (next, node) = current.remove_current();
+            cursor = next;
+            // Recycled while the pool has room, freed otherwise.
+            let _ = self.task_nodes.put(node.into_reservation());
+            unindex(&mut self.by_latency, &mut self.latency_nodes, tid, total);
+            self.tasks -= 1;
+            freed += 1;
+        }
+        freed
+    }
+
+    /// The record of `task`, created (from the pool) if new; a record left
+    /// by an earlier task with the same pid is reset for this one.
+    fn record_for(&mut self, task: &TaskId) -> Result<&mut TaskRecord, Drop> {
+        let reused = match self.by_pid.get(&task.tid) {
+            Some(record) => record.start_time != task.start_time,
+            None => {
+                if self.tasks >= self.max_tasks {
+                    return Err(Drop::TaskCap);
+                }
+                let node = self.task_nodes.take().ok_or(Drop::NoNode)?;
+                let record = TaskRecord {
+                    tgid: task.tgid,
+                    comm: task.comm,
+                    start_time: task.start_time,
+                    sleeps: SleepStats::default(),
+                    blocked_since: None,
+                    pending_user: [0; USER_FRAMES],
+                    nr_pending_user: 0,
+                    traces: TaskTraces::EMPTY,
+                    exited_at: None,
+                    reported: false,
+                };
+                self.by_pid.insert(node.into_node(task.tid, record));
+                self.tasks += 1;
+                false
+            }
+        };
+        if reused {
+            let old_total = self.by_pid.get(&task.tid).map_or(0, |r| r.sleeps.total_ns);
+            unindex(&mut self.by_latency, &mut self.latency_nodes, task.tid, old_total);
+        }
+        let traces = &mut self.traces;
+        let record = self.by_pid.get_mut(&task.tid).ok_or(Drop::NoNode)?;
+        if reused {
+            record.traces.release_all(traces);
+            record.tgid = task.tgid;
+            record.start_time = task.start_time;
+            record.sleeps = SleepStats::default();
+            record.blocked_since = None;
+            record.exited_at = None;
+            record.reported = false;
+        }
+        record.comm = task.comm;
+        Ok(record)
+    }
+
+    /// Moves `tid` in the latency index from `old_total` to `new_total`,
+    /// reusing its node; a task's first sleep takes a node from the pool.
+    fn reindex(&mut self, tid: Pid, old_total: u64, new_total: u64) {
+        let node = match self.by_latency.remove_node(&(old_total, tid)) {
+            Some(node) => node.into_reservation(),
+            None => match self.latency_nodes.take() {
+                Some(node) => node,
+                // Unlisted until a later sleep finds a node; counted by the caller's pool check.
+                None => return,
+            },
+        };
+        self.by_latency.insert(node.into_node((new_total, tid), ()));
+    }
+
+}
+
+/// Takes `tid` out of the latency index, keeping the node for reuse.
+fn unindex(
+    by_latency: &mut RBTree<LatencyKey, ()>,
+    pool: &mut SlotPool<RBTreeNodeReservation<LatencyKey, ()>>,
+    tid: Pid,
+    total: u64,
+) {
+    if let Some(node) = by_latency.remove_node(&(total, tid)) {
+        // A full pool frees it: kfree() neither sleeps nor wakes anyone.
+        let _ = pool.put(node.into_reservation());
+    }
+}
