@@ -9,7 +9,9 @@
  * Static inlines and macros bindgen cannot bind are forwarded by
  * src/helpers.c, one line each, declared at the end of this file.
  */
+#include <linux/fs.h>
 #include <linux/irq_work.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
@@ -39,3 +41,11 @@ unsigned int lattop_helper_task_flags(const struct task_struct *task);
 unsigned int lattop_helper_task_state(const struct task_struct *task);
 void lattop_helper_task_comm(const struct task_struct *task, char *comm);
 bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags);
+
+void *lattop_helper_file_private(const struct file *file);
+void lattop_helper_file_set_private(struct file *file, void *data);
+
+/* Constants bindgen cannot evaluate from their macros. */
+#ifdef __BINDGEN__
+const size_t LATTOP_CONST_KSYM_SYMBOL_LEN = KSYM_SYMBOL_LEN;
+#endif

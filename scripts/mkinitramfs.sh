@@ -29,12 +29,24 @@ for c in "$repo"/tests/helpers/*.c; do
 		gcc -static -O1 -g -fno-omit-frame-pointer -pthread -Wall -Werror -o "$exe" "$c"
 	fi
 done
+# Their function address ranges, "START END NAME" in decimal, for tests that
+# check user stack traces against a symbol table.
+syms=$repo/build/guest-syms
+mkdir -p "$syms"
+for exe in "$bin"/*; do
+	[ -x "$exe" ] || continue
+	nm -S --defined-only "$exe" | while read -r addr size type name; do
+		case "$type" in
+		T | t) echo "$((16#$addr)) $((16#$addr + 16#$size)) $name" ;;
+		esac
+	done >"$syms/$(basename "$exe")"
+done
 
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
 {
 	for d in /bin /dev /etc /proc /root /run /sys /tmp /lattop /lattop/bin /lattop/lib \
-		/lattop/tests /lattop/extra; do
+		/lattop/syms /lattop/tests /lattop/extra; do
 		echo "dir $d 0755 0 0"
 	done
 	echo "nod /dev/console 0600 0 0 c 5 1"
@@ -53,6 +65,9 @@ trap 'rm -f "$list"' EXIT
 	done
 	for exe in "$bin"/*; do
 		[ -e "$exe" ] && echo "file /lattop/bin/$(basename "$exe") $exe 0755 0 0"
+	done
+	for sym in "$syms"/*; do
+		[ -e "$sym" ] && echo "file /lattop/syms/$(basename "$sym") $sym 0644 0 0"
 	done
 	# Extra directories keep their files' modes: scripts and helper binaries.
 	n=0

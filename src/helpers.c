@@ -51,3 +51,7 @@ bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long 
 {
 	return raw_spin_trylock_irqsave(lock, *flags);
 }
+
+/* struct file's layout is the kernel's business: reach private_data in C. */
+void *lattop_helper_file_private(const struct file *file) { return file->private_data; }
+void lattop_helper_file_set_private(struct file *file, void *data) { file->private_data = data; }

@@ -192,7 +192,7 @@ impl Profiler {
     /// Copies out the report's rows, worst first: at most `max_rows`.
     pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVec<ReportRow>> {
         let mut rows = KVec::with_capacity(max_rows, GFP_KERNEL)?;
-        self.table.lock().report(&mut rows, max_rows);
+        self.table.lock().report(&mut rows, max_rows, now_ns());
         self.collect_exited();
         Ok(rows)
     }

@@ -8,7 +8,7 @@ use crate::{
     params,
     profiler::Profiler,
     sys::{
-        procfs::{ProcFile, ProcShow, SeqOutput},
+        procfs::{ProcFile, ProcSnapshot, TextBuffer},
         task::COMM_LEN,
         uapi,
     },
@@ -28,8 +28,8 @@ impl Report {
     }
 }
 
-impl ProcShow for Report {
-    fn show(&self, out: &mut SeqOutput<'_>) -> Result {
+impl ProcSnapshot for Report {
+    fn render(&self, out: &mut TextBuffer) -> Result {
         // Copied under the lock, formatted after it.
         let rows = self.profiler.report_rows(params::MAX_ROWS.get() as usize)?;
         writeln!(out, "{}", uapi::REPORT_HEADER)?;
@@ -40,7 +40,7 @@ impl ProcShow for Report {
     }
 }
 
-fn write_row(out: &mut SeqOutput<'_>, row: &ReportRow) -> Result {
+fn write_row(out: &mut TextBuffer, row: &ReportRow) -> Result {
     let comm = Comm(row.comm);
     writeln!(
         out,

@@ -7,7 +7,7 @@
 use crate::{
     probes::ProbeSet,
     profiler::Profiler,
-    sys::procfs::{ProcFile, ProcShow, SeqOutput},
+    sys::procfs::{ProcFile, ProcSnapshot, TextBuffer},
 };
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::{c_str, prelude::*, sync::Arc};
@@ -29,8 +29,8 @@ impl Stats {
     }
 }
 
-impl ProcShow for Stats {
-    fn show(&self, out: &mut SeqOutput<'_>) -> Result {
+impl ProcSnapshot for Stats {
+    fn render(&self, out: &mut TextBuffer) -> Result {
         let p = &self.profiler;
         writeln!(out, "state {}", p.lifecycle.state().name())?;
         for (hook, missed) in self.probes.hooks() {

@@ -22,6 +22,11 @@ use kernel::{
 /// A thread id.
 pub(crate) type Pid = i32;
 
+/// How long an exited task stays listed after a report first showed it: one
+/// read may run the report several times (seq_file retries with a larger
+/// buffer), and readers close together should all see it.
+const REPORT_GRACE_NS: u64 = 1_000_000_000;
+
 /// The key of the latency index: total sleep time, then pid.
 type LatencyKey = (u64, Pid);
 
@@ -40,8 +45,8 @@ pub(crate) struct TaskRecord {
     pub(crate) traces: TaskTraces,
     /// When the task exited; its record goes once reported or retained long enough.
     pub(crate) exited_at: Option<u64>,
-    /// Whether a report has listed it since it exited.
-    reported: bool,
+    /// When a report first listed it after it exited.
+    reported_at: Option<u64>,
 }
 
 /// Who a probe saw, as the table needs it.
@@ -208,9 +213,9 @@ impl TaskTable {
     }
 
     /// Copies out up to `max_rows` rows, worst first, into `rows` (whose
-    /// capacity the caller reserved: this never allocates). Marks exited
-    /// tasks as reported.
-    pub(crate) fn report(&mut self, rows: &mut KVec<ReportRow>, max_rows: usize) {
+    /// capacity the caller reserved: this never allocates). Notes when an
+    /// exited task was first reported.
+    pub(crate) fn report(&mut self, rows: &mut KVec<ReportRow>, max_rows: usize, now: u64) {
         let mut cursor = self.by_latency.cursor_back();
         while let Some(current) = cursor {
             if rows.len() >= max_rows.min(rows.capacity()) {
@@ -218,8 +223,8 @@ impl TaskTable {
             }
             let (&(_, tid), _) = current.current();
             if let Some(record) = self.by_pid.get_mut(&tid) {
-                if record.exited_at.is_some() {
-                    record.reported = true;
+                if record.exited_at.is_some() && record.reported_at.is_none() {
+                    record.reported_at = Some(now);
                 }
                 let row = ReportRow {
                     tid,
@@ -237,15 +242,19 @@ impl TaskTable {
         }
     }
 
-    /// Frees the records of tasks that exited and were reported, or exited
-    /// before `now - retention_ns`. Returns how many went.
+    /// Frees the records of tasks that exited and were first reported more
+    /// than [`REPORT_GRACE_NS`] ago, or exited before `now - retention_ns`.
+    /// Returns how many went.
     pub(crate) fn collect_exited(&mut self, now: u64, retention_ns: u64) -> usize {
         let mut freed = 0;
         let mut cursor = self.by_pid.cursor_front();
         while let Some(mut current) = cursor {
             let (&tid, record) = current.current_mut();
+            let reported_long_ago = record
+                .reported_at
+                .is_some_and(|at| now.saturating_sub(at) >= REPORT_GRACE_NS);
             let expired = match record.exited_at {
-                Some(at) => record.reported || now.saturating_sub(at) >= retention_ns,
+                Some(at) => reported_long_ago || now.saturating_sub(at) >= retention_ns,
                 None => false,
             };
             if !expired {
@@ -285,7 +294,7 @@ impl TaskTable {
                     nr_pending_user: 0,
                     traces: TaskTraces::EMPTY,
                     exited_at: None,
-                    reported: false,
+                    reported_at: None,
                 };
                 self.by_pid.insert(node.into_node(task.tid, record));
                 self.tasks += 1;
@@ -305,7 +314,7 @@ impl TaskTable {
             record.sleeps = SleepStats::default();
             record.blocked_since = None;
             record.exited_at = None;
-            record.reported = false;
+            record.reported_at = None;
         }
         record.comm = task.comm;
         Ok(record)

@@ -1,82 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Read-only /proc files: `proc_create_data()` and `proc_remove()` from
-//! procfs, with seq_file's `single_open()` producing the content.
+//! Read-only /proc files whose content is a snapshot: rendered once when the
+//! file is opened, then served to every read of that open file, so a reader
+//! sees one moment however it reads (any sizes, pread at any offset), and
+//! the renderer runs once per open (seq_file would rerun it for each larger
+//! buffer it tries, each run seeing a later moment). The snapshot is freed
+//! on close. Built on procfs's `proc_create_data()` and `proc_remove()`.
 
 use super::bindings;
 use core::{fmt, marker::PhantomData, ptr::NonNull};
 use kernel::{
-    c_str,
-    error::code::{ENOMEM, ENOSPC},
+    error::code::ENOMEM,
     ffi,
     prelude::*,
     str::CStr,
     sync::Arc,
 };
 
-/// What a read-only /proc file shows.
-pub(crate) trait ProcShow: Send + Sync + 'static {
-    /// Writes the whole content of the file. Called in process context (it
-    /// may sleep) each time a reader starts from offset 0, and called again
-    /// with a larger buffer when the content did not fit.
-    fn show(&self, out: &mut SeqOutput<'_>) -> Result;
+/// What a snapshot /proc file shows.
+pub(crate) trait ProcSnapshot: Send + Sync + 'static {
+    /// Renders the whole content. Called in process context (it may sleep)
+    /// once per open of the file.
+    fn render(&self, out: &mut TextBuffer) -> Result;
 }
 
-/// The output buffer handed to [`ProcShow::show`].
-///
-/// # Invariants
-///
-/// `seq` is the live `seq_file` of the read in progress, for `'a`.
-pub(crate) struct SeqOutput<'a> {
-    seq: NonNull<bindings::seq_file>,
-    _seq: PhantomData<&'a mut bindings::seq_file>,
+/// The text of a snapshot being rendered.
+pub(crate) struct TextBuffer {
+    bytes: KVVec<u8>,
 }
 
-impl SeqOutput<'_> {
-    /// Formats `args` into the file, for `write!` and `writeln!`. Fails with
-    /// `ENOSPC` once the buffer is full; seq_file then calls `show` again
-    /// with a larger one.
+impl TextBuffer {
+    /// Formats `args` into the text, for `write!` and `writeln!`.
     pub(crate) fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> Result {
-        fmt::Write::write_fmt(self, args).map_err(|_| ENOSPC)
+        fmt::Write::write_fmt(self, args).map_err(|_| ENOMEM)
     }
 
-    /// Writes the kernel symbol at `addr` as `%pS` does: `name+0xoff/0xsize`,
-    /// with ` [module]` for a module's.
+    /// Appends the kernel symbol at `addr` as `%pS` shows it:
+    /// `name+0xoff/0xsize`, with ` [module]` for a module's.
     pub(crate) fn kernel_symbol(&mut self, addr: usize) -> Result {
-        // SAFETY: by the type invariant `seq` is live; the format takes one
-        // pointer argument, which %pS only looks up, never dereferences.
-        unsafe {
-            bindings::seq_printf(
-                self.seq.as_ptr(),
-                c_str!("%pS").as_char_ptr(),
-                addr as *const ffi::c_void,
-            )
-        };
-        if self.overflowed() {
-            Err(ENOSPC)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Whether the buffer filled up, so that seq_file will retry.
-    fn overflowed(&self) -> bool {
-        // SAFETY: by the type invariant `seq` is live; seq_has_overflowed()
-        // is this comparison, a static inline bindgen cannot bind.
-        unsafe { (*self.seq.as_ptr()).count == (*self.seq.as_ptr()).size }
+        let mut symbol = [0u8; bindings::LATTOP_CONST_KSYM_SYMBOL_LEN];
+        // SAFETY: `symbol` has the room sprint_symbol() may fill
+        // (KSYM_SYMBOL_LEN); it only looks `addr` up, never dereferences it.
+        let len = unsafe { bindings::sprint_symbol(symbol.as_mut_ptr().cast(), addr as ffi::c_ulong) };
+        let len = usize::try_from(len).unwrap_or(0).min(symbol.len());
+        self.bytes.extend_from_slice(&symbol[..len], GFP_KERNEL)?;
+        Ok(())
     }
 }
 
-impl fmt::Write for SeqOutput<'_> {
+impl fmt::Write for TextBuffer {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        // SAFETY: by the type invariant `seq` is live; `s` is valid for
-        // `s.len()` bytes.
-        let ret = unsafe { bindings::seq_write(self.seq.as_ptr(), s.as_ptr().cast(), s.len()) };
-        if ret == 0 {
-            Ok(())
-        } else {
-            Err(fmt::Error)
-        }
+        self.bytes.extend_from_slice(s.as_bytes(), GFP_KERNEL).map_err(|_| fmt::Error)
     }
 }
 
@@ -85,20 +59,20 @@ impl fmt::Write for SeqOutput<'_> {
 /// # Invariants
 ///
 /// `entry` was returned by `proc_create_data()` with `ProcOps::<T>::OPS` and
-/// a pointer to the `T` in `data` as the entry's private data, and has not
+/// a pointer to the `T` in `_data` as the entry's private data, and has not
 /// been removed yet.
-pub(crate) struct ProcFile<T: ProcShow> {
+pub(crate) struct ProcFile<T: ProcSnapshot> {
     entry: NonNull<bindings::proc_dir_entry>,
     /// Only held: procfs reaches the `T` through the entry's private data.
     _data: Arc<T>,
 }
 
 // SAFETY: a proc entry may be removed from any thread; `T` is `Send + Sync`.
-unsafe impl<T: ProcShow> Send for ProcFile<T> {}
+unsafe impl<T: ProcSnapshot> Send for ProcFile<T> {}
 // SAFETY: `&ProcFile` gives access to nothing but `&T`, and `T` is `Sync`.
-unsafe impl<T: ProcShow> Sync for ProcFile<T> {}
+unsafe impl<T: ProcSnapshot> Sync for ProcFile<T> {}
 
-impl<T: ProcShow> ProcFile<T> {
+impl<T: ProcSnapshot> ProcFile<T> {
     /// Creates /proc/`name` with permission bits `mode`, showing `data`.
     pub(crate) fn new(name: &CStr, mode: u16, data: Arc<T>) -> Result<Self> {
         let private: *const T = &*data;
@@ -118,32 +92,32 @@ impl<T: ProcShow> ProcFile<T> {
         // its common cause (a duplicate name also WARNs in the kernel log).
         let entry = NonNull::new(entry).ok_or(ENOMEM)?;
         // INVARIANT: `entry` was just created as described.
-        Ok(Self {
-            entry,
-            _data: data,
-        })
+        Ok(Self { entry, _data: data })
     }
 }
 
-impl<T: ProcShow> Drop for ProcFile<T> {
+impl<T: ProcSnapshot> Drop for ProcFile<T> {
     fn drop(&mut self) {
         // SAFETY: by the type invariant `entry` is live. proc_remove() waits
-        // for readers inside our callbacks to leave and makes later calls on
-        // files still open fail with EIO, so `_data` is no longer reachable
-        // from procfs when it is dropped after this.
+        // for callers inside our ops to leave and releases files still open
+        // (later calls on them fail with EIO), so `_data` is no longer
+        // reachable from procfs when it is dropped after this.
         unsafe { bindings::proc_remove(self.entry.as_ptr()) };
     }
 }
 
+/// One open file's snapshot: what `file->private_data` owns.
+type Snapshot = KVVec<u8>;
+
 /// The `proc_ops` of a [`ProcFile<T>`].
 struct ProcOps<T>(PhantomData<T>);
 
-impl<T: ProcShow> ProcOps<T> {
+impl<T: ProcSnapshot> ProcOps<T> {
     const OPS: bindings::proc_ops = bindings::proc_ops {
         proc_open: Some(Self::open),
-        proc_read_iter: Some(bindings::seq_read_iter),
-        proc_lseek: Some(bindings::seq_lseek),
-        proc_release: Some(bindings::single_release),
+        proc_read: Some(Self::read),
+        proc_lseek: Some(bindings::default_llseek),
+        proc_release: Some(Self::release),
         // SAFETY: every other field is a flag word or an optional function
         // pointer, for which all-zero means "none".
         ..unsafe { core::mem::zeroed() }
@@ -154,32 +128,55 @@ impl<T: ProcShow> ProcOps<T> {
         &Self::OPS
     }
 
-    /// `proc_open`: starts a seq_file whose private data is the `T`.
+    /// `proc_open`: renders the snapshot and hands it to the open file.
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> ffi::c_int {
         // SAFETY: procfs calls `proc_open` with the inode of a live entry made
-        // by `ProcFile::<T>::new`, whose private data is a pointer to its `T`.
-        let data = unsafe { bindings::pde_data(inode) };
-        // SAFETY: `file` is the file being opened; `show` has the signature
-        // single_open() expects, and `data` outlives the open file (see
-        // `ProcFile::drop`).
-        unsafe { bindings::single_open(file, Some(Self::show), data) }
+        // by `ProcFile::<T>::new`, whose private data points to its `T`, which
+        // outlives the call (see `ProcFile::drop`).
+        let data = unsafe { &*bindings::pde_data(inode).cast::<T>() };
+        let mut text = TextBuffer { bytes: KVVec::new() };
+        if let Err(e) = data.render(&mut text) {
+            return e.to_errno();
+        }
+        let snapshot = match KBox::new(text.bytes, GFP_KERNEL) {
+            Ok(snapshot) => snapshot,
+            Err(_) => return ENOMEM.to_errno(),
+        };
+        // SAFETY: `file` is the file being opened; `release` takes the box
+        // back.
+        unsafe { bindings::file_set_private(file, KBox::into_raw(snapshot).cast()) };
+        0
     }
 
-    /// single_open()'s `show`: formats the whole file.
-    unsafe extern "C" fn show(seq: *mut bindings::seq_file, _v: *mut ffi::c_void) -> ffi::c_int {
-        // SAFETY: seq_file calls `show` with the live seq_file that `open`
-        // made, whose `private` is the `T` pointer passed to single_open().
-        let data = unsafe { &*(*seq).private.cast::<T>() };
-        let mut out = SeqOutput {
-            // SAFETY: seq_file never calls `show` with a NULL seq_file.
-            seq: unsafe { NonNull::new_unchecked(seq) },
-            _seq: PhantomData,
-        };
-        match data.show(&mut out) {
-            Ok(()) => 0,
-            // Not an error: seq_file retries with a larger buffer.
-            Err(_) if out.overflowed() => 0,
-            Err(e) => e.to_errno(),
+    /// `proc_read`: copies from the snapshot at `*pos`.
+    unsafe extern "C" fn read(
+        file: *mut bindings::file,
+        buf: *mut ffi::c_char,
+        count: usize,
+        pos: *mut bindings::loff_t,
+    ) -> isize {
+        // SAFETY: `open` stored a live snapshot in this open file, which
+        // `release` alone frees, after the last read.
+        let snapshot = unsafe { &*bindings::file_private(file).cast::<Snapshot>() };
+        // SAFETY: `buf` is the reader's user buffer of `count` bytes, `pos`
+        // its offset; simple_read_from_buffer() checks both and copies with
+        // copy_to_user().
+        unsafe {
+            bindings::simple_read_from_buffer(
+                buf.cast(),
+                count,
+                pos,
+                snapshot.as_ptr().cast(),
+                snapshot.len(),
+            )
         }
+    }
+
+    /// `proc_release`: frees the snapshot.
+    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> ffi::c_int {
+        // SAFETY: `open` stored the box in this file, and procfs releases a
+        // file once.
+        drop(unsafe { KBox::from_raw(bindings::file_private(file).cast::<Snapshot>()) });
+        0
     }
 }

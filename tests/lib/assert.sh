@@ -24,3 +24,8 @@ expect_cmd() {
 		ktap_test_fail "$description"
 	fi
 }
+
+# not COMMAND [ARG...]: succeeds when COMMAND fails, for expect_cmd.
+not() {
+	! "$@"
+}

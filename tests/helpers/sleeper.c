@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sleeper MS COUNT: a thread that sleeps MS milliseconds COUNT times, one
+ * nanosleep each. Prints the thread's tid first, so a test can find it, and
+ * last "total_us T max_us M": the sleeps as the thread itself measured them
+ * (CLOCK_MONOTONIC around each nanosleep), the ground truth for lattop's.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static long ms, count;
+
+static long long now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
+
+static void *sleep_loop(void *arg)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	long long total = 0, max = 0;
+
+	(void)arg;
+	printf("%d\n", gettid());
+	fflush(stdout);
+	for (long i = 0; i < count; i++) {
+		long long start = now_us();
+
+		nanosleep(&ts, NULL);
+		long long slept = now_us() - start;
+		total += slept;
+		if (slept > max)
+			max = slept;
+	}
+	printf("total_us %lld max_us %lld\n", total, max);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t thread;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: sleeper MS COUNT\n");
+		return 2;
+	}
+	ms = atol(argv[1]);
+	count = atol(argv[2]);
+	if (pthread_create(&thread, NULL, sleep_loop, NULL))
+		return 1;
+	pthread_join(thread, NULL);
+	return 0;
+}

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# Reading lattop's files in guest tests.
+#
+# A read of /proc/lattop frees the exited tasks it shows, so tests read it
+# once into a snapshot (take_snapshot) and query that.
+
+SNAPSHOT=/tmp/lattop.snapshot
+
+# take_snapshot: reads /proc/lattop once, for the report_* functions.
+take_snapshot() {
+	cat /proc/lattop >"$SNAPSHOT"
+}
+
+# report_row TID: TID's line of the snapshot, or nothing.
+report_row() {
+	awk -v tid="$1" 'NR > 1 && $1 == tid { print; exit }' "$SNAPSHOT"
+}
+
+# report_field TID COLUMN: one column (SLEEPS, TOTAL_US, MAX_US...) of
+# TID's row; 0 when lattop does not list it.
+report_field() {
+	awk -v tid="$1" -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) index_of[$i] = i; next }
+		$1 == tid { print $(index_of[col]); found = 1; exit }
+		END { if (!found) print 0 }' "$SNAPSHOT"
+}
+
+# report_trace TID: the lines of TID's worst trace (its "trace" line and
+# frames, indentation removed).
+report_trace() {
+	awk -v tid="$1" '
+		/^[0-9]/ { in_task = ($1 == tid); next }
+		in_task { sub(/^ +/, ""); print }' "$SNAPSHOT"
+}
+
+# stat_value NAME: a counter of /proc/lattop_stats ("tasks", "dropped_busy"...).
+stat_value() {
+	awk -v name="$1" '$1 == name { print $2; exit }' /proc/lattop_stats
+}
+
+# probe_events SYMBOL: the events a probe has handled.
+probe_events() {
+	awk -v sym="$1" '$1 == "probe" && $2 == sym { print $4; exit }' /proc/lattop_stats
+}
+
+# within VALUE LOW HIGH: LOW <= VALUE <= HIGH, integers.
+within() {
+	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
+# show_drops: the drop counters, as a KTAP comment.
+show_drops() {
+	ktap_print_msg "drops: no_node $(stat_value dropped_no_node)" \
+		"task_cap $(stat_value dropped_task_cap) traces $(stat_value dropped_traces)" \
+		"busy $(stat_value dropped_busy)"
+}

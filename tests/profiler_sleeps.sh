@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The profiler measures sleeps against ground truth: a thread's own clock
+# around its nanosleeps, a pipe read of known length, a user call chain
+# checked against the helper's symbol table, a kernel thread's trace.
+. "$LATTOP_LIB/ktap_helpers.sh"
+. "$LATTOP_LIB/assert.sh"
+. "$LATTOP_LIB/lattop.sh"
+
+# TCG allowance: under QEMU's emulation a wake-up can run late by a few ms,
+# on top of the 10% the profiler is held to.
+TCG_SLACK_US=5000
+
+ktap_print_header
+ktap_set_plan 11
+
+insmod "$LATTOP_KO" trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+
+# A thread sleeping 50 ms 20 times.
+sleeper 50 20 >/tmp/sleeper.out
+tid=$(head -n 1 /tmp/sleeper.out)
+set -- $(tail -n 1 /tmp/sleeper.out)
+truth_total=$2 truth_max=$4
+take_snapshot
+row=$(report_row "$tid")
+ktap_print_msg "sleeper: '$row'; its own clock: total_us $truth_total max_us $truth_max"
+sleeps=$(report_field "$tid" SLEEPS)
+total=$(report_field "$tid" TOTAL_US)
+max=$(report_field "$tid" MAX_US)
+expect_cmd "SLEEPS counts each of the 20 sleeps (20 to 23)" within "$sleeps" 20 23
+expect_cmd "TOTAL_US is within 10% (+${TCG_SLACK_US} us) of the thread's own measure" \
+	within "$total" $((truth_total * 90 / 100 - TCG_SLACK_US)) $((truth_total * 110 / 100 + TCG_SLACK_US))
+expect_cmd "TOTAL_US is at least the 1000 ms asked for, less 1%" within "$total" 990000 99999999
+expect_cmd "MAX_US is close to the 50 ms asked for and to the thread's own max" \
+	within "$max" 49500 $((truth_max * 110 / 100 + TCG_SLACK_US))
+
+# A process blocked 300 ms in read() on a pipe.
+pipe_wait 300 >/tmp/pipe.out
+pid=$(head -n 1 /tmp/pipe.out)
+take_snapshot
+total=$(report_field "$pid" TOTAL_US)
+ktap_print_msg "pipe_wait: '$(report_row "$pid")'"
+report_trace "$pid" >/tmp/pipe.trace
+sed 's/^/#   /' /tmp/pipe.trace
+expect_cmd "a 300 ms pipe read counts about 300 ms" within "$total" 297000 $((330000 + TCG_SLACK_US))
+expect_cmd "its worst trace goes through pipe_read" grep -q '^pipe_read+' /tmp/pipe.trace
+
+# A user call chain: main -> level_one -> level_two -> level_three ->
+# level_four -> nanosleep. glibc's wrapper keeps no frame pointer, so the
+# walk goes from the wrapper's ip to level_three's return address upward.
+deep_sleep 300 >/tmp/deep.out
+pid=$(head -n 1 /tmp/deep.out)
+take_snapshot
+report_trace "$pid" >/tmp/deep.trace
+sed 's/^/#   /' /tmp/deep.trace
+functions=$(awk '/^\[user\]/ { print $2 }' /tmp/deep.trace | while read -r addr; do
+	addr=$((addr))
+	awk -v a="$addr" '$1 <= a && a < $2 { print $3; exit }' /lattop/syms/deep_sleep
+done | tr '\n' ' ')
+ktap_print_msg "user frames resolve to: $functions"
+case "$functions" in
+*"level_three level_two level_one main "*) chain=ok ;;
+*) chain=bad ;;
+esac
+expect_eq "the user trace walks level_three, level_two, level_one, main" "$chain" ok
+case "$functions" in
+*nanosleep*) wrapper=ok ;;
+*) wrapper=bad ;;
+esac
+expect_eq "the user trace's first frame is in the sleep's libc wrapper" "$wrapper" ok
+
+# A kernel thread: kernel frames, never user ones.
+take_snapshot
+kthread=$(awk 'NR > 1 && /^[0-9]/ && ($3 ~ /^(kworker|ksoftirqd|rcu)/) { print $1; exit }' "$SNAPSHOT")
+ktap_print_msg "kernel thread: '$(report_row "$kthread")'"
+report_trace "$kthread" >/tmp/kthread.trace
+expect_cmd "a kernel thread's trace has kernel frames" grep -q '+0x' /tmp/kthread.trace
+expect_cmd "and no user frames" not grep -q '^\[user\]' /tmp/kthread.trace
+
+show_drops
+expect_cmd "rmmod lattop" rmmod lattop
+ktap_finished
