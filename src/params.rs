@@ -3,7 +3,7 @@
 //! lattop's module parameters: `insmod lattop.ko max_rows=20`; the values are
 //! in /sys/module/lattop/parameters/ and `modinfo lattop.ko` describes them.
 
-use crate::sys::module_param::module_param_uint;
+use crate::sys::module_param::{module_param_str, module_param_uint};
 
 module_param_uint!(
     /// Rows /proc/lattop lists at most.
@@ -39,4 +39,22 @@ module_param_uint!(
     /// Preallocated tree nodes of each kind, refilled from process context.
     POOL_SIZE: "pool_size" = 512,
     "preallocated tree nodes of each kind (default 512)"
+);
+
+module_param_str!(
+    /// The function probed for blocks, if not `dequeue_task`.
+    BLOCK_SYMBOL: "block_symbol" = "dequeue_task",
+    "function probed for blocks; its signature must be (rq, task, flags) (default dequeue_task)"
+);
+
+module_param_str!(
+    /// The function probed for wake-ups, if not `enqueue_task`.
+    WAKE_SYMBOL: "wake_symbol" = "enqueue_task",
+    "function probed for wake-ups; its signature must be (rq, task, flags) (default enqueue_task)"
+);
+
+module_param_str!(
+    /// The function probed for migrations, if not `deactivate_task`.
+    MIGRATE_SYMBOL: "migrate_symbol" = "deactivate_task",
+    "function probed for migrations; its signature must be (rq, task, flags) (default deactivate_task)"
 );

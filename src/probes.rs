@@ -14,14 +14,16 @@
 //! neither flag and are only counted, never taken for a sleep.
 
 use crate::{
+    params,
     profiler::Profiler,
     sys::{
         kprobe::{Kprobe, SchedHandler, SchedProbe},
+        module_param::ParamStr,
         task::{now_ns, TaskView},
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use kernel::{c_str, prelude::*, sync::Arc};
+use kernel::{prelude::*, sync::Arc};
 
 // Flags of kernel/sched/sched.h (private to the scheduler) in 6.12.
 const DEQUEUE_SLEEP: u32 = 0x01;
@@ -41,8 +43,9 @@ pub(crate) enum Meaning {
 
 /// One entry of the probe table.
 pub(crate) struct ProbeSpec {
-    /// The probed function; its signature must be `(rq, task, flags)`.
-    pub(crate) symbol: &'static CStr,
+    /// The probed function, a module parameter (default: the symbol this
+    /// table's comments name); its signature must be `(rq, task, flags)`.
+    pub(crate) symbol: &'static ParamStr,
     pub(crate) meaning: Meaning,
     /// The event happens when `flags & mask` is non-zero.
     mask: u32,
@@ -51,17 +54,17 @@ pub(crate) struct ProbeSpec {
 /// The probe table.
 pub(crate) const PROBES: [ProbeSpec; 3] = [
     ProbeSpec {
-        symbol: c_str!("dequeue_task"),
+        symbol: &params::BLOCK_SYMBOL,
         meaning: Meaning::Block,
         mask: DEQUEUE_SLEEP,
     },
     ProbeSpec {
-        symbol: c_str!("enqueue_task"),
+        symbol: &params::WAKE_SYMBOL,
         meaning: Meaning::Wake,
         mask: ENQUEUE_WAKEUP | ENQUEUE_DELAYED,
     },
     ProbeSpec {
-        symbol: c_str!("deactivate_task"),
+        symbol: &params::MIGRATE_SYMBOL,
         meaning: Meaning::Migrate,
         mask: u32::MAX,
     },
@@ -112,8 +115,9 @@ impl ProbeSet {
                 events: AtomicU64::new(0),
                 time_ns: AtomicU64::new(0),
             };
-            let probe = Kprobe::register(spec.symbol, SchedProbe(hook)).inspect_err(|e| {
-                pr_err!("cannot probe {}: error {}\n", spec.symbol, e.to_errno());
+            let symbol = spec.symbol.get();
+            let probe = Kprobe::register(symbol, SchedProbe(hook)).inspect_err(|e| {
+                pr_err!("cannot probe {}: error {}\n", symbol, e.to_errno());
             })?;
             probes.push(probe, GFP_KERNEL)?;
         }

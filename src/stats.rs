@@ -37,7 +37,7 @@ impl ProcSnapshot for Stats {
             writeln!(
                 out,
                 "probe {} events {} time_ns {} missed {}",
-                hook.spec.symbol,
+                hook.spec.symbol.get(),
                 hook.events.load(Relaxed),
                 hook.time_ns.load(Relaxed),
                 missed

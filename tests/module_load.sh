@@ -7,7 +7,7 @@
 . "$LATTOP_LIB/assert.sh"
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 10
 
 if insmod "$LATTOP_KO" max_rows=7; then
 	ktap_test_pass "insmod lattop.ko max_rows=7 succeeds"
@@ -37,6 +37,15 @@ gone() {
 		[ ! -e /sys/module/lattop ]
 }
 expect_cmd "after rmmod, /proc/lattop and the module are gone" gone
+
+# A probe symbol that does not exist: a clear error, nothing left behind.
+insmod "$LATTOP_KO" block_symbol=no_such_function 2>/tmp/insmod.err
+status=$?
+ktap_print_msg "insmod block_symbol=no_such_function: exit $status, '$(cat /tmp/insmod.err)'"
+expect_cmd "insmod with an unknown probe symbol fails, leaving nothing" \
+	sh -c "[ $status -ne 0 ] && [ ! -e /proc/lattop ] && ! grep -q '^lattop ' /proc/modules"
+expect_cmd "the kernel log names the symbol it could not probe" \
+	sh -c "dmesg | grep -q 'lattop: cannot probe no_such_function'"
 
 cycles() {
 	i=0

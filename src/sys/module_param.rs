@@ -7,7 +7,7 @@
 
 use super::bindings;
 use core::cell::UnsafeCell;
-use kernel::{str::CStr, types::Opaque};
+use kernel::{ffi, str::CStr, types::Opaque};
 
 /// The value of a `uint` module parameter: set by `insmod lattop.ko name=N`,
 /// read-only afterwards (mode 0444 in /sys/module/lattop/parameters/).
@@ -38,12 +38,41 @@ impl ParamU32 {
     }
 }
 
+/// The value of a `charp` (string) module parameter: set by
+/// `insmod lattop.ko name=text`, read-only afterwards.
+///
+/// # Invariants
+///
+/// As for [`ParamU32`]: only the module loader writes it, before `init`.
+/// It always points to a NUL-terminated string: the default (a static) or
+/// the loader's copy of the argument, freed only after the module's exit.
+#[repr(transparent)]
+pub(crate) struct ParamStr(UnsafeCell<*const ffi::c_char>);
+
+// SAFETY: by the type invariant, every write happens before `init`.
+unsafe impl Sync for ParamStr {}
+
+impl ParamStr {
+    /// A parameter whose value is `default` unless insmod sets it.
+    pub(crate) const fn new(default: &'static CStr) -> Self {
+        Self(UnsafeCell::new(default.as_char_ptr()))
+    }
+
+    /// The value the module was loaded with.
+    pub(crate) fn get(&self) -> &CStr {
+        // SAFETY: by the type invariant no write races with this read, and
+        // the pointer is to a NUL-terminated string that outlives the module
+        // code reading it.
+        unsafe { CStr::from_char_ptr(*self.0.get()) }
+    }
+}
+
 /// A `struct kernel_param` that may live in a `static` in `__param`.
 ///
 /// # Invariants
 ///
-/// Its pointers refer to statics of this module: the parameter's name, its
-/// [`ParamU32`], and the kernel's exported `param_ops_uint`.
+/// Its pointers refer to statics: the parameter's name and value (a
+/// [`ParamU32`] or [`ParamStr`]) and the kernel's exported ops for its type.
 #[repr(transparent)]
 pub(crate) struct KernelParam(bindings::kernel_param);
 
@@ -63,18 +92,29 @@ const READ_ONLY: u16 = 0o444;
 impl KernelParam {
     /// Describes the `uint` parameter `name` whose value is `value`.
     pub(crate) const fn uint(name: &'static CStr, value: &'static ParamU32) -> Self {
+        Self::new(name, value.0.get().cast(), &raw const bindings::param_ops_uint)
+    }
+
+    /// Describes the `charp` parameter `name` whose value is `value`.
+    pub(crate) const fn charp(name: &'static CStr, value: &'static ParamStr) -> Self {
+        Self::new(name, value.0.get().cast(), &raw const bindings::param_ops_charp)
+    }
+
+    const fn new(
+        name: &'static CStr,
+        arg: *mut ffi::c_void,
+        ops: *const bindings::kernel_param_ops,
+    ) -> Self {
         Self(bindings::kernel_param {
             name: name.as_char_ptr(),
-            // Only the addresses of the two extern statics are taken.
+            // Only the address of the extern static is taken.
             mod_: (&raw const __this_module).cast::<bindings::module>().cast_mut(),
-            ops: &raw const bindings::param_ops_uint,
+            ops,
             perm: READ_ONLY,
             // -1 and 0: what C's module_param() sets.
             level: -1,
             flags: 0,
-            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
-                arg: value.0.get().cast(),
-            },
+            __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 { arg },
         })
     }
 }
@@ -120,3 +160,32 @@ macro_rules! module_param_uint {
     };
 }
 pub(crate) use module_param_uint;
+
+/// Declares a `charp` module parameter: a `static` of type [`ParamStr`]
+/// named `$static`, which insmod sets as `$name=text`.
+macro_rules! module_param_str {
+    ($(#[$attr:meta])* $static:ident: $name:literal = $default:literal, $desc:literal) => {
+        $(#[$attr])*
+        pub(crate) static $static: $crate::sys::module_param::ParamStr =
+            $crate::sys::module_param::ParamStr::new(kernel::c_str!($default));
+
+        const _: () = {
+            use $crate::sys::module_param::{modinfo_line, KernelParam};
+
+            #[link_section = "__param"]
+            #[used(compiler)]
+            static PARAM: KernelParam = KernelParam::charp(kernel::c_str!($name), &$static);
+
+            const PARM: &str = concat!("parm=", $name, ":", $desc, "\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARM_LINE: [u8; PARM.len()] = modinfo_line::<{ PARM.len() }>(PARM);
+
+            const PARMTYPE: &str = concat!("parmtype=", $name, ":charp\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARMTYPE_LINE: [u8; PARMTYPE.len()] = modinfo_line::<{ PARMTYPE.len() }>(PARMTYPE);
+        };
+    };
+}
+pub(crate) use module_param_str;
