@@ -17,7 +17,8 @@
 # Environment: KDIR (else the cached $FLAVOUR kernel, debug by default);
 # LATTOP_QEMU_TIMEOUT, the hard limit in seconds (default 1800);
 # LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
-# (it hangs in the firmware on some hosts, hence TCG by default).
+# (it hangs in the firmware on some hosts, hence TCG by default);
+# LATTOP_QEMU_ARGS, more QEMU options.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:?usage: run-guest.sh check|run|shell [--only] [EXTRA_TEST_DIR...]}
@@ -43,8 +44,10 @@ if [ "${LATTOP_ACCEL:-tcg}" = kvm ]; then
 else
 	accel=(-accel tcg -cpu max)
 fi
+# LATTOP_QEMU_ARGS adds options, e.g. "-icount shift=0,sleep=off" to make
+# guest time count instructions (repeatable timings; see the benchmarks).
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio")
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio" ${LATTOP_QEMU_ARGS:-})
 cmdline="console=ttyS0 panic=-1 lattop_mode=$mode lattop_tests=$which"
 
 if [ "$mode" = shell ]; then

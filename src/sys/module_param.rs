@@ -131,6 +131,32 @@ pub(crate) const fn modinfo_line<const N: usize>(s: &str) -> [u8; N] {
     line
 }
 
+/// The `__param` entry and the `.modinfo` lines of the parameter `$name`,
+/// whose value is the static `$static`, built by `KernelParam::$ctor`, of
+/// the kernel type `$type`. The two macros below declare parameters with it.
+macro_rules! module_param_entry {
+    ($static:ident, $name:literal, $desc:literal, $ctor:ident, $type:literal) => {
+        const _: () = {
+            use $crate::sys::module_param::{modinfo_line, KernelParam};
+
+            #[link_section = "__param"]
+            #[used(compiler)]
+            static PARAM: KernelParam = KernelParam::$ctor(kernel::c_str!($name), &$static);
+
+            const PARM: &str = concat!("parm=", $name, ":", $desc, "\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARM_LINE: [u8; PARM.len()] = modinfo_line::<{ PARM.len() }>(PARM);
+
+            const PARMTYPE: &str = concat!("parmtype=", $name, ":", $type, "\0");
+            #[link_section = ".modinfo"]
+            #[used(compiler)]
+            static PARMTYPE_LINE: [u8; PARMTYPE.len()] = modinfo_line::<{ PARMTYPE.len() }>(PARMTYPE);
+        };
+    };
+}
+pub(crate) use module_param_entry;
+
 /// Declares a `uint` module parameter: a `static` of type [`ParamU32`]
 /// named `$static`, which insmod sets as `$name=N`, described by `$desc`
 /// in `modinfo lattop.ko`.
@@ -139,24 +165,7 @@ macro_rules! module_param_uint {
         $(#[$attr])*
         pub(crate) static $static: $crate::sys::module_param::ParamU32 =
             $crate::sys::module_param::ParamU32::new($default);
-
-        const _: () = {
-            use $crate::sys::module_param::{modinfo_line, KernelParam};
-
-            #[link_section = "__param"]
-            #[used(compiler)]
-            static PARAM: KernelParam = KernelParam::uint(kernel::c_str!($name), &$static);
-
-            const PARM: &str = concat!("parm=", $name, ":", $desc, "\0");
-            #[link_section = ".modinfo"]
-            #[used(compiler)]
-            static PARM_LINE: [u8; PARM.len()] = modinfo_line::<{ PARM.len() }>(PARM);
-
-            const PARMTYPE: &str = concat!("parmtype=", $name, ":uint\0");
-            #[link_section = ".modinfo"]
-            #[used(compiler)]
-            static PARMTYPE_LINE: [u8; PARMTYPE.len()] = modinfo_line::<{ PARMTYPE.len() }>(PARMTYPE);
-        };
+        $crate::sys::module_param::module_param_entry!($static, $name, $desc, uint, "uint");
     };
 }
 pub(crate) use module_param_uint;
@@ -168,24 +177,7 @@ macro_rules! module_param_str {
         $(#[$attr])*
         pub(crate) static $static: $crate::sys::module_param::ParamStr =
             $crate::sys::module_param::ParamStr::new(kernel::c_str!($default));
-
-        const _: () = {
-            use $crate::sys::module_param::{modinfo_line, KernelParam};
-
-            #[link_section = "__param"]
-            #[used(compiler)]
-            static PARAM: KernelParam = KernelParam::charp(kernel::c_str!($name), &$static);
-
-            const PARM: &str = concat!("parm=", $name, ":", $desc, "\0");
-            #[link_section = ".modinfo"]
-            #[used(compiler)]
-            static PARM_LINE: [u8; PARM.len()] = modinfo_line::<{ PARM.len() }>(PARM);
-
-            const PARMTYPE: &str = concat!("parmtype=", $name, ":charp\0");
-            #[link_section = ".modinfo"]
-            #[used(compiler)]
-            static PARMTYPE_LINE: [u8; PARMTYPE.len()] = modinfo_line::<{ PARMTYPE.len() }>(PARMTYPE);
-        };
+        $crate::sys::module_param::module_param_entry!($static, $name, $desc, charp, "charp");
     };
 }
 pub(crate) use module_param_str;
