@@ -11,4 +11,13 @@ if [ -z "$kdir" ]; then
 	"$repo/scripts/install-deps.sh"
 	kdir=$("$repo/scripts/build-kernel.sh" "${FLAVOUR:-debug}" | tail -n 1)
 fi
+# Kbuild's command lines are the same for any tree built from one source, so
+# it would keep objects built against another tree: clean when KDIR changes.
+mkdir -p "$repo/build"
+stamp=$repo/build/module-kdir
+if [ "$(cat "$stamp" 2>/dev/null)" != "$kdir" ]; then
+	make -s -C "$kdir" M="$repo" clean
+	rm -f "$repo/src/sys/bindings_generated.rs"
+	echo "$kdir" >"$stamp"
+fi
 make -C "$kdir" M="$repo" RUSTC="$RUSTC" BINDGEN="$BINDGEN" modules

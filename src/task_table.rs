@@ -165,9 +165,7 @@ impl TaskTable {
         let record = self.record_for(task)?;
         if record.blocked_since.is_none() || in_schedule {
             record.blocked_since = Some(now);
-            let n = user.len().min(USER_FRAMES);
-            record.pending_user[..n].copy_from_slice(&user[..n]);
-            record.nr_pending_user = n as u8;
+            record.nr_pending_user = copy_frames(&mut record.pending_user, user) as u8;
         }
         Ok(())
     }
@@ -193,11 +191,10 @@ impl TaskTable {
             return true;
         };
         let mut trace = CallTrace::EMPTY;
-        let n = kernel.len().min(trace.kernel_buf().len());
-        trace.kernel_buf()[..n].copy_from_slice(&kernel[..n]);
+        let n = copy_frames(trace.kernel_buf(), kernel);
         trace.set_kernel_len(n);
-        let n = usize::from(record.nr_pending_user);
-        trace.user_buf()[..n].copy_from_slice(&record.pending_user[..n]);
+        let pending = &record.pending_user[..usize::from(record.nr_pending_user)];
+        let n = copy_frames(trace.user_buf(), pending);
         trace.set_user_len(n);
         record.traces.record(&mut self.traces, &trace, ns)
     }
@@ -334,6 +331,17 @@ impl TaskTable {
         self.by_latency.insert(node.into_node((new_total, tid), ()));
     }
 
+}
+
+/// Copies as many frames of `src` as `dst` holds; returns how many. (No
+/// `copy_from_slice`: its length check's panic path upsets objtool.)
+fn copy_frames(dst: &mut [usize], src: &[usize]) -> usize {
+    let mut n = 0;
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+        n += 1;
+    }
+    n
 }
 
 /// Takes `tid` out of the latency index, keeping the node for reuse.

@@ -81,6 +81,9 @@ pub(crate) struct KernelParam(bindings::kernel_param);
 // points only to data that is valid from any thread.
 unsafe impl Sync for KernelParam {}
 
+// Without lockdep, `struct module` holds an empty struct, which rustc calls
+// not FFI-safe; only this static's address is ever taken.
+#[allow(improper_ctypes)]
 extern "C" {
     /// This module's `struct module`, defined by modpost for every module.
     static __this_module: Opaque<bindings::module>;
