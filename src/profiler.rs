@@ -9,11 +9,11 @@ use crate::{
     sys::{
         deferred::{Deferred, HasDeferred},
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
-        stack,
+        stack::{self, UserStackKey},
         task::{now_ns, TaskView},
     },
     task_table::{Drop, ReportRow, TableCounts, TaskId, TaskTable},
-    trace::{KERNEL_FRAMES, USER_FRAMES},
+    trace::KERNEL_FRAMES,
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{c_str, prelude::*, static_lock_class, sync::Arc};
@@ -114,19 +114,19 @@ impl Profiler {
             return;
         }
         // The user stack can only be read from the sleeper's own context,
-        // which this is when schedule() blocks the current task.
-        let mut user = [0usize; USER_FRAMES];
-        let mut nr_user = 0;
+        // which this is when schedule() blocks the current task. Walking it
+        // costs a read per frame, so the table walks it only when its key
+        // differs from the task's last one (one read).
         let in_schedule = task.is_current();
-        if in_schedule {
-            if let Some(regs) = task.user_regs() {
-                nr_user = stack::user_trace(regs.ip, regs.bp, &mut user);
-            }
-        }
+        let user = if in_schedule {
+            task.user_regs().map(|regs| UserStackKey::of_current(regs.ip, regs.bp))
+        } else {
+            None
+        };
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
             return self.count_busy();
         };
-        let result = table.begin_sleep(&id, now, &user[..nr_user], in_schedule);
+        let result = table.begin_sleep(&id, now, user, in_schedule);
         let low = table.pools_low();
         drop(table);
         if let Err(why) = result {

@@ -11,7 +11,7 @@
 
 use crate::{
     slot_pool::SlotPool,
-    sys::task::COMM_LEN,
+    sys::{stack::UserStackKey, task::COMM_LEN},
     trace::{CallTrace, SleepStats, TaskTraces, TraceArena, TraceEntry, USER_FRAMES},
 };
 use kernel::{
@@ -39,9 +39,11 @@ pub(crate) struct TaskRecord {
     pub(crate) sleeps: SleepStats,
     /// When the current sleep began; `None` while the task is runnable.
     pub(crate) blocked_since: Option<u64>,
-    /// The user frames captured when the current sleep began.
-    pub(crate) pending_user: [usize; USER_FRAMES],
-    pub(crate) nr_pending_user: u8,
+    /// The user frames captured when the current sleep began, and the key
+    /// of the stack they came from, to reuse them when it blocks again there.
+    pending_user: [usize; USER_FRAMES],
+    nr_pending_user: u8,
+    user_key: Option<UserStackKey>,
     pub(crate) traces: TaskTraces,
     /// When the task exited; its record goes once reported or retained long enough.
     pub(crate) exited_at: Option<u64>,
@@ -150,22 +152,31 @@ impl TaskTable {
         self.task_nodes.len() < self.task_nodes.room() || self.latency_nodes.len() < self.latency_nodes.room()
     }
 
-    /// `task` starts a sleep at `now`; `user` holds the user frames its
-    /// stack showed. A task dequeued again while asleep (the scheduler
-    /// finishing a delayed dequeue) keeps its first start, unless this is
-    /// schedule() blocking it (`in_schedule`): then it was running, and a
-    /// start left over means its wake-up was dropped.
+    /// `task` starts a sleep at `now`. `user` is the key of its user stack
+    /// when it is the current task (only then can its stack be read): the
+    /// frames are walked unless the task's last walk had the same key. A
+    /// task dequeued again while asleep (the scheduler finishing a delayed
+    /// dequeue) keeps its first start, unless this is schedule() blocking it
+    /// (`in_schedule`): then it was running, and a start left over means its
+    /// wake-up was dropped.
     pub(crate) fn begin_sleep(
         &mut self,
         task: &TaskId,
         now: u64,
-        user: &[usize],
+        user: Option<UserStackKey>,
         in_schedule: bool,
     ) -> Result<(), Drop> {
         let record = self.record_for(task)?;
-        if record.blocked_since.is_none() || in_schedule {
-            record.blocked_since = Some(now);
-            record.nr_pending_user = copy_frames(&mut record.pending_user, user) as u8;
+        if record.blocked_since.is_some() && !in_schedule {
+            return Ok(());
+        }
+        record.blocked_since = Some(now);
+        if user != record.user_key {
+            record.nr_pending_user = match &user {
+                Some(key) => key.walk(&mut record.pending_user) as u8,
+                None => 0,
+            };
+            record.user_key = user;
         }
         Ok(())
     }
@@ -289,6 +300,7 @@ impl TaskTable {
                     blocked_since: None,
                     pending_user: [0; USER_FRAMES],
                     nr_pending_user: 0,
+                    user_key: None,
                     traces: TaskTraces::EMPTY,
                     exited_at: None,
                     reported_at: None,
@@ -310,6 +322,8 @@ impl TaskTable {
             record.start_time = task.start_time;
             record.sleeps = SleepStats::default();
             record.blocked_since = None;
+            record.user_key = None;
+            record.nr_pending_user = 0;
             record.exited_at = None;
             record.reported_at = None;
         }
