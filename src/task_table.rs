@@ -229,8 +229,10 @@ impl TaskTable {
             if rows.len() >= max_rows.min(rows.capacity()) {
                 break;
             }
-            let (&(_, tid), _) = current.current();
-            if let Some(record) = self.by_pid.get_mut(&tid) {
+            let (&(total, tid), _) = current.current();
+            // A zero key is a task whose pid was reused and has not slept yet.
+            let record = if total > 0 { self.by_pid.get_mut(&tid) } else { None };
+            if let Some(record) = record {
                 if record.exited_at.is_some() && record.reported_at.is_none() {
                     record.reported_at = Some(now);
                 }
@@ -311,8 +313,10 @@ impl TaskTable {
             }
         };
         if reused {
+            // Keyed anew at zero, not removed: freeing a node is not for a
+            // probe (kfree() from NMI context), and the report skips zeros.
             let old_total = self.by_pid.get(&task.tid).map_or(0, |r| r.sleeps.total_ns);
-            unindex(&mut self.by_latency, &mut self.latency_nodes, task.tid, old_total);
+            self.reindex(task.tid, old_total, 0);
         }
         let traces = &mut self.traces;
         let record = self.by_pid.get_mut(&task.tid).ok_or(Drop::NoNode)?;
@@ -333,16 +337,22 @@ impl TaskTable {
 
     /// Moves `tid` in the latency index from `old_total` to `new_total`,
     /// reusing its node; a task's first sleep takes a node from the pool.
+    /// Never frees a node: it runs in probes.
     fn reindex(&mut self, tid: Pid, old_total: u64, new_total: u64) {
         let node = match self.by_latency.remove_node(&(old_total, tid)) {
             Some(node) => node.into_reservation(),
+            None if new_total == 0 => return,
             None => match self.latency_nodes.take() {
                 Some(node) => node,
-                // Unlisted until a later sleep finds a node; counted by the caller's pool check.
+                // Unlisted until a later sleep finds a node.
                 None => return,
             },
         };
-        self.by_latency.insert(node.into_node((new_total, tid), ()));
+        // A task has at most one entry, always keyed by its current total,
+        // so this key is free and nothing is replaced (or dropped).
+        if let Some(replaced) = self.by_latency.insert(node.into_node((new_total, tid), ())) {
+            let _ = self.latency_nodes.put(replaced.into_reservation());
+        }
     }
 
 }
@@ -358,7 +368,8 @@ fn copy_frames(dst: &mut [usize], src: &[usize]) -> usize {
     n
 }
 
-/// Takes `tid` out of the latency index, keeping the node for reuse.
+/// Takes `tid` out of the latency index, keeping the node for reuse while
+/// the pool has room. Process context only: it may free the node.
 fn unindex(
     by_latency: &mut RBTree<LatencyKey, ()>,
     pool: &mut SlotPool<RBTreeNodeReservation<LatencyKey, ()>>,
@@ -366,7 +377,6 @@ fn unindex(
     total: u64,
 ) {
     if let Some(node) = by_latency.remove_node(&(total, tid)) {
-        // A full pool frees it: kfree() neither sleeps nor wakes anyone.
         let _ = pool.put(node.into_reservation());
     }
 }

@@ -44,14 +44,15 @@ impl ProbeArgs<'_> {
 ///
 /// # Invariants
 ///
-/// `kp` is registered with the kernel from `register` until `drop`, with
-/// `Self::pre_handler` as its pre-handler; `symbol` is the string its
-/// `symbol_name` points to. `kp` is the first field, so a pointer to it is a
-/// pointer to `Self`.
+/// Once `register` has returned it, `kp` is registered with the kernel
+/// until `drop`, at a function's entry, with `Self::pre_handler` as its
+/// pre-handler. `kp` is the first field, so a pointer to it is a pointer to
+/// `Self`.
 #[repr(C)]
 pub(crate) struct Kprobe<H: ProbeHandler> {
     kp: Opaque<bindings::kprobe>,
-    symbol: CString,
+    /// Whether `kp` got registered: a failed registration is not undone.
+    registered: bool,
     handler: H,
 }
 
@@ -61,28 +62,64 @@ unsafe impl<H: ProbeHandler> Send for Kprobe<H> {}
 // SAFETY: as above; `&Kprobe` only reads.
 unsafe impl<H: ProbeHandler> Sync for Kprobe<H> {}
 
+/// The x86-64 ftrace call site at a traceable function's entry: a 5-byte
+/// `call __fentry__` (a NOP while ftrace is idle).
+const FENTRY_CALL_LEN: usize = 5;
+
+/// Where a probe on the entry of `symbol` must go: the address kprobes
+/// resolves (past an ENDBR64), moved past the ftrace call site when there
+/// is one. A kprobe on the call site itself is armed through ftrace, whose
+/// code patching at unregister left a stray int3 under QEMU TCG (an "Oops:
+/// int3" within a few insmod/rmmod cycles); one instruction later the
+/// registers still hold the arguments, and kprobes arms a breakpoint or an
+/// optimized jump instead.
+fn entry_address(symbol: &CString) -> Result<usize> {
+    let mut kp = KBox::new(bindings::kprobe::default(), GFP_KERNEL)?;
+    kp.symbol_name = symbol.as_char_ptr();
+    // Registered disabled, a kprobe resolves its address and notes whether
+    // it is an ftrace site, but arms nothing, so unregistering patches nothing.
+    kp.flags = bindings::KPROBE_FLAG_DISABLED;
+    let kp = KBox::into_raw(kp);
+    // SAFETY: `kp` is a valid, zeroed kprobe with a live symbol name.
+    let ret = unsafe { bindings::register_kprobe(kp) };
+    let resolved = if ret < 0 {
+        Err(Error::from_errno(ret))
+    } else {
+        // SAFETY: `kp` is registered; its address and flags are set.
+        let (addr, flags) = unsafe { ((*kp).addr as usize, (*kp).flags) };
+        // SAFETY: registered above, and disabled: this patches no code.
+        unsafe { bindings::unregister_kprobe(kp) };
+        let on_ftrace = flags & bindings::KPROBE_FLAG_FTRACE != 0;
+        Ok(if on_ftrace { addr + FENTRY_CALL_LEN } else { addr })
+    };
+    // SAFETY: `kp` came from `KBox::into_raw` and is no longer registered.
+    drop(unsafe { KBox::from_raw(kp) });
+    resolved
+}
+
 impl<H: ProbeHandler> Kprobe<H> {
-    /// Arms a probe on the entry of the function `symbol`, calling `handler`.
+    /// Arms a probe on the entry of the function `symbol`, calling `handler`
+    /// with the function's arguments.
     ///
     /// Fails with the kernel's error: `ENOENT` when there is no such symbol,
     /// `EINVAL` when it cannot be probed (inlined away, blacklisted...).
     pub(crate) fn register(symbol: &CStr, handler: H) -> Result<Pin<KBox<Self>>> {
         let symbol = CString::try_from_fmt(fmt!("{}", symbol))?;
-        let probe = KBox::new(
+        let addr = entry_address(&symbol)?;
+        let mut probe = KBox::new(
             Self {
                 // All-zero (bindgen's `Default`) is the state
                 // `register_kprobe()` expects of every field we do not set.
                 kp: Opaque::new(bindings::kprobe::default()),
-                symbol,
+                registered: false,
                 handler,
             },
             GFP_KERNEL,
         )?;
         let kp = probe.kp.get();
-        // SAFETY: `kp` is ours and not registered yet; the name outlives the
-        // registration because `drop` unregisters before `symbol` is freed.
+        // SAFETY: `kp` is ours and not registered yet.
         unsafe {
-            (*kp).symbol_name = probe.symbol.as_char_ptr();
+            (*kp).addr = addr as *mut bindings::kprobe_opcode_t;
             (*kp).pre_handler = Some(Self::pre_handler);
         }
         // SAFETY: `kp` is initialised as above and lives in a box that is
@@ -91,6 +128,7 @@ impl<H: ProbeHandler> Kprobe<H> {
         if ret < 0 {
             return Err(Error::from_errno(ret));
         }
+        probe.registered = true;
         // INVARIANT: `kp` is now registered with `pre_handler`.
         // SAFETY: the box is never moved out of from here on.
         Ok(unsafe { Pin::new_unchecked(probe) })
@@ -127,9 +165,12 @@ impl<H: ProbeHandler> Kprobe<H> {
 
 impl<H: ProbeHandler> Drop for Kprobe<H> {
     fn drop(&mut self) {
-        // SAFETY: by the type invariant `kp` is registered. Unregistering
-        // waits (an RCU grace period) for handlers still running on other
-        // CPUs, so none runs once this returns and `handler` can be dropped.
+        if !self.registered {
+            return;
+        }
+        // SAFETY: `kp` is registered. Unregistering waits (an RCU grace
+        // period) for handlers still running on other CPUs, so none runs
+        // once this returns and `handler` can be dropped.
         unsafe { bindings::unregister_kprobe(self.kp.get()) };
     }
 }
