@@ -116,7 +116,7 @@ impl ProbeSet {
                 time_ns: AtomicU64::new(0),
             };
             let symbol = spec.symbol.get();
-            let probe = Kprobe::register(symbol, SchedProbe(hook)).inspect_err(|e| {
+            let probe = SchedProbe::register(symbol, hook).inspect_err(|e| {
                 pr_err!("cannot probe {}: error {}\n", symbol, e.to_errno());
             })?;
             probes.push(probe, GFP_KERNEL)?;
@@ -126,6 +126,6 @@ impl ProbeSet {
 
     /// Each armed probe's hook and the kernel's count of its misses.
     pub(crate) fn hooks(&self) -> impl Iterator<Item = (&Hook, u64)> {
-        self.probes.iter().map(|probe| (&probe.handler().0, probe.missed()))
+        self.probes.iter().map(|probe| (probe.handler().handler(), probe.missed()))
     }
 }

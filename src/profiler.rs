@@ -7,13 +7,13 @@ use crate::{
     lifecycle::Lifecycle,
     params,
     sys::{
-        deferred::{Deferred, HasDeferred},
+        deferred::{impl_has_deferred, Deferred},
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         stack::{self, UserStackKey},
-        task::{now_ns, TaskView},
+        task::{now_ns, TaskView, COMM_LEN},
     },
     task_table::{Drop, ReportRow, TableCounts, TaskId, TaskTable},
-    trace::KERNEL_FRAMES,
+    trace::{KERNEL_FRAMES, USER_FRAMES},
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{c_str, prelude::*, static_lock_class, sync::Arc};
@@ -35,6 +35,9 @@ pub(crate) struct DropCounters {
 /// long enough for any reader's critical section, short for irqs-off time.
 const LOCK_BUDGET_NS: u64 = 2_000_000;
 
+/// The shortest time between two walks of the table to free exited tasks.
+const COLLECT_INTERVAL_NS: u64 = 100_000_000;
+
 /// The profiler. Lives in an `Arc` shared by the probes and the report.
 #[pin_data]
 pub(crate) struct Profiler {
@@ -47,17 +50,11 @@ pub(crate) struct Profiler {
     pub(crate) dropped: DropCounters,
     trace_threshold_ns: u64,
     retention_ns: u64,
+    /// When `collect_exited` last walked the table.
+    last_collect_ns: AtomicU64,
 }
 
-// SAFETY: `housekeeping` is a field of `Profiler`, at this offset.
-unsafe impl HasDeferred for Profiler {
-    const OFFSET: usize = core::mem::offset_of!(Profiler, housekeeping);
-
-    fn run_deferred(&self) {
-        self.refill_pools();
-        self.collect_exited();
-    }
-}
+impl_has_deferred!(Profiler, housekeeping, Profiler::housekeep);
 
 impl Profiler {
     /// A profiler sized by the module parameters, with full pools, not yet
@@ -76,6 +73,7 @@ impl Profiler {
                 dropped: DropCounters::default(),
                 trace_threshold_ns: u64::from(params::TRACE_THRESHOLD_US.get()) * 1000,
                 retention_ns: u64::from(params::RETENTION_MS.get()) * 1_000_000,
+                last_collect_ns: AtomicU64::new(0),
             }),
             GFP_KERNEL,
         )?;
@@ -83,14 +81,16 @@ impl Profiler {
         Ok(profiler)
     }
 
-    fn count_drop(&self, why: Drop) {
+    fn count_drop(&self, why: Drop, exited_waiting: bool) {
         let counter = match why {
             Drop::NoNode => &self.dropped.no_node,
             Drop::TaskCap => &self.dropped.task_cap,
         };
         counter.fetch_add(1, Relaxed);
-        // Either way, housekeeping helps: it refills, or frees exited tasks.
-        self.housekeeping.kick();
+        // Housekeeping helps when it can refill, or free exited tasks.
+        if matches!(why, Drop::NoNode) || exited_waiting {
+            self.housekeeping.kick();
+        }
     }
 
     fn count_busy(&self) {
@@ -118,19 +118,37 @@ impl Profiler {
         // costs a read per frame, so the table walks it only when its key
         // differs from the task's last one (one read).
         let in_schedule = task.is_current();
-        let user = if in_schedule {
+        let key = if in_schedule {
             task.user_regs().map(|regs| UserStackKey::of_current(regs.ip, regs.bp))
         } else {
             None
         };
+        // The walk, when needed, runs unlocked: it reads user memory.
+        let cached = match &key {
+            Some(key) => match self.table.try_lock_for(LOCK_BUDGET_NS) {
+                Some(table) => table.user_frames_cached(&id, key),
+                None => return self.count_busy(),
+            },
+            None => false,
+        };
+        let mut frames = [0usize; USER_FRAMES];
+        let user = key.map(|key| {
+            if cached {
+                (key, None)
+            } else {
+                let n = key.walk(&mut frames);
+                (key, Some(&frames[..n]))
+            }
+        });
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
             return self.count_busy();
         };
         let result = table.begin_sleep(&id, now, user, in_schedule);
         let low = table.pools_low();
+        let exited_waiting = table.has_exited();
         drop(table);
         if let Err(why) = result {
-            self.count_drop(why);
+            self.count_drop(why, exited_waiting);
         } else if low {
             self.housekeeping.kick();
         }
@@ -140,10 +158,16 @@ impl Profiler {
     pub(crate) fn on_wake(&self, task: &TaskView<'_>) {
         let now = now_ns();
         let tid = task.tid();
+        let id = TaskId {
+            tid,
+            tgid: task.tgid(),
+            start_time: task.start_time(),
+            comm: [0; COMM_LEN],
+        };
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
             return self.count_busy();
         };
-        let slept = table.end_sleep(tid, now);
+        let slept = table.end_sleep(&id, now);
         let low = table.pools_low();
         drop(table);
         if low {
@@ -165,6 +189,13 @@ impl Profiler {
         }
     }
 
+    /// Process context, deferred from the probes: refills the pools, frees
+    /// exited tasks.
+    fn housekeep(&self) {
+        self.refill_pools();
+        self.collect_exited();
+    }
+
     /// Process context: tops the node pools up. Allocates unlocked, then
     /// hands the nodes over under the lock.
     fn refill_pools(&self) {
@@ -184,14 +215,23 @@ impl Profiler {
     }
 
     /// Process context: frees the records of exited tasks that were
-    /// reported or are older than the retention time.
+    /// reported or are older than the retention time. It walks the table
+    /// with interrupts off while probes may wait, so it runs at most every
+    /// [`COLLECT_INTERVAL_NS`], and only when exited tasks wait.
     fn collect_exited(&self) {
-        self.table.lock().collect_exited(now_ns(), self.retention_ns);
+        let now = now_ns();
+        let last = self.last_collect_ns.load(Relaxed);
+        if now.saturating_sub(last) < COLLECT_INTERVAL_NS
+            || self.last_collect_ns.compare_exchange(last, now, Relaxed, Relaxed).is_err()
+        {
+            return;
+        }
+        self.table.lock().collect_exited(now, self.retention_ns);
     }
 
     /// Copies out the report's rows, worst first: at most `max_rows`.
-    pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVec<ReportRow>> {
-        let mut rows = KVec::with_capacity(max_rows, GFP_KERNEL)?;
+    pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVVec<ReportRow>> {
+        let mut rows = KVVec::with_capacity(max_rows, GFP_KERNEL)?;
         self.table.lock().report(&mut rows, max_rows, now_ns());
         self.collect_exited();
         Ok(rows)

@@ -12,14 +12,14 @@ use kernel::prelude::*;
 /// `slots[..len]` are `Some`, `slots[len..]` are `None`, and `slots.len()`
 /// never changes after `new`.
 pub(crate) struct SlotPool<T> {
-    slots: KVec<Option<T>>,
+    slots: KVVec<Option<T>>,
     len: usize,
 }
 
 impl<T> SlotPool<T> {
     /// An empty pool that can hold `capacity` objects; allocates its slots.
     pub(crate) fn new(capacity: usize) -> Result<Self> {
-        let mut slots = KVec::with_capacity(capacity, GFP_KERNEL)?;
+        let mut slots = KVVec::with_capacity(capacity, GFP_KERNEL)?;
         for _ in 0..capacity {
             // Within the capacity just reserved: never allocates.
             slots.push(None, GFP_KERNEL)?;

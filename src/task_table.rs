@@ -94,6 +94,8 @@ pub(crate) struct TaskTable {
     latency_nodes: SlotPool<RBTreeNodeReservation<LatencyKey, ()>>,
     traces: TraceArena,
     tasks: usize,
+    /// Records of exited tasks, waiting to be collected.
+    exited: usize,
     max_tasks: usize,
 }
 
@@ -108,6 +110,7 @@ impl TaskTable {
             latency_nodes: SlotPool::new(pool_size)?,
             traces: TraceArena::new(max_traces)?,
             tasks: 0,
+            exited: 0,
             max_tasks,
         })
     }
@@ -147,23 +150,36 @@ impl TaskTable {
         }
     }
 
+    /// Whether some exited tasks wait to be collected.
+    pub(crate) fn has_exited(&self) -> bool {
+        self.exited > 0
+    }
+
     /// Whether either pool is below half full, so a refill is due.
     pub(crate) fn pools_low(&self) -> bool {
         self.task_nodes.len() < self.task_nodes.room() || self.latency_nodes.len() < self.latency_nodes.room()
     }
 
-    /// `task` starts a sleep at `now`. `user` is the key of its user stack
-    /// when it is the current task (only then can its stack be read): the
-    /// frames are walked unless the task's last walk had the same key. A
-    /// task dequeued again while asleep (the scheduler finishing a delayed
-    /// dequeue) keeps its first start, unless this is schedule() blocking it
-    /// (`in_schedule`): then it was running, and a start left over means its
-    /// wake-up was dropped.
+    /// Whether `task`'s user frames from its last sleep came from a stack
+    /// with key `key`, so they can be reused without a walk.
+    pub(crate) fn user_frames_cached(&self, task: &TaskId, key: &UserStackKey) -> bool {
+        self.by_pid
+            .get(&task.tid)
+            .is_some_and(|r| r.start_time == task.start_time && r.user_key.as_ref() == Some(key))
+    }
+
+    /// `task` starts a sleep at `now`. `user` is what its user stack showed
+    /// when it is the current task (only then can it be read): its key, and
+    /// the frames, unless [`Self::user_frames_cached`] said to keep the
+    /// record's. A task dequeued again while asleep (the scheduler finishing
+    /// a delayed dequeue) keeps its first start, unless this is schedule()
+    /// blocking it (`in_schedule`): then it was running, and a start left
+    /// over means its wake-up was dropped.
     pub(crate) fn begin_sleep(
         &mut self,
         task: &TaskId,
         now: u64,
-        user: Option<UserStackKey>,
+        user: Option<(UserStackKey, Option<&[usize]>)>,
         in_schedule: bool,
     ) -> Result<(), Drop> {
         let record = self.record_for(task)?;
@@ -171,20 +187,27 @@ impl TaskTable {
             return Ok(());
         }
         record.blocked_since = Some(now);
-        if user != record.user_key {
-            record.nr_pending_user = match &user {
-                Some(key) => key.walk(&mut record.pending_user) as u8,
-                None => 0,
-            };
-            record.user_key = user;
+        match user {
+            Some((key, Some(frames))) => {
+                record.nr_pending_user = copy_frames(&mut record.pending_user, frames) as u8;
+                record.user_key = Some(key);
+            }
+            // Same stack as last time: keep its frames.
+            Some((_, None)) => {}
+            None => {
+                record.nr_pending_user = 0;
+                record.user_key = None;
+            }
         }
         Ok(())
     }
 
-    /// `tid` woke at `now`. Returns how long it slept, or `None` if lattop
+    /// `task` woke at `now`. Returns how long it slept, or `None` if lattop
     /// did not see it go to sleep.
-    pub(crate) fn end_sleep(&mut self, tid: Pid, now: u64) -> Option<u64> {
-        let record = self.by_pid.get_mut(&tid)?;
+    pub(crate) fn end_sleep(&mut self, task: &TaskId, now: u64) -> Option<u64> {
+        let tid = task.tid;
+        // A record left by an earlier task with this pid is not this one's.
+        let record = self.by_pid.get_mut(&tid).filter(|r| r.start_time == task.start_time)?;
         let since = record.blocked_since.take()?;
         let old_total = record.sleeps.total_ns;
         let slept = now.saturating_sub(since);
@@ -213,9 +236,10 @@ impl TaskTable {
     /// `task` is exiting: its record stays until reported or retained long enough.
     pub(crate) fn mark_exited(&mut self, task: &TaskId, now: u64) {
         if let Some(record) = self.by_pid.get_mut(&task.tid) {
-            if record.start_time == task.start_time {
+            if record.start_time == task.start_time && record.exited_at.is_none() {
                 record.exited_at = Some(now);
                 record.blocked_since = None;
+                self.exited += 1;
             }
         }
     }
@@ -223,7 +247,7 @@ impl TaskTable {
     /// Copies out up to `max_rows` rows, worst first, into `rows` (whose
     /// capacity the caller reserved: this never allocates). Notes when an
     /// exited task was first reported.
-    pub(crate) fn report(&mut self, rows: &mut KVec<ReportRow>, max_rows: usize, now: u64) {
+    pub(crate) fn report(&mut self, rows: &mut KVVec<ReportRow>, max_rows: usize, now: u64) {
         let mut cursor = self.by_latency.cursor_back();
         while let Some(current) = cursor {
             if rows.len() >= max_rows.min(rows.capacity()) {
@@ -257,6 +281,9 @@ impl TaskTable {
     /// Returns how many went.
     pub(crate) fn collect_exited(&mut self, now: u64, retention_ns: u64) -> usize {
         let mut freed = 0;
+        if self.exited == 0 {
+            return 0;
+        }
         let mut cursor = self.by_pid.cursor_front();
         while let Some(mut current) = cursor {
             let (&tid, record) = current.current_mut();
@@ -279,6 +306,7 @@ impl TaskTable {
             let _ = self.task_nodes.put(node.into_reservation());
             unindex(&mut self.by_latency, &mut self.latency_nodes, tid, total);
             self.tasks -= 1;
+            self.exited -= 1;
             freed += 1;
         }
         freed
@@ -307,7 +335,11 @@ impl TaskTable {
                     exited_at: None,
                     reported_at: None,
                 };
-                self.by_pid.insert(node.into_node(task.tid, record));
+                // The key is free (looked up above): nothing is replaced, so
+                // nothing would be freed here, in a probe.
+                if let Some(replaced) = self.by_pid.insert(node.into_node(task.tid, record)) {
+                    core::mem::forget(replaced);
+                }
                 self.tasks += 1;
                 false
             }
@@ -321,6 +353,9 @@ impl TaskTable {
         let traces = &mut self.traces;
         let record = self.by_pid.get_mut(&task.tid).ok_or(Drop::NoNode)?;
         if reused {
+            if record.exited_at.is_some() {
+                self.exited -= 1;
+            }
             record.traces.release_all(traces);
             record.tgid = task.tgid;
             record.start_time = task.start_time;
@@ -351,7 +386,10 @@ impl TaskTable {
         // A task has at most one entry, always keyed by its current total,
         // so this key is free and nothing is replaced (or dropped).
         if let Some(replaced) = self.by_latency.insert(node.into_node((new_total, tid), ())) {
-            let _ = self.latency_nodes.put(replaced.into_reservation());
+            // Unreachable; were it not, leaking beats kfree() from NMI context.
+            if let Some(node) = self.latency_nodes.put(replaced.into_reservation()) {
+                core::mem::forget(node);
+            }
         }
     }
 

@@ -11,6 +11,7 @@ use core::marker::PhantomData;
 use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 
 /// A type that embeds a [`Deferred`] and runs something when it fires.
+/// Implement it with [`impl_has_deferred!`].
 ///
 /// # Safety
 ///
@@ -23,6 +24,26 @@ pub(crate) unsafe trait HasDeferred: Sized + Send + Sync {
     /// time after [`Deferred::kick`].
     fn run_deferred(&self);
 }
+
+/// Implements [`HasDeferred`] for `$type`, whose field `$field` is its
+/// `Deferred<$type>`, running `$run(&self)` when it fires.
+macro_rules! impl_has_deferred {
+    ($type:ty, $field:ident, $run:path) => {
+        // SAFETY: `OFFSET` is that of `$field`, which the function below
+        // checks is a `Deferred<$type>`.
+        unsafe impl $crate::sys::deferred::HasDeferred for $type {
+            const OFFSET: usize = {
+                let _: fn(&$type) -> &$crate::sys::deferred::Deferred<$type> = |t| &t.$field;
+                core::mem::offset_of!($type, $field)
+            };
+
+            fn run_deferred(&self) {
+                $run(self)
+            }
+        }
+    };
+}
+pub(crate) use impl_has_deferred;
 
 /// Defers a call of `T::run_deferred` to process context.
 ///
@@ -47,7 +68,8 @@ unsafe impl<T: HasDeferred> Send for Deferred<T> {}
 unsafe impl<T: HasDeferred> Sync for Deferred<T> {}
 
 impl<T: HasDeferred> Deferred<T> {
-    /// An initialiser, for a field at `T::OFFSET` of a pinned `T`.
+    /// An initialiser for the field of a pinned `T` that [`impl_has_deferred!`]
+    /// names: when it fires, it reaches the `T` at that offset before itself.
     pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
             irq_work <- Opaque::ffi_init(|slot| {

@@ -182,18 +182,40 @@ pub(crate) trait SchedHandler: Send + Sync + 'static {
     fn entered(&self, task: &TaskView<'_>, flags: u32);
 }
 
-/// Adapts a [`SchedHandler`] to a kprobe on a function of the scheduler
-/// whose signature is `(struct rq *rq, struct task_struct *p, int flags)`:
-/// in 6.12, `enqueue_task`, `dequeue_task`, `activate_task` and
-/// `deactivate_task`.
-pub(crate) struct SchedProbe<H: SchedHandler>(pub(crate) H);
+/// The scheduler functions whose signature is `(struct rq *rq, struct
+/// task_struct *p, int flags)` in 6.12: the only ones a [`SchedProbe`] may
+/// be put on, since its handler reads `p` from the second argument.
+const SCHED_FUNCTIONS: [&[u8]; 4] = [b"enqueue_task", b"dequeue_task", b"activate_task", b"deactivate_task"];
+
+/// Adapts a [`SchedHandler`] to a kprobe on one of [`SCHED_FUNCTIONS`].
+///
+/// # Invariants
+///
+/// Only [`SchedProbe::register`] builds one, on one of those functions.
+pub(crate) struct SchedProbe<H: SchedHandler>(H);
+
+impl<H: SchedHandler> SchedProbe<H> {
+    /// Arms `handler` on the entry of `symbol`, which must be one of the
+    /// scheduler functions above (`EINVAL` otherwise).
+    pub(crate) fn register(symbol: &CStr, handler: H) -> Result<Pin<KBox<Kprobe<Self>>>> {
+        if !SCHED_FUNCTIONS.contains(&symbol.as_bytes()) {
+            return Err(EINVAL);
+        }
+        // INVARIANT: `symbol` is one of SCHED_FUNCTIONS.
+        Kprobe::register(symbol, SchedProbe(handler))
+    }
+
+    /// The handler it calls.
+    pub(crate) fn handler(&self) -> &H {
+        &self.0
+    }
+}
 
 impl<H: SchedHandler> ProbeHandler for SchedProbe<H> {
     fn entered(&self, args: &ProbeArgs<'_>) {
-        // SAFETY: the probed function has the signature above (the probe
-        // table names only such functions, and documents that an override
-        // must too); the scheduler calls it with a live task, pinned by its
-        // runqueue's lock for the duration of the call.
+        // SAFETY: the probed function is one of SCHED_FUNCTIONS (type
+        // invariant), so its second argument is a task, which the scheduler
+        // keeps alive, under its runqueue's lock, for the whole call.
         let task = unsafe { TaskView::from_raw(args.arg(1) as *const bindings::task_struct) };
         self.0.entered(&task, args.arg(2) as u32);
     }
