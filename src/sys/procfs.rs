@@ -98,10 +98,9 @@ impl<T: ProcSnapshot> ProcFile<T> {
 
 impl<T: ProcSnapshot> Drop for ProcFile<T> {
     fn drop(&mut self) {
-        // SAFETY: by the type invariant `entry` is live. proc_remove() waits
-        // for callers inside our ops to leave and releases files still open
-        // (later calls on them fail with EIO), so `_data` is no longer
-        // reachable from procfs when it is dropped after this.
+        // SAFETY: `entry` is live (type invariant). proc_remove() waits for
+        // callers in our ops and releases open files (later calls get EIO),
+        // so `_data` is unreachable from procfs once it returns.
         unsafe { bindings::proc_remove(self.entry.as_ptr()) };
     }
 }
