@@ -26,7 +26,13 @@ wait $helper
 ktap_print_msg "many_sleepers pid $pid done"
 take_snapshot
 threads=$(task_rows | awk -v pid="$pid" '$2 == pid && $1 != pid && $5 >= 1900000' | wc -l)
-expect_eq "all 2000 sleeping threads are listed with their 2 s sleep" "$threads" 2000
+busy=$(stat_value dropped_busy)
+ktap_print_msg "threads listed with their 2 s sleep: $threads; events dropped busy: $busy"
+# A probe gives an event up, and counts it, when the table stays locked past
+# its budget (a vCPU holding it descheduled by the host, under TCG); each
+# such event can cost one thread its sleep. None may go missing uncounted.
+expect_cmd "all 2000 sleeping threads are listed, but for counted drops" \
+	within "$threads" $((2000 - busy)) 2000
 
 task_rows | awk '{ print $5 }' >/tmp/totals
 expect_cmd "rows are sorted by TOTAL_US, descending" sh -c 'sort -n -r /tmp/totals | cmp -s - /tmp/totals'
