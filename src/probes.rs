@@ -86,10 +86,11 @@ impl SchedHandler for Hook {
         if flags & self.spec.mask == 0 || !self.profiler.lifecycle.is_running() {
             return;
         }
+        // One clock read serves as the event's time and the handler's start.
         let start = now_ns();
         match self.spec.meaning {
-            Meaning::Block => self.profiler.on_block(task),
-            Meaning::Wake => self.profiler.on_wake(task),
+            Meaning::Block => self.profiler.on_block(task, start),
+            Meaning::Wake => self.profiler.on_wake(task, start),
             Meaning::Migrate => {}
         }
         self.events.fetch_add(1, Relaxed);

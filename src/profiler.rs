@@ -16,7 +16,7 @@ use crate::{
     trace::{KERNEL_FRAMES, USER_FRAMES},
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use kernel::{c_str, prelude::*, static_lock_class, sync::Arc};
+use kernel::{c_str, prelude::*, rbtree::RBTreeNodeReservation, static_lock_class, sync::Arc};
 
 /// Counters of what the probes could not record.
 #[derive(Default)]
@@ -97,9 +97,8 @@ impl Profiler {
         self.dropped.busy.fetch_add(1, Relaxed);
     }
 
-    /// Probe: `task` is blocking (the scheduler dequeues it to sleep).
-    pub(crate) fn on_block(&self, task: &TaskView<'_>) {
-        let now = now_ns();
+    /// Probe: `task` is blocking (the scheduler dequeues it to sleep) at `now`.
+    pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64) {
         let id = TaskId {
             tid: task.tid(),
             tgid: task.tgid(),
@@ -154,9 +153,8 @@ impl Profiler {
         }
     }
 
-    /// Probe: `task` is waking (the scheduler enqueues it after a sleep).
-    pub(crate) fn on_wake(&self, task: &TaskView<'_>) {
-        let now = now_ns();
+    /// Probe: `task` is waking (the scheduler enqueues it after a sleep) at `now`.
+    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) {
         let tid = task.tid();
         let id = TaskId {
             tid,
@@ -200,16 +198,8 @@ impl Profiler {
     /// hands the nodes over under the lock.
     fn refill_pools(&self) {
         let (tasks, latencies) = self.table.lock().pool_deficit();
-        let Ok(mut task_nodes) = KVec::with_capacity(tasks, GFP_KERNEL) else { return };
-        let Ok(mut latency_nodes) = KVec::with_capacity(latencies, GFP_KERNEL) else { return };
-        for _ in 0..tasks {
-            let Ok(node) = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL) else { break };
-            let _ = task_nodes.push(Some(node), GFP_KERNEL);
-        }
-        for _ in 0..latencies {
-            let Ok(node) = kernel::rbtree::RBTreeNodeReservation::new(GFP_KERNEL) else { break };
-            let _ = latency_nodes.push(Some(node), GFP_KERNEL);
-        }
+        let mut task_nodes = reserve_nodes(tasks);
+        let mut latency_nodes = reserve_nodes(latencies);
         self.table.lock().refill(&mut task_nodes, &mut latency_nodes);
         // Whatever did not fit is freed here, unlocked.
     }
@@ -241,4 +231,19 @@ impl Profiler {
     pub(crate) fn counts(&self) -> TableCounts {
         self.table.lock().counts()
     }
+}
+
+/// Up to `n` tree nodes, allocated in process context (fewer if memory is
+/// short: the pool just stays lower until the next refill).
+fn reserve_nodes<K, V>(n: usize) -> KVec<Option<RBTreeNodeReservation<K, V>>> {
+    let mut nodes = KVec::new();
+    if nodes.reserve(n, GFP_KERNEL).is_err() {
+        return nodes;
+    }
+    for _ in 0..n {
+        let Ok(node) = RBTreeNodeReservation::new(GFP_KERNEL) else { break };
+        // Within the reserved capacity: never allocates.
+        let _ = nodes.push(Some(node), GFP_KERNEL);
+    }
+    nodes
 }

@@ -138,16 +138,8 @@ impl TaskTable {
         latency_nodes: &mut KVec<Option<RBTreeNodeReservation<LatencyKey, ()>>>,
     ) {
         // What does not fit (another refill won the race) is freed by the caller.
-        for slot in task_nodes.iter_mut() {
-            if let Some(node) = slot.take() {
-                *slot = self.task_nodes.put(node);
-            }
-        }
-        for slot in latency_nodes.iter_mut() {
-            if let Some(node) = slot.take() {
-                *slot = self.latency_nodes.put(node);
-            }
-        }
+        fill(&mut self.task_nodes, task_nodes);
+        fill(&mut self.latency_nodes, latency_nodes);
     }
 
     /// Whether some exited tasks wait to be collected.
@@ -393,6 +385,15 @@ impl TaskTable {
         }
     }
 
+}
+
+/// Moves nodes from `nodes` into `pool` while it has room.
+fn fill<T>(pool: &mut SlotPool<T>, nodes: &mut KVec<Option<T>>) {
+    for slot in nodes.iter_mut() {
+        if let Some(node) = slot.take() {
+            *slot = pool.put(node);
+        }
+    }
 }
 
 /// Copies as many frames of `src` as `dst` holds; returns how many. (No
