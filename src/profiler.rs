@@ -12,7 +12,7 @@ use crate::{
         stack::{self, UserStackKey},
         task::{now_ns, TaskView, COMM_LEN},
     },
-    task_table::{Drop, ReportRow, TableCounts, TaskId, TaskTable},
+    task_table::{Drop, ReportRow, TableCounts, TaskId, TaskTable, UserFrames},
     trace::{KERNEL_FRAMES, USER_FRAMES},
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -113,43 +113,40 @@ impl Profiler {
             return;
         }
         // The user stack can only be read from the sleeper's own context,
-        // which this is when schedule() blocks the current task. Walking it
-        // costs a read per frame, so the table walks it only when its key
-        // differs from the task's last one (one read).
+        // which this is when schedule() blocks the current task. Its key
+        // costs one read; the walk, a read per frame, so the table asks for
+        // one only when the key differs from the task's last.
         let in_schedule = task.is_current();
         let key = if in_schedule {
             task.user_regs().map(|regs| UserStackKey::of_current(regs.ip, regs.bp))
         } else {
             None
         };
-        // The walk, when needed, runs unlocked: it reads user memory.
-        let cached = match &key {
-            Some(key) => match self.table.try_lock_for(LOCK_BUDGET_NS) {
-                Some(table) => table.user_frames_cached(&id, key),
-                None => return self.count_busy(),
-            },
-            None => false,
-        };
-        let mut frames = [0usize; USER_FRAMES];
-        let user = key.map(|key| {
-            if cached {
-                (key, None)
-            } else {
-                let n = key.walk(&mut frames);
-                (key, Some(&frames[..n]))
-            }
-        });
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
             return self.count_busy();
         };
-        let result = table.begin_sleep(&id, now, user, in_schedule);
+        let result = table.begin_sleep(&id, now, key, in_schedule);
         let low = table.pools_low();
         let exited_waiting = table.has_exited();
         drop(table);
-        if let Err(why) = result {
-            self.count_drop(why, exited_waiting);
-        } else if low {
+        match result {
+            Err(why) => return self.count_drop(why, exited_waiting),
+            Ok(UserFrames::Walk(key)) => self.attach_user_frames(&id, now, key),
+            Ok(UserFrames::Kept) => {}
+        }
+        if low {
             self.housekeeping.kick();
+        }
+    }
+
+    /// Walks the user stack `key` starts, unlocked (it reads user memory),
+    /// and gives the frames to the sleep `task` began at `since`.
+    fn attach_user_frames(&self, task: &TaskId, since: u64, key: UserStackKey) {
+        let mut frames = [0usize; USER_FRAMES];
+        let n = key.walk(&mut frames);
+        match self.table.try_lock_for(LOCK_BUDGET_NS) {
+            Some(mut table) => table.set_user_frames(task, since, key, &frames[..n]),
+            None => self.count_busy(),
         }
     }
 

@@ -59,6 +59,14 @@ pub(crate) struct TaskId {
     pub(crate) comm: [u8; COMM_LEN],
 }
 
+/// What [`TaskTable::begin_sleep`] needs of the user stack.
+pub(crate) enum UserFrames {
+    /// Nothing: the frames kept are right (or there is no user stack).
+    Kept,
+    /// The frames of the stack with this key: walk it.
+    Walk(UserStackKey),
+}
+
 /// Why an event could not be recorded.
 #[derive(Clone, Copy)]
 pub(crate) enum Drop {
@@ -152,46 +160,45 @@ impl TaskTable {
         self.task_nodes.len() < self.task_nodes.room() || self.latency_nodes.len() < self.latency_nodes.room()
     }
 
-    /// Whether `task`'s user frames from its last sleep came from a stack
-    /// with key `key`, so they can be reused without a walk.
-    pub(crate) fn user_frames_cached(&self, task: &TaskId, key: &UserStackKey) -> bool {
-        self.by_pid
-            .get(&task.tid)
-            .is_some_and(|r| r.start_time == task.start_time && r.user_key.as_ref() == Some(key))
-    }
-
-    /// `task` starts a sleep at `now`. `user` is what its user stack showed
-    /// when it is the current task (only then can it be read): its key, and
-    /// the frames, unless [`Self::user_frames_cached`] said to keep the
-    /// record's. A task dequeued again while asleep (the scheduler finishing
-    /// a delayed dequeue) keeps its first start, unless this is schedule()
-    /// blocking it (`in_schedule`): then it was running, and a start left
-    /// over means its wake-up was dropped.
+    /// `task` starts a sleep at `now`. `user_key` is the key of its user
+    /// stack when it is the current task (only then can it be read): the
+    /// frames of its last sleep are kept if they came from that stack, and
+    /// otherwise the caller is asked to walk it and [`Self::set_user_frames`].
+    /// A task dequeued again while asleep (the scheduler finishing a delayed
+    /// dequeue) keeps its first start, unless this is schedule() blocking it
+    /// (`in_schedule`): then it was running, and a start left over means its
+    /// wake-up was dropped.
     pub(crate) fn begin_sleep(
         &mut self,
         task: &TaskId,
         now: u64,
-        user: Option<(UserStackKey, Option<&[usize]>)>,
+        user_key: Option<UserStackKey>,
         in_schedule: bool,
-    ) -> Result<(), Drop> {
+    ) -> Result<UserFrames, Drop> {
         let record = self.record_for(task)?;
         if record.blocked_since.is_some() && !in_schedule {
-            return Ok(());
+            return Ok(UserFrames::Kept);
         }
         record.blocked_since = Some(now);
-        match user {
-            Some((key, Some(frames))) => {
-                record.nr_pending_user = copy_frames(&mut record.pending_user, frames) as u8;
-                record.user_key = Some(key);
-            }
-            // Same stack as last time: keep its frames.
-            Some((_, None)) => {}
-            None => {
-                record.nr_pending_user = 0;
-                record.user_key = None;
-            }
+        if user_key.is_some() && record.user_key == user_key {
+            return Ok(UserFrames::Kept);
         }
-        Ok(())
+        record.nr_pending_user = 0;
+        record.user_key = None;
+        Ok(match user_key {
+            Some(key) => UserFrames::Walk(key),
+            None => UserFrames::Kept,
+        })
+    }
+
+    /// Gives `frames`, walked from the user stack `key`, to the sleep `task`
+    /// began at `since`, if that sleep is still the current one.
+    pub(crate) fn set_user_frames(&mut self, task: &TaskId, since: u64, key: UserStackKey, frames: &[usize]) {
+        let Some(record) = self.by_pid.get_mut(&task.tid) else { return };
+        if record.start_time == task.start_time && record.blocked_since == Some(since) {
+            record.nr_pending_user = copy_frames(&mut record.pending_user, frames) as u8;
+            record.user_key = Some(key);
+        }
     }
 
     /// `task` woke at `now`. Returns how long it slept, or `None` if lattop
