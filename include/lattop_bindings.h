@@ -9,13 +9,21 @@
  * Static inlines and macros bindgen cannot bind are forwarded by
  * src/helpers.c, one line each, declared at the end of this file.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/irq_work.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 
@@ -37,10 +45,59 @@ void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_
 pid_t lattop_helper_task_tid(const struct task_struct *task);
 pid_t lattop_helper_task_tgid(const struct task_struct *task);
 u64 lattop_helper_task_start_time(const struct task_struct *task);
+u64 lattop_helper_task_leader_start_time(const struct task_struct *task);
 unsigned int lattop_helper_task_flags(const struct task_struct *task);
 unsigned int lattop_helper_task_state(const struct task_struct *task);
 void lattop_helper_task_comm(const struct task_struct *task, char *comm);
 bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags);
+
+/* Walking processes and threads, under rcu_read_lock(). */
+void lattop_helper_rcu_read_lock(void);
+void lattop_helper_rcu_read_unlock(void);
+struct task_struct *lattop_helper_next_process(struct task_struct *task);
+struct task_struct *lattop_helper_first_thread(struct task_struct *task);
+struct task_struct *lattop_helper_next_thread(struct task_struct *task);
+
+/* What a bulk-transfer record shows of a task (see lattop_helper_task_tid). */
+unsigned int lattop_helper_task_state_index(struct task_struct *task);
+int lattop_helper_task_cpu(const struct task_struct *task);
+int lattop_helper_task_prio(const struct task_struct *task);
+unsigned int lattop_helper_task_policy(const struct task_struct *task);
+u64 lattop_helper_task_utime(const struct task_struct *task);
+u64 lattop_helper_task_stime(const struct task_struct *task);
+u64 lattop_helper_task_runtime(const struct task_struct *task);
+unsigned long lattop_helper_task_nvcsw(const struct task_struct *task);
+unsigned long lattop_helper_task_nivcsw(const struct task_struct *task);
+unsigned long lattop_helper_task_min_flt(const struct task_struct *task);
+unsigned long lattop_helper_task_maj_flt(const struct task_struct *task);
+u64 lattop_helper_task_start_boottime(const struct task_struct *task);
+pid_t lattop_helper_task_parent_tgid(struct task_struct *task);
+const struct cred *lattop_helper_task_cred(struct task_struct *task);
+const struct cred *lattop_helper_current_cred(void);
+uid_t lattop_helper_uid_in_init_ns(kuid_t uid);
+gid_t lattop_helper_gid_in_init_ns(kgid_t gid);
+/* The totals its exited threads left in the thread group's signal_struct. */
+u64 lattop_helper_signal_utime(const struct task_struct *task);
+u64 lattop_helper_signal_stime(const struct task_struct *task);
+u64 lattop_helper_signal_runtime(const struct task_struct *task);
+unsigned long lattop_helper_signal_nvcsw(const struct task_struct *task);
+unsigned long lattop_helper_signal_nivcsw(const struct task_struct *task);
+unsigned long lattop_helper_signal_min_flt(const struct task_struct *task);
+unsigned long lattop_helper_signal_maj_flt(const struct task_struct *task);
+int lattop_helper_signal_nr_threads(const struct task_struct *task);
+int lattop_helper_signal_live(const struct task_struct *task);
+/* task->mm and task->files are stable under task_lock(). */
+void lattop_helper_task_lock(struct task_struct *task);
+void lattop_helper_task_unlock(struct task_struct *task);
+struct mm_struct *lattop_helper_task_mm(struct task_struct *task);
+struct files_struct *lattop_helper_task_files(struct task_struct *task);
+unsigned long lattop_helper_mm_file_pages(struct mm_struct *mm);
+unsigned long lattop_helper_mm_anon_pages(struct mm_struct *mm);
+unsigned long lattop_helper_mm_shmem_pages(struct mm_struct *mm);
+unsigned long lattop_helper_mm_total_vm(const struct mm_struct *mm);
+int lattop_helper_mm_dumpable(struct mm_struct *mm);
+unsigned int lattop_helper_files_open_count(struct files_struct *files);
+unsigned int lattop_helper_file_mode(const struct file *file);
 
 void *lattop_helper_file_private(const struct file *file);
 void lattop_helper_file_set_private(struct file *file, void *data);
@@ -48,4 +105,11 @@ void lattop_helper_file_set_private(struct file *file, void *data);
 /* Constants bindgen cannot evaluate from their macros. */
 #ifdef __BINDGEN__
 const size_t LATTOP_CONST_KSYM_SYMBOL_LEN = KSYM_SYMBOL_LEN;
+const size_t LATTOP_CONST_PAGE_SIZE = PAGE_SIZE;
+const int LATTOP_CONST_CAP_SYS_PTRACE = CAP_SYS_PTRACE;
+const int LATTOP_CONST_SUID_DUMP_USER = SUID_DUMP_USER;
+const unsigned int LATTOP_CONST_FMODE_WRITE = (__force unsigned int)FMODE_WRITE;
+/* Checked against bindgen's layout of struct cred, which Rust reads. */
+const size_t LATTOP_CONST_CRED_UID_OFFSET = offsetof(struct cred, uid);
+const size_t LATTOP_CONST_CRED_FSGID_OFFSET = offsetof(struct cred, fsgid);
 #endif

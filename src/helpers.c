@@ -42,6 +42,15 @@ void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_
 pid_t lattop_helper_task_tid(const struct task_struct *task) { return task->pid; }
 pid_t lattop_helper_task_tgid(const struct task_struct *task) { return task->tgid; }
 u64 lattop_helper_task_start_time(const struct task_struct *task) { return task->start_time; }
+/*
+ * The leader outlives the call: probes run with interrupts off (an RCU
+ * read-side section), and a leader replaced by exec is freed after a grace
+ * period.
+ */
+u64 lattop_helper_task_leader_start_time(const struct task_struct *task)
+{
+	return READ_ONCE(task->group_leader)->start_time;
+}
 unsigned int lattop_helper_task_flags(const struct task_struct *task) { return READ_ONCE(task->flags); }
 unsigned int lattop_helper_task_state(const struct task_struct *task) { return READ_ONCE(task->__state); }
 /* Racy like perf's: a concurrent prctl(PR_SET_NAME) can mix two names. */
@@ -55,3 +64,68 @@ bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long 
 /* struct file's layout is the kernel's business: reach private_data in C. */
 void *lattop_helper_file_private(const struct file *file) { return file->private_data; }
 void lattop_helper_file_set_private(struct file *file, void *data) { file->private_data = data; }
+
+void lattop_helper_rcu_read_lock(void) { rcu_read_lock(); }
+void lattop_helper_rcu_read_unlock(void) { rcu_read_unlock(); }
+
+/* for_each_process(), one step at a time: NULL when back at init_task. */
+struct task_struct *lattop_helper_next_process(struct task_struct *task)
+{
+	struct task_struct *next = next_task(task);
+
+	return next == &init_task ? NULL : next;
+}
+
+/* for_each_thread(), one step at a time: NULL past the last. */
+struct task_struct *lattop_helper_first_thread(struct task_struct *task)
+{
+	return list_first_or_null_rcu(&task->signal->thread_head, struct task_struct, thread_node);
+}
+struct task_struct *lattop_helper_next_thread(struct task_struct *task) { return __next_thread(task); }
+
+unsigned int lattop_helper_task_state_index(struct task_struct *task) { return task_state_index(task); }
+int lattop_helper_task_cpu(const struct task_struct *task) { return task_cpu(task); }
+int lattop_helper_task_prio(const struct task_struct *task) { return task->prio - MAX_RT_PRIO; }
+unsigned int lattop_helper_task_policy(const struct task_struct *task) { return task->policy; }
+u64 lattop_helper_task_utime(const struct task_struct *task) { return READ_ONCE(task->utime); }
+u64 lattop_helper_task_stime(const struct task_struct *task) { return READ_ONCE(task->stime); }
+u64 lattop_helper_task_runtime(const struct task_struct *task) { return READ_ONCE(task->se.sum_exec_runtime); }
+unsigned long lattop_helper_task_nvcsw(const struct task_struct *task) { return READ_ONCE(task->nvcsw); }
+unsigned long lattop_helper_task_nivcsw(const struct task_struct *task) { return READ_ONCE(task->nivcsw); }
+unsigned long lattop_helper_task_min_flt(const struct task_struct *task) { return READ_ONCE(task->min_flt); }
+unsigned long lattop_helper_task_maj_flt(const struct task_struct *task) { return READ_ONCE(task->maj_flt); }
+u64 lattop_helper_task_start_boottime(const struct task_struct *task) { return task->start_boottime; }
+pid_t lattop_helper_task_parent_tgid(struct task_struct *task) { return rcu_dereference(task->real_parent)->tgid; }
+const struct cred *lattop_helper_task_cred(struct task_struct *task) { return __task_cred(task); }
+const struct cred *lattop_helper_current_cred(void) { return current_cred(); }
+/* Inline without CONFIG_USER_NS, exported with it. */
+uid_t lattop_helper_uid_in_init_ns(kuid_t uid) { return from_kuid_munged(&init_user_ns, uid); }
+gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return from_kgid_munged(&init_user_ns, gid); }
+
+u64 lattop_helper_signal_utime(const struct task_struct *task) { return READ_ONCE(task->signal->utime); }
+u64 lattop_helper_signal_stime(const struct task_struct *task) { return READ_ONCE(task->signal->stime); }
+u64 lattop_helper_signal_runtime(const struct task_struct *task) { return READ_ONCE(task->signal->sum_sched_runtime); }
+unsigned long lattop_helper_signal_nvcsw(const struct task_struct *task) { return READ_ONCE(task->signal->nvcsw); }
+unsigned long lattop_helper_signal_nivcsw(const struct task_struct *task) { return READ_ONCE(task->signal->nivcsw); }
+unsigned long lattop_helper_signal_min_flt(const struct task_struct *task) { return READ_ONCE(task->signal->min_flt); }
+unsigned long lattop_helper_signal_maj_flt(const struct task_struct *task) { return READ_ONCE(task->signal->maj_flt); }
+int lattop_helper_signal_nr_threads(const struct task_struct *task) { return READ_ONCE(task->signal->nr_threads); }
+int lattop_helper_signal_live(const struct task_struct *task) { return atomic_read(&task->signal->live); }
+
+void lattop_helper_task_lock(struct task_struct *task) { task_lock(task); }
+void lattop_helper_task_unlock(struct task_struct *task) { task_unlock(task); }
+struct mm_struct *lattop_helper_task_mm(struct task_struct *task) { return task->mm; }
+struct files_struct *lattop_helper_task_files(struct task_struct *task) { return task->files; }
+unsigned long lattop_helper_mm_file_pages(struct mm_struct *mm) { return get_mm_counter_sum(mm, MM_FILEPAGES); }
+unsigned long lattop_helper_mm_anon_pages(struct mm_struct *mm) { return get_mm_counter_sum(mm, MM_ANONPAGES); }
+unsigned long lattop_helper_mm_shmem_pages(struct mm_struct *mm) { return get_mm_counter_sum(mm, MM_SHMEMPAGES); }
+unsigned long lattop_helper_mm_total_vm(const struct mm_struct *mm) { return READ_ONCE(mm->total_vm); }
+int lattop_helper_mm_dumpable(struct mm_struct *mm) { return get_dumpable(mm); }
+/* Under rcu_read_lock(), as /proc's fd counting does. */
+unsigned int lattop_helper_files_open_count(struct files_struct *files)
+{
+	struct fdtable *fdt = files_fdtable(files);
+
+	return bitmap_weight(fdt->open_fds, fdt->max_fds);
+}
+unsigned int lattop_helper_file_mode(const struct file *file) { return (__force unsigned int)file->f_mode; }

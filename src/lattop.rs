@@ -7,9 +7,11 @@
 
 use kernel::{prelude::*, sync::Arc};
 
+mod info;
 mod lifecycle;
 mod params;
 mod probes;
+mod process_index;
 mod profiler;
 mod report;
 mod slot_pool;
@@ -31,27 +33,33 @@ module! {
 
 /// The loaded module. Its fields drop in order: the files first (procfs
 /// waits for their readers), then the probes (unregistering waits for their
-/// handlers), then the profiler (which waits for its housekeeping).
+/// handlers), then /proc/allpids (waiting for its reconcile), then the
+/// profiler (which waits for its housekeeping).
 struct Lattop {
     _stats: ProcFile<stats::Stats>,
     _report: ProcFile<report::Report>,
     _probes: Arc<probes::ProbeSet>,
+    _pid_dirs: Arc<info::pid_dirs::PidDirs>,
     profiler: Arc<profiler::Profiler>,
 }
 
 impl kernel::Module for Lattop {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let profiler = profiler::Profiler::new()?;
+        let pid_dirs = info::pid_dirs::PidDirs::register(profiler.clone())?;
         // Every probe is armed before any records: see lifecycle.rs.
-        let probes = Arc::new(probes::ProbeSet::arm(&profiler)?, GFP_KERNEL)?;
+        let probes = Arc::new(probes::ProbeSet::arm(&profiler, &pid_dirs)?, GFP_KERNEL)?;
         profiler.lifecycle.set(State::Running);
+        // Processes started while the probes were being armed.
+        pid_dirs.kick();
         let report = report::Report::register(profiler.clone())?;
-        let stats = stats::Stats::register(profiler.clone(), probes.clone())?;
+        let stats = stats::Stats::register(profiler.clone(), probes.clone(), pid_dirs.clone())?;
         pr_info!("loaded: /proc/lattop lists up to {} rows\n", params::MAX_ROWS.get());
         Ok(Self {
             _stats: stats,
             _report: report,
             _probes: probes,
+            _pid_dirs: pid_dirs,
             profiler,
         })
     }

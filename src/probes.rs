@@ -14,6 +14,7 @@
 //! neither flag and are only counted, never taken for a sleep.
 
 use crate::{
+    info::pid_dirs::PidDirs,
     params,
     profiler::Profiler,
     sys::{
@@ -29,6 +30,8 @@ use kernel::{prelude::*, sync::Arc};
 const DEQUEUE_SLEEP: u32 = 0x01;
 const ENQUEUE_WAKEUP: u32 = 0x01;
 const ENQUEUE_DELAYED: u32 = 0x200;
+/// A new task's first enqueue (wake_up_new_task()).
+const ENQUEUE_INITIAL: u32 = 0x80;
 
 /// What a probe's events mean.
 #[derive(Clone, Copy)]
@@ -74,6 +77,8 @@ pub(crate) const PROBES: [ProbeSpec; 3] = [
 pub(crate) struct Hook {
     pub(crate) spec: &'static ProbeSpec,
     profiler: Arc<Profiler>,
+    /// Told when a process starts or exits, to add or remove its directory.
+    pid_dirs: Arc<PidDirs>,
     /// Events handled (the probed function called with a matching flag
     /// while running).
     pub(crate) events: AtomicU64,
@@ -83,8 +88,18 @@ pub(crate) struct Hook {
 
 impl SchedHandler for Hook {
     fn entered(&self, task: &TaskView<'_>, flags: u32) {
-        if flags & self.spec.mask == 0 || !self.profiler.lifecycle.is_running() {
+        if !self.profiler.lifecycle.is_running() {
             return;
+        }
+        if process_started(self.spec.meaning, task, flags) {
+            self.pid_dirs.kick();
+        }
+        if flags & self.spec.mask == 0 {
+            return;
+        }
+        if matches!(self.spec.meaning, Meaning::Block) && task.is_dead() && !task.group_is_live() {
+            // The last thread of a process is exiting.
+            self.pid_dirs.kick();
         }
         // One clock read serves as the event's time and the handler's start.
         let start = now_ns();
@@ -98,6 +113,12 @@ impl SchedHandler for Hook {
     }
 }
 
+/// Whether this event is a new process's first enqueue: the wake-up probe
+/// sees it, flagged `ENQUEUE_INITIAL`, for a task that leads its group.
+fn process_started(meaning: Meaning, task: &TaskView<'_>, flags: u32) -> bool {
+    matches!(meaning, Meaning::Wake) && flags & ENQUEUE_INITIAL != 0 && task.tid() == task.tgid()
+}
+
 /// The armed probes; dropping them disarms them, waiting for handlers
 /// still running.
 pub(crate) struct ProbeSet {
@@ -107,12 +128,13 @@ pub(crate) struct ProbeSet {
 impl ProbeSet {
     /// Arms every probe of the table for `profiler`. The profiler must not
     /// be running yet: a probe armed before its siblings then records nothing.
-    pub(crate) fn arm(profiler: &Arc<Profiler>) -> Result<Self> {
+    pub(crate) fn arm(profiler: &Arc<Profiler>, pid_dirs: &Arc<PidDirs>) -> Result<Self> {
         let mut probes = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
         for spec in PROBES.iter() {
             let hook = Hook {
                 spec,
                 profiler: profiler.clone(),
+                pid_dirs: pid_dirs.clone(),
                 events: AtomicU64::new(0),
                 time_ns: AtomicU64::new(0),
             };

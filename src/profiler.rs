@@ -6,14 +6,15 @@
 use crate::{
     lifecycle::Lifecycle,
     params,
+    process_index::ProcessId,
     sys::{
         deferred::{impl_has_deferred, Deferred},
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         stack::{self, UserStackKey},
-        task::{now_ns, TaskView, COMM_LEN},
+        task::{now_ns, TaskView},
     },
-    task_table::{Drop, ReportRow, TableCounts, TaskId, TaskTable, UserFrames},
-    trace::{KERNEL_FRAMES, USER_FRAMES},
+    task_table::{Drop, ReportRow, TableCounts, TaskId, TaskLatency, TaskTable, UserFrames},
+    trace::{SleepStats, KERNEL_FRAMES, USER_FRAMES},
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{c_str, prelude::*, rbtree::RBTreeNodeReservation, static_lock_class, sync::Arc};
@@ -101,8 +102,11 @@ impl Profiler {
     pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64) {
         let id = TaskId {
             tid: task.tid(),
-            tgid: task.tgid(),
             start_time: task.start_time(),
+            process: ProcessId {
+                tgid: task.tgid(),
+                leader_start: task.leader_start_time(),
+            },
             comm: task.comm(),
         };
         if task.is_dead() {
@@ -153,16 +157,10 @@ impl Profiler {
     /// Probe: `task` is waking (the scheduler enqueues it after a sleep) at `now`.
     pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) {
         let tid = task.tid();
-        let id = TaskId {
-            tid,
-            tgid: task.tgid(),
-            start_time: task.start_time(),
-            comm: [0; COMM_LEN],
-        };
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
             return self.count_busy();
         };
-        let slept = table.end_sleep(&id, now);
+        let slept = table.end_sleep(tid, task.start_time(), now);
         let low = table.pools_low();
         drop(table);
         if low {
@@ -194,10 +192,13 @@ impl Profiler {
     /// Process context: tops the node pools up. Allocates unlocked, then
     /// hands the nodes over under the lock.
     fn refill_pools(&self) {
-        let (tasks, latencies) = self.table.lock().pool_deficit();
+        let (tasks, latencies, processes) = self.table.lock().pool_deficit();
         let mut task_nodes = reserve_nodes(tasks);
         let mut latency_nodes = reserve_nodes(latencies);
-        self.table.lock().refill(&mut task_nodes, &mut latency_nodes);
+        let mut process_nodes = reserve_nodes(processes);
+        self.table
+            .lock()
+            .refill(&mut task_nodes, &mut latency_nodes, &mut process_nodes);
         // Whatever did not fit is freed here, unlocked.
     }
 
@@ -224,9 +225,48 @@ impl Profiler {
         Ok(rows)
     }
 
+    /// Copies out the latency figures of process `tgid`'s tasks and its
+    /// sums (of every task and process if `None`), for the bulk transfer.
+    pub(crate) fn latencies(&self, tgid: Option<i32>) -> Result<Latencies> {
+        let counts = self.counts();
+        let (tasks, processes) = match tgid {
+            // Room for some tasks created meanwhile: later ones are left out.
+            None => (counts.tasks + 64, counts.processes + 64),
+            Some(_) => (counts.tasks.min(4096), 1),
+        };
+        let mut latencies = Latencies {
+            tasks: KVVec::with_capacity(tasks, GFP_KERNEL)?,
+            processes: KVVec::with_capacity(processes, GFP_KERNEL)?,
+        };
+        let table = self.table.lock();
+        table.copy_task_latencies(tgid, &mut latencies.tasks);
+        table.copy_process_sums(tgid, &mut latencies.processes);
+        Ok(latencies)
+    }
+
     /// What the table holds now.
     pub(crate) fn counts(&self) -> TableCounts {
         self.table.lock().counts()
+    }
+}
+
+/// Latency figures copied out of the table, by tid and by tgid ascending.
+pub(crate) struct Latencies {
+    tasks: KVVec<TaskLatency>,
+    processes: KVVec<(ProcessId, SleepStats)>,
+}
+
+impl Latencies {
+    /// The figures of the task `tid` created at `start_time`, if it was seen.
+    pub(crate) fn task(&self, tid: i32, start_time: u64) -> Option<&TaskLatency> {
+        let i = self.tasks.binary_search_by_key(&tid, |t| t.tid).ok()?;
+        self.tasks.get(i).filter(|t| t.start_time == start_time)
+    }
+
+    /// The sums of `process`, if one of its tasks was seen.
+    pub(crate) fn process(&self, process: ProcessId) -> Option<SleepStats> {
+        let i = self.processes.binary_search_by_key(&process.tgid, |p| p.0.tgid).ok()?;
+        self.processes.get(i).filter(|p| p.0 == process).map(|p| p.1)
     }
 }
 

@@ -8,7 +8,7 @@ use crate::{
     params,
     profiler::Profiler,
     sys::{
-        procfs::{ProcFile, ProcSnapshot, TextBuffer},
+        procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
         task::COMM_LEN,
         uapi,
     },
@@ -29,7 +29,7 @@ impl Report {
 }
 
 impl ProcSnapshot for Report {
-    fn render(&self, out: &mut TextBuffer) -> Result {
+    fn render(&self, out: &mut SnapshotBuffer) -> Result {
         // Copied under the lock, formatted after it.
         let rows = self.profiler.report_rows(params::MAX_ROWS.get() as usize)?;
         writeln!(out, "{}", uapi::REPORT_HEADER)?;
@@ -40,7 +40,7 @@ impl ProcSnapshot for Report {
     }
 }
 
-fn write_row(out: &mut TextBuffer, row: &ReportRow) -> Result {
+fn write_row(out: &mut SnapshotBuffer, row: &ReportRow) -> Result {
     let comm = Comm(row.comm);
     writeln!(
         out,

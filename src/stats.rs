@@ -5,9 +5,10 @@
 //! and misses, what was dropped, and what the table holds.
 
 use crate::{
+    info::pid_dirs::PidDirs,
     probes::ProbeSet,
     profiler::Profiler,
-    sys::procfs::{ProcFile, ProcSnapshot, TextBuffer},
+    sys::procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
 };
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::{c_str, prelude::*, sync::Arc};
@@ -16,21 +17,27 @@ use kernel::{c_str, prelude::*, sync::Arc};
 pub(crate) struct Stats {
     profiler: Arc<Profiler>,
     probes: Arc<ProbeSet>,
+    pid_dirs: Arc<PidDirs>,
 }
 
 impl Stats {
     /// Creates /proc/lattop_stats, readable by all: it holds only counts.
-    pub(crate) fn register(profiler: Arc<Profiler>, probes: Arc<ProbeSet>) -> Result<ProcFile<Stats>> {
-        ProcFile::new(
-            c_str!("lattop_stats"),
-            0o444,
-            Arc::new(Stats { profiler, probes }, GFP_KERNEL)?,
-        )
+    pub(crate) fn register(
+        profiler: Arc<Profiler>,
+        probes: Arc<ProbeSet>,
+        pid_dirs: Arc<PidDirs>,
+    ) -> Result<ProcFile<Stats>> {
+        let stats = Stats {
+            profiler,
+            probes,
+            pid_dirs,
+        };
+        ProcFile::new(c_str!("lattop_stats"), 0o444, Arc::new(stats, GFP_KERNEL)?)
     }
 }
 
 impl ProcSnapshot for Stats {
-    fn render(&self, out: &mut TextBuffer) -> Result {
+    fn render(&self, out: &mut SnapshotBuffer) -> Result {
         let p = &self.profiler;
         writeln!(out, "state {}", p.lifecycle.state().name())?;
         for (hook, missed) in self.probes.hooks() {
@@ -49,9 +56,15 @@ impl ProcSnapshot for Stats {
         writeln!(out, "dropped_busy {}", p.dropped.busy.load(Relaxed))?;
         let counts = p.counts();
         writeln!(out, "tasks {}", counts.tasks)?;
+        writeln!(out, "processes {}", counts.processes)?;
         writeln!(out, "traces {}", counts.traces)?;
         writeln!(out, "pool_task_nodes {}", counts.pooled_task_nodes)?;
         writeln!(out, "pool_latency_nodes {}", counts.pooled_latency_nodes)?;
+        writeln!(out, "pool_process_nodes {}", counts.pooled_process_nodes)?;
+        let dirs = &self.pid_dirs;
+        writeln!(out, "pid_dirs {}", dirs.len())?;
+        writeln!(out, "pid_dir_reconciles {}", dirs.reconciles.load(Relaxed))?;
+        writeln!(out, "pid_dir_failures {}", dirs.failures.load(Relaxed))?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@
 //! is counted as dropped.
 
 use crate::{
+    process_index::{ProcessId, ProcessIndex, ProcessNode},
     slot_pool::SlotPool,
     sys::{stack::UserStackKey, task::COMM_LEN},
     trace::{CallTrace, SleepStats, TaskTraces, TraceArena, TraceEntry, USER_FRAMES},
@@ -32,7 +33,8 @@ type LatencyKey = (u64, Pid);
 
 /// What lattop knows of one task.
 pub(crate) struct TaskRecord {
-    pub(crate) tgid: Pid,
+    /// The process whose sums its sleeps add to.
+    pub(crate) process: ProcessId,
     pub(crate) comm: [u8; COMM_LEN],
     /// Creation time: tells this task from a later one reusing its pid.
     start_time: u64,
@@ -54,8 +56,8 @@ pub(crate) struct TaskRecord {
 /// Who a probe saw, as the table needs it.
 pub(crate) struct TaskId {
     pub(crate) tid: Pid,
-    pub(crate) tgid: Pid,
     pub(crate) start_time: u64,
+    pub(crate) process: ProcessId,
     pub(crate) comm: [u8; COMM_LEN],
 }
 
@@ -83,6 +85,8 @@ pub(crate) struct TableCounts {
     pub(crate) traces: usize,
     pub(crate) pooled_task_nodes: usize,
     pub(crate) pooled_latency_nodes: usize,
+    pub(crate) processes: usize,
+    pub(crate) pooled_process_nodes: usize,
 }
 
 /// A row of the report, copied out under the lock.
@@ -94,6 +98,16 @@ pub(crate) struct ReportRow {
     pub(crate) worst: Option<TraceEntry>,
 }
 
+/// A task's latency figures, copied out for the bulk transfer.
+#[derive(Clone, Copy)]
+pub(crate) struct TaskLatency {
+    pub(crate) tid: Pid,
+    pub(crate) start_time: u64,
+    pub(crate) sleeps: SleepStats,
+    /// When its current sleep began, if it is asleep.
+    pub(crate) blocked_since: Option<u64>,
+}
+
 /// The task table. See the module documentation.
 pub(crate) struct TaskTable {
     by_pid: RBTree<Pid, TaskRecord>,
@@ -101,6 +115,7 @@ pub(crate) struct TaskTable {
     task_nodes: SlotPool<RBTreeNodeReservation<Pid, TaskRecord>>,
     latency_nodes: SlotPool<RBTreeNodeReservation<LatencyKey, ()>>,
     traces: TraceArena,
+    processes: ProcessIndex,
     tasks: usize,
     /// Records of exited tasks, waiting to be collected.
     exited: usize,
@@ -117,6 +132,7 @@ impl TaskTable {
             task_nodes: SlotPool::new(pool_size)?,
             latency_nodes: SlotPool::new(pool_size)?,
             traces: TraceArena::new(max_traces)?,
+            processes: ProcessIndex::new(pool_size)?,
             tasks: 0,
             exited: 0,
             max_tasks,
@@ -130,13 +146,15 @@ impl TaskTable {
             traces: self.traces.in_use(),
             pooled_task_nodes: self.task_nodes.len(),
             pooled_latency_nodes: self.latency_nodes.len(),
+            processes: self.processes.len(),
+            pooled_process_nodes: self.processes.pool().0,
         }
     }
 
     /// How many nodes of each kind the pools lack: process context
     /// allocates them, unlocked, then hands them to [`Self::refill`].
-    pub(crate) fn pool_deficit(&self) -> (usize, usize) {
-        (self.task_nodes.room(), self.latency_nodes.room())
+    pub(crate) fn pool_deficit(&self) -> (usize, usize, usize) {
+        (self.task_nodes.room(), self.latency_nodes.room(), self.processes.pool().1)
     }
 
     /// Adds freshly allocated nodes to the pools.
@@ -144,10 +162,12 @@ impl TaskTable {
         &mut self,
         task_nodes: &mut KVec<Option<RBTreeNodeReservation<Pid, TaskRecord>>>,
         latency_nodes: &mut KVec<Option<RBTreeNodeReservation<LatencyKey, ()>>>,
+        process_nodes: &mut KVec<Option<ProcessNode>>,
     ) {
         // What does not fit (another refill won the race) is freed by the caller.
         fill(&mut self.task_nodes, task_nodes);
         fill(&mut self.latency_nodes, latency_nodes);
+        self.processes.refill(process_nodes);
     }
 
     /// Whether some exited tasks wait to be collected.
@@ -157,7 +177,10 @@ impl TaskTable {
 
     /// Whether either pool is below half full, so a refill is due.
     pub(crate) fn pools_low(&self) -> bool {
-        self.task_nodes.len() < self.task_nodes.room() || self.latency_nodes.len() < self.latency_nodes.room()
+        let (pooled, room) = self.processes.pool();
+        self.task_nodes.len() < self.task_nodes.room()
+            || self.latency_nodes.len() < self.latency_nodes.room()
+            || pooled < room
     }
 
     /// `task` starts a sleep at `now`. `user_key` is the key of its user
@@ -203,15 +226,16 @@ impl TaskTable {
 
     /// `task` woke at `now`. Returns how long it slept, or `None` if lattop
     /// did not see it go to sleep.
-    pub(crate) fn end_sleep(&mut self, task: &TaskId, now: u64) -> Option<u64> {
-        let tid = task.tid;
+    pub(crate) fn end_sleep(&mut self, tid: Pid, start_time: u64, now: u64) -> Option<u64> {
         // A record left by an earlier task with this pid is not this one's.
-        let record = self.by_pid.get_mut(&tid).filter(|r| r.start_time == task.start_time)?;
+        let record = self.by_pid.get_mut(&tid).filter(|r| r.start_time == start_time)?;
         let since = record.blocked_since.take()?;
         let old_total = record.sleeps.total_ns;
         let slept = now.saturating_sub(since);
         record.sleeps.add(slept);
         let new_total = record.sleeps.total_ns;
+        let process = record.process;
+        self.processes.add_sleep(process, slept);
         self.reindex(tid, old_total, new_total);
         Some(slept)
     }
@@ -243,6 +267,41 @@ impl TaskTable {
         }
     }
 
+    /// Copies out the latency figures of the tasks of process `tgid` (all
+    /// tasks if `None`), by tid ascending, into `out`, up to its reserved
+    /// capacity (this never allocates).
+    pub(crate) fn copy_task_latencies(&self, tgid: Option<Pid>, out: &mut KVVec<TaskLatency>) {
+        for (&tid, record) in self.by_pid.iter() {
+            if tgid.is_some_and(|tgid| tgid != record.process.tgid) || record.exited_at.is_some() {
+                continue;
+            }
+            let latency = TaskLatency {
+                tid,
+                start_time: record.start_time,
+                sleeps: record.sleeps,
+                blocked_since: record.blocked_since,
+            };
+            if out.len() >= out.capacity() || out.push(latency, GFP_ATOMIC).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// Copies out the per-process sums (of process `tgid` only, if given),
+    /// by tgid ascending, up to the reserved capacity of `out`.
+    pub(crate) fn copy_process_sums(&self, tgid: Option<Pid>, out: &mut KVVec<(ProcessId, SleepStats)>) {
+        match tgid {
+            None => self.processes.copy_out(out),
+            Some(tgid) => {
+                if let Some(entry) = self.processes.get(tgid) {
+                    if out.len() < out.capacity() {
+                        let _ = out.push(entry, GFP_ATOMIC);
+                    }
+                }
+            }
+        }
+    }
+
     /// Copies out up to `max_rows` rows, worst first, into `rows` (whose
     /// capacity the caller reserved: this never allocates). Notes when an
     /// exited task was first reported.
@@ -261,7 +320,7 @@ impl TaskTable {
                 }
                 let row = ReportRow {
                     tid,
-                    tgid: record.tgid,
+                    tgid: record.process.tgid,
                     comm: record.comm,
                     sleeps: record.sleeps,
                     worst: record.traces.worst(&self.traces).copied(),
@@ -298,6 +357,7 @@ impl TaskTable {
                 continue;
             }
             let total = record.sleeps.total_ns;
+            self.processes.leave(record.process);
             record.traces.release_all(&mut self.traces);
             let (next, node) = current.remove_current();
             cursor = next;
@@ -308,6 +368,7 @@ impl TaskTable {
             self.exited -= 1;
             freed += 1;
         }
+        self.processes.collect_empty();
         freed
     }
 
@@ -320,9 +381,13 @@ impl TaskTable {
                 if self.tasks >= self.max_tasks {
                     return Err(Drop::TaskCap);
                 }
+                if !self.processes.can_join(task.process) {
+                    return Err(Drop::NoNode);
+                }
                 let node = self.task_nodes.take().ok_or(Drop::NoNode)?;
+                self.processes.join(task.process);
                 let record = TaskRecord {
-                    tgid: task.tgid,
+                    process: task.process,
                     comm: task.comm,
                     start_time: task.start_time,
                     sleeps: SleepStats::default(),
@@ -343,6 +408,9 @@ impl TaskTable {
                 false
             }
         };
+        if reused && !self.processes.can_join(task.process) {
+            return Err(Drop::NoNode);
+        }
         if reused {
             // Keyed anew at zero, not removed: freeing a node is not for a
             // probe (kfree() from NMI context), and the report skips zeros.
@@ -356,7 +424,9 @@ impl TaskTable {
                 self.exited -= 1;
             }
             record.traces.release_all(traces);
-            record.tgid = task.tgid;
+            self.processes.leave(record.process);
+            self.processes.join(task.process);
+            record.process = task.process;
             record.start_time = task.start_time;
             record.sleeps = SleepStats::default();
             record.blocked_since = None;

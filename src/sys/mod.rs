@@ -7,6 +7,7 @@
 
 mod bindings;
 pub(crate) mod module_param;
+pub(crate) mod process;
 pub(crate) mod procfs;
 pub(crate) mod uapi;
 pub(crate) mod deferred;
@@ -14,3 +15,4 @@ pub(crate) mod irq_spinlock;
 pub(crate) mod kprobe;
 pub(crate) mod stack;
 pub(crate) mod task;
+pub(crate) mod task_info;

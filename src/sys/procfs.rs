@@ -5,12 +5,14 @@
 //! sees one moment however it reads (any sizes, pread at any offset), and
 //! the renderer runs once per open (seq_file would rerun it for each larger
 //! buffer it tries, each run seeing a later moment). The snapshot is freed
-//! on close. Built on procfs's `proc_create_data()` and `proc_remove()`.
+//! on close. Opening one for writing fails with `EACCES`: none takes input.
+//! Built on procfs's `proc_mkdir_data()`, `proc_create_data()` and
+//! `proc_remove()`.
 
 use super::bindings;
 use core::{fmt, marker::PhantomData, ptr::NonNull};
 use kernel::{
-    error::code::ENOMEM,
+    error::code::{EACCES, ENOMEM},
     ffi,
     prelude::*,
     str::CStr,
@@ -21,15 +23,52 @@ use kernel::{
 pub(crate) trait ProcSnapshot: Send + Sync + 'static {
     /// Renders the whole content. Called in process context (it may sleep)
     /// once per open of the file.
-    fn render(&self, out: &mut TextBuffer) -> Result;
+    fn render(&self, out: &mut SnapshotBuffer) -> Result;
 }
 
-/// The text of a snapshot being rendered.
-pub(crate) struct TextBuffer {
+/// The content of a snapshot being rendered: text or bytes.
+pub(crate) struct SnapshotBuffer {
     bytes: KVVec<u8>,
 }
 
-impl TextBuffer {
+impl SnapshotBuffer {
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Makes room for `n` more bytes, so that [`Self::push_reserved`] can
+    /// then add them without allocating (where allocating is not allowed).
+    pub(crate) fn reserve(&mut self, n: usize) -> Result {
+        self.bytes.reserve(n, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Appends `bytes` if the room reserved holds them, never allocating;
+    /// returns whether it did.
+    pub(crate) fn push_reserved(&mut self, bytes: &[u8]) -> bool {
+        if self.bytes.capacity() - self.bytes.len() < bytes.len() {
+            return false;
+        }
+        // Within the capacity: never allocates.
+        self.bytes.extend_from_slice(bytes, GFP_NOWAIT).is_ok()
+    }
+
+    /// Overwrites the bytes at `offset` (already written) with `bytes`.
+    pub(crate) fn overwrite(&mut self, offset: usize, bytes: &[u8]) -> Result {
+        let end = offset.checked_add(bytes.len()).ok_or(EINVAL)?;
+        let target = self.bytes.get_mut(offset..end).ok_or(EINVAL)?;
+        for (d, s) in target.iter_mut().zip(bytes) {
+            *d = *s;
+        }
+        Ok(())
+    }
+
+    /// Forgets everything written, and the room.
+    pub(crate) fn clear(&mut self) {
+        self.bytes = KVVec::new();
+    }
+
     /// Formats `args` into the text, for `write!` and `writeln!`.
     pub(crate) fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> Result {
         fmt::Write::write_fmt(self, args).map_err(|_| ENOMEM)
@@ -48,7 +87,7 @@ impl TextBuffer {
     }
 }
 
-impl fmt::Write for TextBuffer {
+impl fmt::Write for SnapshotBuffer {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.bytes.extend_from_slice(s.as_bytes(), GFP_KERNEL).map_err(|_| fmt::Error)
     }
@@ -65,6 +104,8 @@ pub(crate) struct ProcFile<T: ProcSnapshot> {
     entry: NonNull<bindings::proc_dir_entry>,
     /// Only held: procfs reaches the `T` through the entry's private data.
     _data: Arc<T>,
+    /// The directory it is in, kept until the file is removed.
+    _parent: Option<Arc<ProcDir>>,
 }
 
 // SAFETY: a proc entry may be removed from any thread; `T` is `Send + Sync`.
@@ -75,15 +116,27 @@ unsafe impl<T: ProcSnapshot> Sync for ProcFile<T> {}
 impl<T: ProcSnapshot> ProcFile<T> {
     /// Creates /proc/`name` with permission bits `mode`, showing `data`.
     pub(crate) fn new(name: &CStr, mode: u16, data: Arc<T>) -> Result<Self> {
+        Self::create(name, mode, None, data)
+    }
+
+    /// Creates `name` in the directory `parent`.
+    pub(crate) fn new_in(parent: &Arc<ProcDir>, name: &CStr, mode: u16, data: Arc<T>) -> Result<Self> {
+        Self::create(name, mode, Some(parent.clone()), data)
+    }
+
+    fn create(name: &CStr, mode: u16, parent: Option<Arc<ProcDir>>, data: Arc<T>) -> Result<Self> {
         let private: *const T = &*data;
+        let parent_entry = parent.as_ref().map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
         // SAFETY: `name` is NUL-terminated and procfs copies it; the ops table
         // is a constant promoted to a static; `private` stays valid until
-        // `drop` has removed the entry, because `Self` holds `data` until then.
+        // `drop` has removed the entry, because `Self` holds `data` until then;
+        // `parent_entry` is NULL (/proc) or a live directory, which `Self`
+        // keeps until then too.
         let entry = unsafe {
             bindings::proc_create_data(
                 name.as_char_ptr(),
                 mode,
-                core::ptr::null_mut(),
+                parent_entry,
                 ProcOps::<T>::build(),
                 private.cast_mut().cast(),
             )
@@ -92,7 +145,11 @@ impl<T: ProcSnapshot> ProcFile<T> {
         // its common cause (a duplicate name also WARNs in the kernel log).
         let entry = NonNull::new(entry).ok_or(ENOMEM)?;
         // INVARIANT: `entry` was just created as described.
-        Ok(Self { entry, _data: data })
+        Ok(Self {
+            entry,
+            _data: data,
+            _parent: parent,
+        })
     }
 }
 
@@ -101,6 +158,47 @@ impl<T: ProcSnapshot> Drop for ProcFile<T> {
         // SAFETY: `entry` is live (type invariant). proc_remove() waits for
         // callers in our ops and releases open files (later calls get EIO),
         // so `_data` is unreachable from procfs once it returns.
+        unsafe { bindings::proc_remove(self.entry.as_ptr()) };
+    }
+}
+
+/// A directory under /proc. Dropping it removes it; the files and
+/// directories in it hold it (`Arc`), so it goes after them.
+///
+/// # Invariants
+///
+/// `entry` was returned by `proc_mkdir_data()` and has not been removed yet.
+pub(crate) struct ProcDir {
+    entry: NonNull<bindings::proc_dir_entry>,
+    _parent: Option<Arc<ProcDir>>,
+}
+
+// SAFETY: a proc entry may be created and removed from any thread.
+unsafe impl Send for ProcDir {}
+// SAFETY: `&ProcDir` only lends its entry to procfs calls that lock inside.
+unsafe impl Sync for ProcDir {}
+
+impl ProcDir {
+    /// Creates the directory `name` with permission bits `mode`, in /proc
+    /// or in `parent`.
+    pub(crate) fn new(name: &CStr, mode: u16, parent: Option<&Arc<ProcDir>>) -> Result<Arc<Self>> {
+        let parent = parent.cloned();
+        let parent_entry = parent.as_ref().map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
+        // SAFETY: `name` is NUL-terminated and procfs copies it;
+        // `parent_entry` is NULL (/proc) or a live directory kept by `Self`.
+        let entry = unsafe {
+            bindings::proc_mkdir_data(name.as_char_ptr(), mode, parent_entry, core::ptr::null_mut())
+        };
+        let entry = NonNull::new(entry).ok_or(ENOMEM)?;
+        // INVARIANT: just created.
+        Ok(Arc::new(Self { entry, _parent: parent }, GFP_KERNEL)?)
+    }
+}
+
+impl Drop for ProcDir {
+    fn drop(&mut self) {
+        // SAFETY: `entry` is live (type invariant); what it contains was
+        // removed first (each holds an `Arc` of it).
         unsafe { bindings::proc_remove(self.entry.as_ptr()) };
     }
 }
@@ -133,7 +231,11 @@ impl<T: ProcSnapshot> ProcOps<T> {
         // by `ProcFile::<T>::new`, whose private data points to its `T`, which
         // outlives the call (see `ProcFile::drop`).
         let data = unsafe { &*bindings::pde_data(inode).cast::<T>() };
-        let mut text = TextBuffer { bytes: KVVec::new() };
+        // SAFETY: `file` is the file being opened.
+        if unsafe { bindings::file_mode(file) } & bindings::LATTOP_CONST_FMODE_WRITE != 0 {
+            return EACCES.to_errno();
+        }
+        let mut text = SnapshotBuffer { bytes: KVVec::new() };
         if let Err(e) = data.render(&mut text) {
             return e.to_errno();
         }

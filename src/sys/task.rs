@@ -59,6 +59,13 @@ impl<'a> TaskView<'a> {
         unsafe { bindings::task_start_time(self.ptr) }
     }
 
+    /// When the task's thread-group leader was created: with the tgid, it
+    /// tells a process from a later one reusing its tgid.
+    pub(crate) fn leader_start_time(&self) -> u64 {
+        // SAFETY: `ptr` is live (type invariant).
+        unsafe { bindings::task_leader_start_time(self.ptr) }
+    }
+
     /// The task's command name, NUL-padded. It can change under us (prctl),
     /// which at worst yields a mix of the old and new names.
     pub(crate) fn comm(&self) -> [u8; COMM_LEN] {

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! /proc/allpids and its per-process directories. Linux owns /proc/<pid>/
+//! and procfs offers modules no lookup hook, so each directory is a real
+//! proc entry, created for every live process and removed when it exits.
+//!
+//! Entries are never created or removed in atomic context: the probes only
+//! kick (irq_work, then a workqueue) a reconcile, which walks the processes
+//! and makes the directories match: when a process starts (its first
+//! enqueue) and when the last thread of a process exits. A directory
+//! remembers its process's start time, so a pid reused before the reconcile
+//! ran shows `ESRCH`, never the new process.
+
+use super::{AllInfo, PidInfo};
+use crate::{
+    process_index::ProcessId,
+    profiler::Profiler,
+    sys::{
+        deferred::{impl_has_deferred, Deferred},
+        process::{for_each_process, RcuReadGuard},
+        procfs::{ProcDir, ProcFile},
+        uapi,
+    },
+};
+use core::{
+    ops::ControlFlow,
+    sync::atomic::{AtomicU64, Ordering::Relaxed},
+};
+use kernel::{
+    c_str, fmt, new_mutex,
+    prelude::*,
+    rbtree::RBTree,
+    static_lock_class,
+    str::CString,
+    sync::{Arc, Mutex},
+};
+
+/// One process's directory.
+struct PidDir {
+    /// Its `info`, which holds the directory itself: dropping this removes both.
+    _info: ProcFile<PidInfo>,
+    leader_start: u64,
+}
+
+/// /proc/allpids, its `info`, and one directory per live process.
+#[pin_data]
+pub(crate) struct PidDirs {
+    /// First, so that it is dropped (and waited for) before the directories.
+    #[pin]
+    reconcile_work: Deferred<PidDirs>,
+    #[pin]
+    dirs: Mutex<RBTree<i32, PidDir>>,
+    _all_info: ProcFile<AllInfo>,
+    root: Arc<ProcDir>,
+    profiler: Arc<Profiler>,
+    /// Reconciles run, and directories that could not be created.
+    pub(crate) reconciles: AtomicU64,
+    pub(crate) failures: AtomicU64,
+}
+
+impl_has_deferred!(PidDirs, reconcile_work, PidDirs::reconcile);
+
+impl PidDirs {
+    /// Creates /proc/allpids with `info` and a directory per live process.
+    pub(crate) fn register(profiler: Arc<Profiler>) -> Result<Arc<Self>> {
+        let root = ProcDir::new(uapi::PROC_DIR, 0o555, None)?;
+        let all = Arc::new(
+            AllInfo {
+                profiler: profiler.clone(),
+            },
+            GFP_KERNEL,
+        )?;
+        let all_info = ProcFile::new_in(&root, uapi::PROC_INFO, 0o444, all)?;
+        let dirs = Arc::pin_init(
+            pin_init!(Self {
+                reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), static_lock_class!()),
+                dirs <- new_mutex!(RBTree::new(), "lattop_pid_dirs"),
+                _all_info: all_info,
+                root,
+                profiler,
+                reconciles: AtomicU64::new(0),
+                failures: AtomicU64::new(0),
+            }),
+            GFP_KERNEL,
+        )?;
+        dirs.reconcile();
+        Ok(dirs)
+    }
+
+    /// Asks for a reconcile soon. Safe in any context, probes included.
+    pub(crate) fn kick(&self) {
+        self.reconcile_work.kick();
+    }
+
+    /// Process context: makes the directories match the live processes.
+    fn reconcile(&self) {
+        let Ok(live) = live_processes() else {
+            self.failures.fetch_add(1, Relaxed);
+            return;
+        };
+        self.reconciles.fetch_add(1, Relaxed);
+        let mut dirs = self.dirs.lock();
+        // Gone, or the pid now belongs to a later process.
+        let mut cursor = dirs.cursor_front();
+        while let Some(current) = cursor {
+            let (&tgid, dir) = current.current();
+            let found = live.binary_search_by_key(&tgid, |p| p.tgid).ok();
+            if found.is_some_and(|i| live[i].leader_start == dir.leader_start) {
+                cursor = current.move_next();
+            } else {
+                // proc_remove() waits for readers in our ops, which never
+                // take this lock: no deadlock.
+                let (next, _removed) = current.remove_current();
+                cursor = next;
+            }
+        }
+        for process in live.iter() {
+            if dirs.get(&process.tgid).is_some() {
+                continue;
+            }
+            let created = self
+                .create_dir(*process)
+                .and_then(|dir| dirs.try_create_and_insert(process.tgid, dir, GFP_KERNEL).map_err(Into::into));
+            if created.is_err() {
+                self.failures.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// Creates /proc/allpids/<tgid>/ and its files for `process`.
+    fn create_dir(&self, process: ProcessId) -> Result<PidDir> {
+        let name = CString::try_from_fmt(fmt!("{}", process.tgid))?;
+        let dir = ProcDir::new(&name, 0o555, Some(&self.root))?;
+        let info = Arc::new(
+            PidInfo {
+                profiler: self.profiler.clone(),
+                process,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(PidDir {
+            _info: ProcFile::new_in(&dir, uapi::PROC_INFO, 0o444, info)?,
+            leader_start: process.leader_start,
+        })
+    }
+
+    /// How many directories there are.
+    pub(crate) fn len(&self) -> usize {
+        self.dirs.lock().iter().count()
+    }
+}
+
+/// The processes with a live thread, by tgid ascending.
+fn live_processes() -> Result<KVVec<ProcessId>> {
+    let mut room = count_processes() + 64;
+    loop {
+        let mut live = KVVec::with_capacity(room, GFP_KERNEL)?;
+        let rcu = RcuReadGuard::new();
+        let mut full = false;
+        for_each_process(&rcu, |leader| {
+            if !leader.group_is_live() {
+                return ControlFlow::Continue(());
+            }
+            let process = ProcessId {
+                tgid: leader.tgid(),
+                leader_start: leader.start_time(),
+            };
+            // Within the capacity: never allocates (nothing may sleep here).
+            if live.len() == live.capacity() || live.push(process, GFP_NOWAIT).is_err() {
+                full = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        drop(rcu);
+        if !full {
+            live.sort_unstable_by_key(|p| p.tgid);
+            return Ok(live);
+        }
+        room *= 2;
+    }
+}
+
+fn count_processes() -> usize {
+    let rcu = RcuReadGuard::new();
+    let mut n = 0;
+    for_each_process(&rcu, |_| {
+        n += 1;
+        ControlFlow::Continue(())
+    });
+    n
+}

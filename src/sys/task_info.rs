@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a bulk-transfer record shows of a task, read from its `task_struct`,
+//! `signal_struct`, `mm_struct`, `files_struct` and credentials through the
+//! C helpers (bindgen's `task_struct` layout is not GCC's). Values of a task
+//! that is running change while they are read: each is one consistent word,
+//! the set is not, as with /proc.
+
+use super::{bindings, process::RcuReadGuard, task::TaskView};
+
+/// The state letters of /proc/<pid>/stat, indexed by `task_state_index()`.
+const STATE_LETTERS: &[u8; 9] = b"RSDTtXZPI";
+
+/// CPU time, context switches and page faults: of one thread, or what the
+/// exited threads of a group left behind.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Usage {
+    pub(crate) utime_ns: u64,
+    pub(crate) stime_ns: u64,
+    pub(crate) runtime_ns: u64,
+    pub(crate) nvcsw: u64,
+    pub(crate) nivcsw: u64,
+    pub(crate) min_flt: u64,
+    pub(crate) maj_flt: u64,
+}
+
+impl Usage {
+    /// Adds `other` to this.
+    pub(crate) fn add(&mut self, other: &Usage) {
+        self.utime_ns = self.utime_ns.wrapping_add(other.utime_ns);
+        self.stime_ns = self.stime_ns.wrapping_add(other.stime_ns);
+        self.runtime_ns = self.runtime_ns.wrapping_add(other.runtime_ns);
+        self.nvcsw = self.nvcsw.wrapping_add(other.nvcsw);
+        self.nivcsw = self.nivcsw.wrapping_add(other.nivcsw);
+        self.min_flt = self.min_flt.wrapping_add(other.min_flt);
+        self.maj_flt = self.maj_flt.wrapping_add(other.maj_flt);
+    }
+}
+
+/// A process's memory, in bytes, and whether it may be dumped (ptrace's
+/// access rule needs it).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Memory {
+    pub(crate) rss_file: u64,
+    pub(crate) rss_anon: u64,
+    pub(crate) rss_shmem: u64,
+    pub(crate) vsize: u64,
+    /// `get_dumpable() == SUID_DUMP_USER`.
+    pub(crate) dumpable: bool,
+}
+
+/// A task's real, effective and saved ids, in the initial user namespace.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct TaskIds {
+    pub(crate) uid: u32,
+    pub(crate) euid: u32,
+    pub(crate) suid: u32,
+    pub(crate) gid: u32,
+    pub(crate) egid: u32,
+    pub(crate) sgid: u32,
+}
+
+// bindgen's layout of `struct cred` is what Rust reads below: check it
+// against GCC's at the first and last fields read.
+const _: () = assert!(core::mem::offset_of!(bindings::cred, uid) == bindings::LATTOP_CONST_CRED_UID_OFFSET);
+const _: () = assert!(core::mem::offset_of!(bindings::cred, fsgid) == bindings::LATTOP_CONST_CRED_FSGID_OFFSET);
+
+fn uid(id: bindings::kuid_t) -> u32 {
+    // SAFETY: a plain conversion of a value.
+    unsafe { bindings::uid_in_init_ns(id) }
+}
+
+fn gid(id: bindings::kgid_t) -> u32 {
+    // SAFETY: a plain conversion of a value.
+    unsafe { bindings::gid_in_init_ns(id) }
+}
+
+impl TaskView<'_> {
+    /// The state letter, as /proc/<pid>/stat's third field.
+    pub(crate) fn state_letter(&self) -> u8 {
+        // SAFETY: `ptr` is live (TaskView's invariant).
+        let index = unsafe { bindings::task_state_index(self.as_ptr()) } as usize;
+        STATE_LETTERS.get(index).copied().unwrap_or(b'?')
+    }
+
+    /// The CPU it runs or last ran on.
+    pub(crate) fn cpu(&self) -> i32 {
+        // SAFETY: `ptr` is live (TaskView's invariant).
+        unsafe { bindings::task_cpu(self.as_ptr()) }
+    }
+
+    /// Its priority as /proc/<pid>/stat shows it (`prio - MAX_RT_PRIO`).
+    pub(crate) fn prio(&self) -> i32 {
+        // SAFETY: `ptr` is live (TaskView's invariant).
+        unsafe { bindings::task_prio(self.as_ptr()) }
+    }
+
+    /// Its scheduling policy.
+    pub(crate) fn policy(&self) -> u32 {
+        // SAFETY: `ptr` is live (TaskView's invariant).
+        unsafe { bindings::task_policy(self.as_ptr()) }
+    }
+
+    /// When it started, in ns since boot (`CLOCK_BOOTTIME`).
+    pub(crate) fn start_boottime(&self) -> u64 {
+        // SAFETY: `ptr` is live (TaskView's invariant).
+        unsafe { bindings::task_start_boottime(self.as_ptr()) }
+    }
+
+    /// This thread's own CPU time, context switches and page faults.
+    pub(crate) fn usage(&self) -> Usage {
+        let t = self.as_ptr();
+        // SAFETY: `ptr` is live (TaskView's invariant); each helper reads one word.
+        unsafe {
+            Usage {
+                utime_ns: bindings::task_utime(t),
+                stime_ns: bindings::task_stime(t),
+                runtime_ns: bindings::task_runtime(t),
+                nvcsw: bindings::task_nvcsw(t) as u64,
+                nivcsw: bindings::task_nivcsw(t) as u64,
+                min_flt: bindings::task_min_flt(t) as u64,
+                maj_flt: bindings::task_maj_flt(t) as u64,
+            }
+        }
+    }
+
+    /// What the exited threads of its thread group left behind.
+    pub(crate) fn exited_threads_usage(&self) -> Usage {
+        let t = self.as_ptr();
+        // SAFETY: `ptr` is live (TaskView's invariant), and so is its
+        // signal_struct, freed with the last task of the group.
+        unsafe {
+            Usage {
+                utime_ns: bindings::signal_utime(t),
+                stime_ns: bindings::signal_stime(t),
+                runtime_ns: bindings::signal_runtime(t),
+                nvcsw: bindings::signal_nvcsw(t) as u64,
+                nivcsw: bindings::signal_nivcsw(t) as u64,
+                min_flt: bindings::signal_min_flt(t) as u64,
+                maj_flt: bindings::signal_maj_flt(t) as u64,
+            }
+        }
+    }
+
+    /// Threads in its thread group.
+    pub(crate) fn nr_threads(&self) -> u32 {
+        // SAFETY: as in `exited_threads_usage`.
+        let n = unsafe { bindings::signal_nr_threads(self.as_ptr()) };
+        u32::try_from(n).unwrap_or(0)
+    }
+
+    /// Whether a thread of its group has not exited yet (a process whose
+    /// threads have all exited is a zombie, or gone).
+    pub(crate) fn group_is_live(&self) -> bool {
+        // SAFETY: as in `exited_threads_usage`.
+        unsafe { bindings::signal_live(self.as_ptr()) > 0 }
+    }
+
+    /// Its real parent's process id.
+    pub(crate) fn parent_tgid(&self, _rcu: &RcuReadGuard) -> i32 {
+        // SAFETY: `ptr` is live; `real_parent` is RCU-protected and `_rcu`
+        // holds the read lock.
+        unsafe { bindings::task_parent_tgid(self.as_ptr()) }
+    }
+
+    /// Its real, effective and saved user and group ids.
+    pub(crate) fn ids(&self, _rcu: &RcuReadGuard) -> TaskIds {
+        // SAFETY: `ptr` is live; its credentials are RCU-protected and `_rcu`
+        // holds the read lock, so `cred` stays valid while it is read.
+        let cred = unsafe { &*bindings::task_cred(self.as_ptr()) };
+        TaskIds {
+            uid: uid(cred.uid),
+            euid: uid(cred.euid),
+            suid: uid(cred.suid),
+            gid: gid(cred.gid),
+            egid: gid(cred.egid),
+            sgid: gid(cred.sgid),
+        }
+    }
+
+    /// Its memory, `None` for a kernel thread or an exited process.
+    pub(crate) fn memory(&self) -> Option<Memory> {
+        let t = self.as_ptr();
+        // SAFETY: `ptr` is live; task_lock() keeps `task->mm` from being
+        // released (exit_mm() clears it under that lock) until the unlock.
+        unsafe {
+            bindings::task_lock(t);
+            let mm = bindings::task_mm(t);
+            let memory = (!mm.is_null()).then(|| {
+                let page = bindings::LATTOP_CONST_PAGE_SIZE as u64;
+                Memory {
+                    rss_file: bindings::mm_file_pages(mm) as u64 * page,
+                    rss_anon: bindings::mm_anon_pages(mm) as u64 * page,
+                    rss_shmem: bindings::mm_shmem_pages(mm) as u64 * page,
+                    vsize: bindings::mm_total_vm(mm) as u64 * page,
+                    dumpable: bindings::mm_dumpable(mm) == bindings::LATTOP_CONST_SUID_DUMP_USER,
+                }
+            });
+            bindings::task_unlock(t);
+            memory
+        }
+    }
+
+    /// How many file descriptors it has open.
+    pub(crate) fn open_fds(&self, _rcu: &RcuReadGuard) -> u32 {
+        let t = self.as_ptr();
+        // SAFETY: `ptr` is live; task_lock() keeps `task->files` attached,
+        // and `_rcu` keeps its fd table allocated while it is counted.
+        unsafe {
+            bindings::task_lock(t);
+            let files = bindings::task_files(t);
+            let n = if files.is_null() { 0 } else { bindings::files_open_count(files) };
+            bindings::task_unlock(t);
+            n
+        }
+    }
+}
+
+/// The credentials of the task opening a file, for ptrace's access rule.
+#[derive(Clone, Copy)]
+pub(crate) struct Opener {
+    pub(crate) tgid: i32,
+    pub(crate) fsuid: u32,
+    pub(crate) fsgid: u32,
+    /// CAP_SYS_PTRACE in the initial user namespace.
+    pub(crate) may_ptrace_any: bool,
+}
+
+impl Opener {
+    /// The current task's.
+    pub(crate) fn current() -> Self {
+        // SAFETY: the current task's credentials live as long as it does
+        // (only it replaces them).
+        let cred = unsafe { &*bindings::current_cred() };
+        // SAFETY: `init_user_ns` is a static; the check reads it and the
+        // current task's credentials, without auditing.
+        let may_ptrace_any = unsafe {
+            bindings::ns_capable_noaudit(
+                core::ptr::addr_of_mut!(bindings::init_user_ns),
+                bindings::LATTOP_CONST_CAP_SYS_PTRACE,
+            )
+        };
+        // SAFETY: get_current() has no preconditions, and the current task is live.
+        let current = unsafe { TaskView::from_raw(bindings::get_current()) };
+        Self {
+            tgid: current.tgid(),
+            fsuid: uid(cred.fsuid),
+            fsgid: gid(cred.fsgid),
+            may_ptrace_any,
+        }
+    }
+}
+
+/// Monotonic ns (`CLOCK_MONOTONIC`), as user space's clock_gettime() reads it.
+pub(crate) fn monotonic_ns() -> u64 {
+    // SAFETY: ktime_get() has no preconditions outside NMI.
+    let now = unsafe { bindings::ktime_get() };
+    u64::try_from(now).unwrap_or(0)
+}
