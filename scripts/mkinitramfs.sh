@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the guest's initramfs: static busybox, lattop.ko, the guest scripts,
 # tests/*.sh with the kernel's ktap_helpers.sh, the helper programs of
-# tests/helpers/ built static, and any extra test directories.
+# tests/helpers/ built static, the lattop CLI (tools/lattop) built static,
+# and any extra test directories.
 #
 #   scripts/mkinitramfs.sh OUT.cpio KDIR [EXTRA_TEST_DIR...]
 #
@@ -29,8 +30,10 @@ for c in "$repo"/tests/helpers/*.c; do
 		gcc -static -O1 -g -fno-omit-frame-pointer -pthread -Wall -Werror -o "$exe" "$c"
 	fi
 done
-# Their function address ranges, "START END NAME" in decimal, for tests that
-# check user stack traces against a symbol table.
+# The lattop CLI, static too: on the guest's PATH as /lattop/bin/lattop.
+"$repo/scripts/build-cli.sh"
+# Every guest binary's function address ranges, "START END NAME" in decimal,
+# for tests that check user stack traces against a symbol table.
 syms=$repo/build/guest-syms
 mkdir -p "$syms"
 for exe in "$bin"/*; do

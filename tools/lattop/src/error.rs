@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Everything a subcommand can fail with, worded for a one-line message.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::decode::DecodeError;
+use crate::procfs::ReadError;
+
+#[derive(Debug)]
+pub enum CliError {
+    Read(ReadError),
+    Decode { path: PathBuf, error: DecodeError },
+    Write(io::Error),
+}
+
+impl CliError {
+    /// A closed pipe (`lattop info | head`) is the reader's choice, not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Write(error) if error.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Read(error) => write!(f, "{error}"),
+            CliError::Decode { path, error } => write!(f, "{}: {error}", path.display()),
+            CliError::Write(error) => write!(f, "writing the output: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<ReadError> for CliError {
+    fn from(error: ReadError) -> Self {
+        CliError::Read(error)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(error: io::Error) -> Self {
+        CliError::Write(error)
+    }
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `lattop info`: one snapshot, printed as a table or as JSON.
+
+use std::io::{self, BufWriter, Write};
+
+use clap::Args;
+
+use crate::decode::decode;
+use crate::error::CliError;
+use crate::procfs::{proc_root, read_snapshot};
+use crate::snapshot::{Process, Snapshot, Thread};
+
+// Macros rather than consts so that the help text can concat! them.
+macro_rules! process_header {
+    () => {
+        "PID PPID UID STATE THREADS FDS RSS_KB VSIZE_KB UTIME_MS STIME_MS SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US COMM"
+    };
+}
+macro_rules! thread_header {
+    () => {
+        "TID STATE CPU PRIO POLICY UTIME_MS STIME_MS NVCSW NIVCSW BLOCKED_MS SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US COMM"
+    };
+}
+
+pub const PROCESS_HEADER: &str = process_header!();
+pub const THREAD_HEADER: &str = thread_header!();
+
+/// Thread lines, and the thread header line, start with this.
+pub const THREAD_INDENT: &str = "  ";
+
+const INFO_HELP: &str = concat!(
+    "Table output: a header line, then one line per process, columns\n",
+    "separated by white space:\n  ",
+    process_header!(),
+    "\n\n",
+    "With --threads, a second header line, indented by two spaces, and under\n",
+    "each process one line per thread, indented the same:\n    ",
+    thread_header!(),
+    "\n\n",
+    "Columns are the include/uapi/linux/lattop.h fields of the same name,\n",
+    "except: THREADS nr_threads, FDS nr_fds, RSS_KB (rss_file + rss_anon +\n",
+    "rss_shmem) / 1024, VSIZE_KB vsize / 1024, UTIME_MS STIME_MS BLOCKED_MS\n",
+    "utime_ns stime_ns blocked_ns / 10^6, SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US\n",
+    "latency.sleeps, latency.total_ns / 1000, latency.max_ns / 1000 (all\n",
+    "truncated). COMM comes last, white space in it replaced by '_'.\n\n",
+    "--json prints one JSON document: {\"abi_version\", \"flags\", \"snapshot_ns\",\n",
+    "\"processes\": [...]}, each process and its \"threads\" (always included)\n",
+    "with the field names of include/uapi/linux/lattop.h.\n\n",
+    "Reads $LATTOP_PROC/allpids/info (LATTOP_PROC defaults to /proc). Exits 1,\n",
+    "with a one-line message, when the file cannot be read or decoded."
+);
+
+#[derive(Debug, Args)]
+#[command(after_help = INFO_HELP)]
+pub struct InfoArgs {
+    /// Only this process (reads allpids/<PID>/info)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub pid: Option<u32>,
+    /// Also a line for each thread, under its process
+    #[arg(long)]
+    pub threads: bool,
+    /// One JSON document instead of the table (threads always included)
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &InfoArgs) -> Result<(), CliError> {
+    let (path, bytes) = read_snapshot(&proc_root(), args.pid)?;
+    let snapshot = decode(&bytes).map_err(|error| CliError::Decode { path, error })?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.json {
+        write_json(&snapshot, &mut out)?;
+    } else {
+        write_table(&snapshot, args.threads, &mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn write_json(snapshot: &Snapshot, out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, snapshot)?;
+    writeln!(out)
+}
+
+pub fn write_table(
+    snapshot: &Snapshot,
+    with_threads: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut processes = Table::new(PROCESS_HEADER);
+    let mut threads = Table::new(THREAD_HEADER);
+    let mut order = Vec::new();
+    for process in &snapshot.processes {
+        order.push(Line::Process(processes.push(process_row(process))));
+        if with_threads {
+            for thread in &process.threads {
+                order.push(Line::Thread(threads.push(thread_row(thread))));
+            }
+        }
+    }
+    processes.write_line(0, "", out)?;
+    if with_threads {
+        threads.write_line(0, THREAD_INDENT, out)?;
+    }
+    for line in order {
+        match line {
+            Line::Process(index) => processes.write_line(index, "", out)?,
+            Line::Thread(index) => threads.write_line(index, THREAD_INDENT, out)?,
+        }
+    }
+    Ok(())
+}
+
+/// A line of the output, after the headers: the index of its row in the
+/// process or the thread table (each padded to its own column widths).
+enum Line {
+    Process(usize),
+    Thread(usize),
+}
+
+fn process_row(process: &Process) -> Vec<String> {
+    let rss = process
+        .rss_file
+        .saturating_add(process.rss_anon)
+        .saturating_add(process.rss_shmem);
+    vec![
+        process.pid.to_string(),
+        process.ppid.to_string(),
+        process.uid.to_string(),
+        process.state.to_string(),
+        process.nr_threads.to_string(),
+        process.nr_fds.to_string(),
+        (rss / 1024).to_string(),
+        (process.vsize / 1024).to_string(),
+        (process.utime_ns / 1_000_000).to_string(),
+        (process.stime_ns / 1_000_000).to_string(),
+        process.latency.sleeps.to_string(),
+        (process.latency.total_ns / 1_000).to_string(),
+        (process.latency.max_ns / 1_000).to_string(),
+        table_comm(&process.comm),
+    ]
+}
+
+fn thread_row(thread: &Thread) -> Vec<String> {
+    vec![
+        thread.tid.to_string(),
+        thread.state.to_string(),
+        thread.cpu.to_string(),
+        thread.prio.to_string(),
+        thread.policy.to_string(),
+        (thread.utime_ns / 1_000_000).to_string(),
+        (thread.stime_ns / 1_000_000).to_string(),
+        thread.nvcsw.to_string(),
+        thread.nivcsw.to_string(),
+        (thread.blocked_ns / 1_000_000).to_string(),
+        thread.latency.sleeps.to_string(),
+        (thread.latency.total_ns / 1_000).to_string(),
+        (thread.latency.max_ns / 1_000).to_string(),
+        table_comm(&thread.comm),
+    ]
+}
+
+/// A command name as one white-space-free table field: white space becomes
+/// '_', other control characters '?', and an empty name "-".
+fn table_comm(comm: &str) -> String {
+    if comm.is_empty() {
+        return "-".to_string();
+    }
+    comm.chars()
+        .map(|c| match c {
+            c if c.is_whitespace() => '_',
+            c if c.is_control() => '?',
+            c => c,
+        })
+        .collect()
+}
+
+/// Lines of one kind, their header line first, padded to common column
+/// widths: the first column left-aligned (so only thread lines start with
+/// white space), the numbers right-aligned, the command name last, unpadded.
+struct Table {
+    lines: Vec<Vec<String>>,
+    widths: Vec<usize>,
+}
+
+impl Table {
+    fn new(header: &str) -> Self {
+        let mut table = Table {
+            lines: Vec::new(),
+            widths: Vec::new(),
+        };
+        table.push(header.split(' ').map(str::to_string).collect());
+        table
+    }
+
+    /// Adds a line; returns its index for write_line.
+    fn push(&mut self, line: Vec<String>) -> usize {
+        self.widths.resize(self.widths.len().max(line.len()), 0);
+        for (width, field) in self.widths.iter_mut().zip(&line) {
+            *width = (*width).max(field.chars().count());
+        }
+        self.lines.push(line);
+        self.lines.len() - 1
+    }
+
+    fn write_line(&self, index: usize, indent: &str, out: &mut impl Write) -> io::Result<()> {
+        let line = &self.lines[index];
+        let mut text = String::from(indent);
+        for (column, (field, &width)) in line.iter().zip(&self.widths).enumerate() {
+            if column == 0 {
+                text.push_str(&format!("{field:<width$}"));
+            } else if column + 1 == line.len() {
+                text.push(' ');
+                text.push_str(field);
+            } else {
+                text.push_str(&format!(" {field:>width$}"));
+            }
+        }
+        writeln!(out, "{text}")
+    }
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `lattop`: the command line; each subcommand lives in its own module.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use lattop::info::{self, InfoArgs};
+
+/// Shows what the lattop kernel module knows of processes and threads.
+#[derive(Debug, Parser)]
+#[command(name = "lattop", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print one snapshot of every process (or of one) from /proc/allpids
+    Info(InfoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Info(args) => info::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("lattop: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Canned snapshots for the tests: a builder that writes a header and records
+//! as bytes, the way the kernel module lays them out.
+
+// Each test file uses a different part of this module.
+#![allow(dead_code)]
+
+use std::mem::{offset_of, size_of};
+
+use lattop::abi::{
+    lattop_info_header as Header, lattop_latency as LatencyRecord,
+    lattop_process_record as ProcessRecord, lattop_record as RecordHeader,
+    lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION, LATTOP_INFO_MAGIC,
+    LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD,
+};
+use lattop::snapshot::{Latency, Process, Thread};
+
+pub const HEADER_SIZE: usize = size_of::<Header>();
+pub const PROCESS_RECORD_SIZE: usize = size_of::<ProcessRecord>();
+pub const THREAD_RECORD_SIZE: usize = size_of::<ThreadRecord>();
+pub const SNAPSHOT_NS: u64 = 123_456_789_012;
+
+/// A snapshot's bytes, built up record by record.
+pub struct SnapshotBuilder {
+    pub magic: u32,
+    pub abi_version: u16,
+    /// Bytes of header written; past the known header they are 0xee filler.
+    pub header_size: usize,
+    pub flags: u32,
+    pub snapshot_ns: u64,
+    /// None: the number of records pushed.
+    pub record_count: Option<u32>,
+    records: Vec<Vec<u8>>,
+}
+
+impl Default for SnapshotBuilder {
+    fn default() -> Self {
+        SnapshotBuilder {
+            magic: LATTOP_INFO_MAGIC,
+            abi_version: LATTOP_ABI_VERSION as u16,
+            header_size: HEADER_SIZE,
+            flags: 0,
+            snapshot_ns: SNAPSHOT_NS,
+            record_count: None,
+            records: Vec::new(),
+        }
+    }
+}
+
+impl SnapshotBuilder {
+    /// A builder holding `processes` and their threads, in snapshot order.
+    pub fn with_processes(processes: &[Process]) -> Self {
+        let mut builder = SnapshotBuilder::default();
+        for process in processes {
+            builder.push(encode_process(process));
+            for thread in &process.threads {
+                builder.push(encode_thread(thread));
+            }
+        }
+        builder
+    }
+
+    pub fn push(&mut self, record: Vec<u8>) -> &mut Self {
+        self.records.push(record);
+        self
+    }
+
+    pub fn insert(&mut self, index: usize, record: Vec<u8>) -> &mut Self {
+        self.records.insert(index, record);
+        self
+    }
+
+    pub fn records_mut(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.records
+    }
+
+    pub fn build(&self) -> Vec<u8> {
+        let mut bytes = vec![0xee; self.header_size.max(HEADER_SIZE)];
+        let record_count = self.record_count.unwrap_or(self.records.len() as u32);
+        put(
+            &mut bytes,
+            offset_of!(Header, magic),
+            &self.magic.to_ne_bytes(),
+        );
+        put(
+            &mut bytes,
+            offset_of!(Header, abi_version),
+            &self.abi_version.to_ne_bytes(),
+        );
+        put(
+            &mut bytes,
+            offset_of!(Header, header_size),
+            &(self.header_size as u16).to_ne_bytes(),
+        );
+        put(
+            &mut bytes,
+            offset_of!(Header, record_count),
+            &record_count.to_ne_bytes(),
+        );
+        put(
+            &mut bytes,
+            offset_of!(Header, flags),
+            &self.flags.to_ne_bytes(),
+        );
+        put(
+            &mut bytes,
+            offset_of!(Header, snapshot_ns),
+            &self.snapshot_ns.to_ne_bytes(),
+        );
+        // A header_size under the known header's still gets all of it.
+        bytes.truncate(self.header_size.max(HEADER_SIZE));
+        for record in &self.records {
+            bytes.extend_from_slice(record);
+        }
+        let total_size = bytes.len() as u64;
+        set_total_size(&mut bytes, total_size);
+        bytes
+    }
+}
+
+/// Overwrites `bytes[offset..]` with `value`.
+pub fn put(bytes: &mut [u8], offset: usize, value: &[u8]) {
+    bytes[offset..offset + value.len()].copy_from_slice(value);
+}
+
+pub fn set_total_size(bytes: &mut [u8], total_size: u64) {
+    put(
+        bytes,
+        offset_of!(Header, total_size),
+        &total_size.to_ne_bytes(),
+    );
+}
+
+/// A record of `length` bytes, 0xaa past its record header.
+pub fn raw_record(tag: u16, length: usize) -> Vec<u8> {
+    let mut record = vec![0xaa; length.max(size_of::<RecordHeader>())];
+    put(
+        &mut record,
+        offset_of!(RecordHeader, tag),
+        &tag.to_ne_bytes(),
+    );
+    put(
+        &mut record,
+        offset_of!(RecordHeader, reserved),
+        &0u16.to_ne_bytes(),
+    );
+    set_length(&mut record, length as u32);
+    record.truncate(length);
+    record
+}
+
+/// Sets a record's length field, leaving its bytes as they are.
+pub fn set_length(record: &mut [u8], length: u32) {
+    put(
+        record,
+        offset_of!(RecordHeader, length),
+        &length.to_ne_bytes(),
+    );
+}
+
+/// `record` grown by `extra` bytes of 0xaa: fields of a newer ABI.
+pub fn lengthen(mut record: Vec<u8>, extra: usize) -> Vec<u8> {
+    record.resize(record.len() + extra, 0xaa);
+    let length = record.len() as u32;
+    set_length(&mut record, length);
+    record
+}
+
+pub fn encode_process(process: &Process) -> Vec<u8> {
+    type P = ProcessRecord;
+    let mut record = raw_record(LATTOP_TAG_PROCESS as u16, PROCESS_RECORD_SIZE);
+    let r = &mut record;
+    put(r, offset_of!(P, pid), &process.pid.to_ne_bytes());
+    put(r, offset_of!(P, ppid), &process.ppid.to_ne_bytes());
+    put(r, offset_of!(P, uid), &process.uid.to_ne_bytes());
+    put(r, offset_of!(P, gid), &process.gid.to_ne_bytes());
+    put(r, offset_of!(P, comm), &comm_bytes(&process.comm));
+    put(r, offset_of!(P, state), &[process.state as u8, 0, 0, 0]);
+    put(
+        r,
+        offset_of!(P, nr_threads),
+        &process.nr_threads.to_ne_bytes(),
+    );
+    put(
+        r,
+        offset_of!(P, start_time_ns),
+        &process.start_time_ns.to_ne_bytes(),
+    );
+    put(r, offset_of!(P, utime_ns), &process.utime_ns.to_ne_bytes());
+    put(r, offset_of!(P, stime_ns), &process.stime_ns.to_ne_bytes());
+    put(r, offset_of!(P, cpu_ns), &process.cpu_ns.to_ne_bytes());
+    put(r, offset_of!(P, minflt), &process.minflt.to_ne_bytes());
+    put(r, offset_of!(P, majflt), &process.majflt.to_ne_bytes());
+    put(r, offset_of!(P, nvcsw), &process.nvcsw.to_ne_bytes());
+    put(r, offset_of!(P, nivcsw), &process.nivcsw.to_ne_bytes());
+    put(r, offset_of!(P, rss_file), &process.rss_file.to_ne_bytes());
+    put(r, offset_of!(P, rss_anon), &process.rss_anon.to_ne_bytes());
+    put(
+        r,
+        offset_of!(P, rss_shmem),
+        &process.rss_shmem.to_ne_bytes(),
+    );
+    put(r, offset_of!(P, vsize), &process.vsize.to_ne_bytes());
+    put(r, offset_of!(P, nr_fds), &process.nr_fds.to_ne_bytes());
+    put(r, offset_of!(P, pad2), &0u32.to_ne_bytes());
+    put_latency(r, offset_of!(P, latency), &process.latency);
+    record
+}
+
+pub fn encode_thread(thread: &Thread) -> Vec<u8> {
+    type T = ThreadRecord;
+    let mut record = raw_record(LATTOP_TAG_THREAD as u16, THREAD_RECORD_SIZE);
+    let r = &mut record;
+    put(r, offset_of!(T, tid), &thread.tid.to_ne_bytes());
+    put(r, offset_of!(T, pid), &thread.pid.to_ne_bytes());
+    put(r, offset_of!(T, comm), &comm_bytes(&thread.comm));
+    put(r, offset_of!(T, state), &[thread.state as u8, 0, 0, 0]);
+    put(r, offset_of!(T, cpu), &thread.cpu.to_ne_bytes());
+    put(r, offset_of!(T, prio), &thread.prio.to_ne_bytes());
+    put(r, offset_of!(T, policy), &thread.policy.to_ne_bytes());
+    put(r, offset_of!(T, utime_ns), &thread.utime_ns.to_ne_bytes());
+    put(r, offset_of!(T, stime_ns), &thread.stime_ns.to_ne_bytes());
+    put(r, offset_of!(T, cpu_ns), &thread.cpu_ns.to_ne_bytes());
+    put(r, offset_of!(T, nvcsw), &thread.nvcsw.to_ne_bytes());
+    put(r, offset_of!(T, nivcsw), &thread.nivcsw.to_ne_bytes());
+    put(
+        r,
+        offset_of!(T, blocked_ns),
+        &thread.blocked_ns.to_ne_bytes(),
+    );
+    put_latency(r, offset_of!(T, latency), &thread.latency);
+    record
+}
+
+fn put_latency(record: &mut [u8], offset: usize, latency: &Latency) {
+    type L = LatencyRecord;
+    put(
+        record,
+        offset + offset_of!(L, sleeps),
+        &latency.sleeps.to_ne_bytes(),
+    );
+    put(
+        record,
+        offset + offset_of!(L, total_ns),
+        &latency.total_ns.to_ne_bytes(),
+    );
+    put(
+        record,
+        offset + offset_of!(L, max_ns),
+        &latency.max_ns.to_ne_bytes(),
+    );
+}
+
+/// A command name NUL-padded to the kernel's 16 bytes.
+pub fn comm_bytes(comm: &str) -> [u8; 16] {
+    let mut bytes = [0; 16];
+    let len = comm.len().min(16);
+    bytes[..len].copy_from_slice(&comm.as_bytes()[..len]);
+    bytes
+}
+
+/// Two processes, three threads: init with one, "my worker" with two. Every
+/// number is distinct, so a field read from its neighbour's place shows.
+pub fn sample_processes() -> Vec<Process> {
+    let init = Process {
+        pid: 1,
+        ppid: 0,
+        uid: 0,
+        gid: 0,
+        comm: "init".into(),
+        state: 'S',
+        nr_threads: 1,
+        start_time_ns: 1_000_000,
+        utime_ns: 12_000_000,
+        stime_ns: 34_000_000,
+        cpu_ns: 46_123_456,
+        minflt: 501,
+        majflt: 7,
+        nvcsw: 803,
+        nivcsw: 9,
+        rss_file: 1_048_576,
+        rss_anon: 524_288,
+        rss_shmem: 4096,
+        vsize: 8_388_608,
+        nr_fds: 5,
+        latency: Latency {
+            sleeps: 30,
+            total_ns: 2_500_000_000,
+            max_ns: 1_000_000_000,
+        },
+        threads: vec![Thread {
+            tid: 1,
+            pid: 1,
+            comm: "init".into(),
+            state: 'S',
+            cpu: 0,
+            prio: 120,
+            policy: 0,
+            utime_ns: 12_000_000,
+            stime_ns: 34_000_000,
+            cpu_ns: 46_123_456,
+            nvcsw: 803,
+            nivcsw: 9,
+            blocked_ns: 250_000_000,
+            latency: Latency {
+                sleeps: 30,
+                total_ns: 2_500_000_000,
+                max_ns: 1_000_000_000,
+            },
+        }],
+    };
+    let worker_thread = |tid, cpu, state, sleeps| Thread {
+        tid,
+        pid: 4242,
+        comm: "my worker".into(),
+        state,
+        cpu,
+        prio: 98,
+        policy: 1,
+        utime_ns: 7_000_000 * tid as u64,
+        stime_ns: 3_000_000 * tid as u64,
+        cpu_ns: 10_000_001 * tid as u64,
+        nvcsw: 11 * tid as u64,
+        nivcsw: 13 * tid as u64,
+        blocked_ns: if state == 'D' { 42_000_000 } else { 0 },
+        latency: Latency {
+            sleeps,
+            total_ns: 17_000 * sleeps,
+            max_ns: 5_000 * sleeps,
+        },
+    };
+    let worker = Process {
+        pid: 4242,
+        ppid: 1,
+        uid: 1000,
+        gid: 100,
+        comm: "my worker".into(),
+        state: 'R',
+        nr_threads: 2,
+        start_time_ns: 9_876_543_210,
+        utime_ns: 7_000_000 * (4242 + 4243),
+        stime_ns: 3_000_000 * (4242 + 4243),
+        cpu_ns: 10_000_001 * (4242 + 4243),
+        minflt: 1234,
+        majflt: 56,
+        nvcsw: 11 * (4242 + 4243),
+        nivcsw: 13 * (4242 + 4243),
+        rss_file: 2 << 20,
+        rss_anon: 3 << 20,
+        rss_shmem: 1 << 20,
+        vsize: 1 << 30,
+        nr_fds: 17,
+        latency: Latency {
+            sleeps: 5,
+            total_ns: 17_000 * 5,
+            max_ns: 5_000 * 3,
+        },
+        threads: vec![
+            worker_thread(4242, 3, 'R', 2),
+            worker_thread(4243, 1, 'D', 3),
+        ],
+    };
+    vec![init, worker]
+}
+
+/// The sample's bytes, as read from /proc/allpids/info.
+pub fn sample_bytes() -> Vec<u8> {
+    SnapshotBuilder::with_processes(&sample_processes()).build()
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The decoder against canned snapshots, good and bad.
+
+mod common;
+
+use common::*;
+use lattop::abi::{LATTOP_ABI_VERSION, LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD};
+use lattop::decode::{decode, DecodeError};
+
+#[test]
+fn good_snapshot_decodes_to_its_values() {
+    let snapshot = decode(&sample_bytes()).expect("the sample decodes");
+    assert_eq!(snapshot.abi_version as u32, LATTOP_ABI_VERSION);
+    assert_eq!(snapshot.snapshot_ns, SNAPSHOT_NS);
+    assert_eq!(snapshot.record_count, 5);
+    assert_eq!(snapshot.processes, sample_processes());
+
+    // A few values spelled out, in case the builder and the decoder agree
+    // on a mistake.
+    let worker = &snapshot.processes[1];
+    assert_eq!(
+        (worker.pid, worker.ppid, worker.uid, worker.gid),
+        (4242, 1, 1000, 100)
+    );
+    assert_eq!(worker.comm, "my worker");
+    assert_eq!(worker.state, 'R');
+    assert_eq!(worker.rss_anon, 3 << 20);
+    assert_eq!(worker.nr_fds, 17);
+    assert_eq!(worker.latency.max_ns, 15_000);
+    let threads: Vec<_> = worker
+        .threads
+        .iter()
+        .map(|t| (t.tid, t.cpu, t.state))
+        .collect();
+    assert_eq!(threads, [(4242, 3, 'R'), (4243, 1, 'D')]);
+    assert_eq!(worker.threads[1].blocked_ns, 42_000_000);
+    assert_eq!(snapshot.processes[0].threads.len(), 1);
+}
+
+#[test]
+fn decodes_from_any_alignment() {
+    let bytes = sample_bytes();
+    for shift in 1..8 {
+        let mut shifted = vec![0; shift];
+        shifted.extend_from_slice(&bytes);
+        let snapshot = decode(&shifted[shift..]).expect("decodes when shifted");
+        assert_eq!(snapshot.processes, sample_processes());
+    }
+}
+
+#[test]
+fn empty_snapshot_decodes() {
+    let snapshot = decode(&SnapshotBuilder::default().build()).unwrap();
+    assert!(snapshot.processes.is_empty());
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let bytes = sample_bytes();
+    for len in 0..bytes.len() {
+        // As read: total_size no longer matches.
+        assert!(decode(&bytes[..len]).is_err(), "{len} bytes decoded");
+        // total_size patched to match, so the record walk meets the cut.
+        if len >= HEADER_SIZE {
+            let mut cut = bytes[..len].to_vec();
+            set_total_size(&mut cut, len as u64);
+            assert!(
+                decode(&cut).is_err(),
+                "{len} bytes with total_size {len} decoded"
+            );
+        }
+    }
+}
+
+#[test]
+fn short_buffer_and_total_size_mismatch() {
+    assert_eq!(
+        decode(&[0; 5]),
+        Err(DecodeError::HeaderTruncated {
+            len: 5,
+            need: HEADER_SIZE
+        })
+    );
+    let mut bytes = sample_bytes();
+    let len = bytes.len();
+    set_total_size(&mut bytes, len as u64 + 8);
+    assert_eq!(
+        decode(&bytes),
+        Err(DecodeError::SizeMismatch {
+            total_size: len as u64 + 8,
+            len
+        })
+    );
+}
+
+#[test]
+fn misaligned_record_length_is_an_error() {
+    for length in [0u32, 4, 12, 20] {
+        let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+        set_length(&mut builder.records_mut()[1], length);
+        let error = decode(&builder.build()).unwrap_err();
+        let offset = HEADER_SIZE + PROCESS_RECORD_SIZE;
+        assert_eq!(error, DecodeError::RecordLengthInvalid { offset, length });
+        assert!(
+            error.to_string().contains(&format!("byte {offset}")),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn record_past_the_end_is_an_error() {
+    let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+    let last = builder.records_mut().last_mut().unwrap();
+    set_length(last, THREAD_RECORD_SIZE as u32 + 8);
+    assert!(matches!(
+        decode(&builder.build()),
+        Err(DecodeError::RecordTruncated { need, left, .. })
+            if need == THREAD_RECORD_SIZE as u64 + 8 && left == THREAD_RECORD_SIZE
+    ));
+}
+
+#[test]
+fn record_shorter_than_its_struct_is_an_error() {
+    let mut builder = SnapshotBuilder::default();
+    builder.push(raw_record(LATTOP_TAG_PROCESS as u16, 16));
+    assert_eq!(
+        decode(&builder.build()),
+        Err(DecodeError::RecordTooShort {
+            offset: HEADER_SIZE,
+            tag: LATTOP_TAG_PROCESS as u16,
+            length: 16,
+            need: PROCESS_RECORD_SIZE,
+        })
+    );
+}
+
+#[test]
+fn unknown_tags_are_skipped() {
+    let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+    // Between a process and its thread, and last.
+    builder.insert(1, raw_record(99, 24));
+    builder.push(raw_record(0xffff, 8));
+    let snapshot = decode(&builder.build()).expect("unknown tags are skipped");
+    assert_eq!(snapshot.record_count, 7);
+    assert_eq!(snapshot.processes, sample_processes());
+}
+
+#[test]
+fn longer_records_are_read_for_what_is_known() {
+    let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+    for record in builder.records_mut() {
+        *record = lengthen(std::mem::take(record), 16);
+    }
+    let snapshot = decode(&builder.build()).expect("longer records are accepted");
+    assert_eq!(snapshot.processes, sample_processes());
+}
+
+#[test]
+fn longer_header_is_accepted() {
+    let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+    builder.header_size = HEADER_SIZE + 16;
+    let snapshot = decode(&builder.build()).expect("a longer header is accepted");
+    assert_eq!(snapshot.header_size as usize, HEADER_SIZE + 16);
+    assert_eq!(snapshot.processes, sample_processes());
+}
+
+#[test]
+fn bad_header_size_is_an_error() {
+    let mut builder = SnapshotBuilder::default();
+    builder.header_size = HEADER_SIZE - 8;
+    assert_eq!(
+        decode(&builder.build()),
+        Err(DecodeError::HeaderSizeTooSmall {
+            header_size: HEADER_SIZE as u16 - 8,
+            need: HEADER_SIZE,
+        })
+    );
+    builder.header_size = HEADER_SIZE + 4;
+    assert_eq!(
+        decode(&builder.build()),
+        Err(DecodeError::HeaderSizeMisaligned {
+            header_size: HEADER_SIZE as u16 + 4
+        })
+    );
+    // header_size past the end of the snapshot.
+    builder.header_size = HEADER_SIZE + 8;
+    let mut bytes = builder.build();
+    bytes.truncate(HEADER_SIZE);
+    set_total_size(&mut bytes, HEADER_SIZE as u64);
+    assert!(matches!(
+        decode(&bytes),
+        Err(DecodeError::HeaderPastEnd { .. })
+    ));
+}
+
+#[test]
+fn bad_magic_is_an_error() {
+    let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+    builder.magic = 0x1234_5678;
+    let error = decode(&builder.build()).unwrap_err();
+    assert_eq!(error, DecodeError::BadMagic { found: 0x1234_5678 });
+    assert!(error.to_string().contains("0x12345678"), "{error}");
+}
+
+#[test]
+fn other_abi_versions_are_errors() {
+    for version in [0, LATTOP_ABI_VERSION as u16 + 1] {
+        let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+        builder.abi_version = version;
+        assert_eq!(
+            decode(&builder.build()),
+            Err(DecodeError::UnsupportedVersion { found: version })
+        );
+    }
+}
+
+#[test]
+fn thread_before_any_process_is_an_error() {
+    let processes = sample_processes();
+    let mut builder = SnapshotBuilder::default();
+    builder.push(encode_thread(&processes[0].threads[0]));
+    builder.push(encode_process(&processes[0]));
+    assert_eq!(
+        decode(&builder.build()),
+        Err(DecodeError::ThreadBeforeProcess {
+            offset: HEADER_SIZE,
+            tid: 1
+        })
+    );
+    // An unknown record first does not count as a process.
+    let mut builder = SnapshotBuilder::default();
+    builder.push(raw_record(99, 8));
+    builder.push(raw_record(LATTOP_TAG_THREAD as u16, THREAD_RECORD_SIZE));
+    assert!(matches!(
+        decode(&builder.build()),
+        Err(DecodeError::ThreadBeforeProcess { offset, .. }) if offset == HEADER_SIZE + 8
+    ));
+}
+
+#[test]
+fn record_count_must_match_the_records() {
+    for record_count in [4, 6, 0, u32::MAX] {
+        let mut builder = SnapshotBuilder::with_processes(&sample_processes());
+        builder.record_count = Some(record_count);
+        assert_eq!(
+            decode(&builder.build()),
+            Err(DecodeError::RecordCountMismatch {
+                record_count,
+                found: 5
+            })
+        );
+    }
+}
+
+#[test]
+fn comm_decodes_lossily_up_to_its_first_nul() {
+    let mut process = sample_processes().remove(0);
+    process.threads.clear();
+    let mut record = encode_process(&process);
+    let comm_offset = std::mem::offset_of!(lattop::abi::lattop_process_record, comm);
+
+    put(&mut record, comm_offset, b"abcdefghijklmnop");
+    let mut builder = SnapshotBuilder::default();
+    builder.push(record.clone());
+    assert_eq!(
+        decode(&builder.build()).unwrap().processes[0].comm,
+        "abcdefghijklmnop"
+    );
+
+    put(&mut record, comm_offset, b"ab\xffc\0junk after\0");
+    let mut builder = SnapshotBuilder::default();
+    builder.push(record);
+    assert_eq!(
+        decode(&builder.build()).unwrap().processes[0].comm,
+        "ab\u{fffd}c"
+    );
+}
