@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * many_sleepers THREADS MS: THREADS threads that each sleep MS milliseconds
- * once, all at the same time. Prints its pid, then "ready" when every thread
- * has started.
+ * many_sleepers THREADS MS [HOLD_MS]: THREADS threads that each sleep MS
+ * milliseconds once, all at the same time. Prints its pid, then "ready" when
+ * every thread has started, then "joined" when they have all exited; with
+ * HOLD_MS, the process then sleeps that long before it exits.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@ static void *sleep_once(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: many_sleepers THREADS MS\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: many_sleepers THREADS MS [HOLD_MS]\n");
 		return 2;
 	}
 	long n = atol(argv[1]);
@@ -49,5 +50,13 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (long i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
+	printf("joined\n");
+	fflush(stdout);
+	if (argc == 4) {
+		long hold = atol(argv[3]);
+		struct timespec ts = { .tv_sec = hold / 1000, .tv_nsec = (hold % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
 	return 0;
 }

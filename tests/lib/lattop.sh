@@ -54,3 +54,21 @@ show_drops() {
 		"task_cap $(stat_value dropped_task_cap) traces $(stat_value dropped_traces)" \
 		"busy $(stat_value dropped_busy)"
 }
+
+# info_field PID COLUMN: one column (SLEEPS, UID, THREADS...) of PID's line
+# in `lattop info`; nothing when it is not listed.
+info_field() {
+	lattop info | awk -v pid="$1" -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) index_of[$i] = i; next }
+		$1 == pid { print $(index_of[col]); exit }'
+}
+
+# wait_for_line FILE TEXT: waits (up to 60 s) until FILE has a line TEXT.
+wait_for_line() {
+	i=0
+	while ! grep -qx "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && return 1
+		sleep 0.1
+	done
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Reading the info files: one open file serves one snapshot whatever the read
+# sizes (1 byte, 4096 bytes, one read, pread); writes are refused with
+# EACCES; an unprivileged reader sees only what it could ptrace-read; and,
+# with 5,000 processes, one read of /proc/allpids/info is timed against
+# walking /proc/*/stat, status and fd/ (printed, not asserted: a benchmark).
+. "$LATTOP_LIB/ktap_helpers.sh"
+. "$LATTOP_LIB/assert.sh"
+. "$LATTOP_LIB/lattop.sh"
+
+ktap_print_header
+ktap_set_plan 9
+
+insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+
+modes=$(read_modes /proc/allpids/info)
+ktap_print_msg "/proc/allpids/info: $modes"
+set -- $modes
+expect_cmd "1-byte reads, 4096-byte preads and one read give identical bytes" \
+	sh -c "[ $8 = yes ] && [ $2 -gt 32 ]"
+expect_eq "pread past the end returns 0" "$6" 0
+modes=$(read_modes /proc/allpids/1/info)
+ktap_print_msg "/proc/allpids/1/info: $modes"
+set -- $modes
+expect_cmd "the same for one process's info" sh -c "[ $8 = yes ] && [ $6 -eq 0 ]"
+
+for file in /proc/allpids/info /proc/allpids/1/info; do
+	(echo x >"$file") 2>/tmp/write.out
+	status=$?
+	expect_cmd "writing $file fails with EACCES" \
+		sh -c "[ $status -ne 0 ] && grep -q 'Permission denied' /tmp/write.out"
+done
+
+# ptrace's read rule: uid 1000 sees its own processes, not root's.
+run_as 1000 1000 sleeper 60000 1 >/tmp/user.out &
+user_pid=$! # run_as execs the sleeper: same pid
+sleep 60 &
+root_pid=$!
+while [ ! -s /tmp/user.out ]; do sleep 0.1; done
+
+run_as 1000 1000 lattop info >/tmp/user-view.out
+listed_user=$(awk -v pid="$user_pid" 'NR > 1 && $1 == pid' /tmp/user-view.out | wc -l)
+listed_root=$(awk -v pid="$root_pid" 'NR > 1 && $1 == pid' /tmp/user-view.out | wc -l)
+other_uids=$(awk 'NR > 1 && $3 != 1000' /tmp/user-view.out | wc -l)
+ktap_print_msg "uid 1000 sees $(($(wc -l </tmp/user-view.out) - 1)) processes: its sleeper $listed_user," \
+	"root's sleep $listed_root, other uids $other_uids"
+expect_cmd "an unprivileged reader sees its own processes and no one else's" \
+	sh -c "[ $listed_user -eq 1 ] && [ $listed_root -eq 0 ] && [ $other_uids -eq 0 ]"
+run_as 1000 1000 cat "/proc/allpids/$root_pid/info" >/dev/null 2>/tmp/denied.out
+status=$?
+expect_cmd "and cannot open a root process's info (EACCES)" \
+	sh -c "[ $status -ne 0 ] && grep -q 'Permission denied' /tmp/denied.out"
+root_sees=$(lattop info | awk -v pid="$user_pid" 'NR > 1 && $1 == pid' | wc -l)
+expect_eq "root sees the unprivileged process" "$root_sees" 1
+kill $(jobs -p) 2>/dev/null
+wait
+
+many_procs 5000 >/tmp/procs.out &
+procs_pid=$!
+wait_for_line /tmp/procs.out ready || ktap_exit_fail_msg "many_procs did not start"
+sleep 2
+bench=$(proc_walk 3)
+ktap_print_msg "bulk read against walking /proc (best of 3): $bench"
+set -- $bench
+expect_cmd "the snapshot held all 5,000 processes ($2 walked, $8 bytes)" \
+	sh -c "[ $2 -ge 5000 ] && [ $8 -ge $((5000 * 176)) ]"
+kill "$procs_pid"
+wait "$procs_pid"
+rmmod lattop
+ktap_finished
