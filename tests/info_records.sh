@@ -12,7 +12,7 @@
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 11
 
 insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
 
@@ -75,6 +75,29 @@ expect_cmd "the process's sums kept its 20 exited threads' sleeps (rows left: $r
 		[ ${total_us:-0} -ge $((20 * 300000 * 9 / 10)) ] &&
 		[ ${total_us:-0} -le $((21 * 300000 * 11 / 10 + 2000000)) ]"
 expect_cmd "its longest sleep is about 300 ms" within "${max_us:-0}" 270000 $((300000 * 11 / 10 + 200000))
+
+# A thread blocked now: its record says for how long. Ground truth: it
+# printed its tid just before a 5 s nanosleep, and we waited 1 s after that.
+sleeper 5000 1 >/tmp/blocked.out &
+while [ ! -s /tmp/blocked.out ]; do sleep 0.01; done
+blocked_tid=$(head -n 1 /tmp/blocked.out)
+sleep 1
+lattop info --pid $! --threads >/tmp/blocked-info.out
+thread_line=$(awk -v tid="$blocked_tid" 'NR > 2 && /^  / && $1 == tid' /tmp/blocked-info.out)
+blocked_ms=$(echo "$thread_line" | awk '{ print $10 }')
+ktap_print_msg "sleeping thread $blocked_tid: $thread_line"
+expect_cmd "a thread asleep for over 1 s shows BLOCKED_MS between 900 and 5000" \
+	within "${blocked_ms:-0}" 900 4999
+
+# A thread's own sleep figures are those of its /proc/lattop row: the main
+# thread of the process above, asleep (for 30 s) after several sleeps.
+take_snapshot
+main_line=$(lattop info --pid "$sums_pid" --threads | awk -v tid="$sums_pid" 'NR > 2 && /^  / && $1 == tid')
+ktap_print_msg "main thread: $main_line; /proc/lattop: $(report_row "$sums_pid")"
+expect_cmd "a thread's SLEEPS and SLEEP_TOTAL_US are its /proc/lattop row's" sh -c \
+	"[ $(echo "$main_line" | awk '{ print $11 }') -gt 0 ] &&
+	 [ $(echo "$main_line" | awk '{ print $11, $12 }' | tr ' ' :) = \
+	   $(report_field "$sums_pid" SLEEPS):$(report_field "$sums_pid" TOTAL_US) ]"
 
 kill $(jobs -p) 2>/dev/null
 wait

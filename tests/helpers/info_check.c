@@ -15,8 +15,9 @@
  * thread's comm in /proc may be longer than the 15 bytes of the task's
  * (workqueue workers add their queue): the record's must be its prefix.
  * The state may differ only for a task
- * seen running (R) at one of the two moments; this checker itself is not
- * compared (it reads while it runs). Processes gone by /proc's read are
+ * seen running (R) at one of the two moments. This checker itself is not
+ * compared (it reads while it runs), nor its parent (which forked it and may
+ * still be running, faulting pages in, while the snapshot is taken). Processes gone by /proc's read are
  * skipped and counted.
  *
  * Reading the default file, every process in /proc both before and after
@@ -293,7 +294,7 @@ int main(int argc, char **argv)
 	ssize_t len;
 	const struct lattop_info_header *h = (const void *)buf;
 	size_t off;
-	int self = getpid();
+	int self = getpid(), parent = getppid();
 
 	unsigned char *before = proc_pids(), *recorded = calloc(MAX_PID / 8, 1), *after;
 
@@ -328,14 +329,14 @@ int main(int argc, char **argv)
 
 			if (t->record.tag != LATTOP_TAG_THREAD)
 				break;
-			if (p->pid != self)
+			if (p->pid != self && p->pid != parent)
 				check_thread(t);
 			if (nr_tids < 4096)
 				tids[nr_tids++] = t->tid;
 			off += t->record.length;
 			i++;
 		}
-		if (p->pid != self)
+		if (p->pid != self && p->pid != parent)
 			check_process(p, tids, nr_tids);
 	}
 	if (off != (size_t)len) {
