@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# `make run`: load lattop, give it something to see, show the report.
+# `make run`: load lattop, give it something to see, show the report and
+# the bulk transfer.
 set -e
 insmod "$LATTOP_KO"
 echo "# lattop loaded; running a small workload (sleeps and a pipe)"
@@ -10,6 +11,10 @@ sleep 0.3 &
 wait
 echo "# cat /proc/lattop"
 head -n 40 /proc/lattop
+echo "# lattop info (from /proc/allpids/info)"
+lattop info | head -n 15
+echo "# lattop info --pid 1 --threads"
+lattop info --pid 1 --threads
 echo "# cat /proc/lattop_stats"
 cat /proc/lattop_stats
 rmmod lattop
