@@ -127,11 +127,9 @@ impl<T: ProcSnapshot> ProcFile<T> {
     fn create(name: &CStr, mode: u16, parent: Option<Arc<ProcDir>>, data: Arc<T>) -> Result<Self> {
         let private: *const T = &*data;
         let parent_entry = parent.as_ref().map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
-        // SAFETY: `name` is NUL-terminated and procfs copies it; the ops table
-        // is a constant promoted to a static; `private` stays valid until
-        // `drop` has removed the entry, because `Self` holds `data` until then;
-        // `parent_entry` is NULL (/proc) or a live directory, which `Self`
-        // keeps until then too.
+        // SAFETY: `name` is NUL-terminated (procfs copies it); the ops table is
+        // a promoted constant; `private` and `parent_entry` (NULL: /proc) stay
+        // valid until `drop` removes the entry: `Self` holds `data` and `parent`.
         let entry = unsafe {
             bindings::proc_create_data(
                 name.as_char_ptr(),

@@ -153,22 +153,28 @@ static int comm_equal(const char comm[16], const char *proc)
 	return strncmp(comm, proc, strnlen(comm, 16)) == 0;
 }
 
+/* DIR's stat and status; counts a task gone meanwhile as skipped. */
+static int read_task(const char *dir, struct stat_line *s, char *status, size_t size)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/status", dir);
+	if (read_stat(dir, s) || read_file(path, status, size)) {
+		skipped++;
+		return -1;
+	}
+	return 0;
+}
+
 static void check_thread(const struct lattop_thread_record *t)
 {
-	char dir[128], path[160], status[8192];
+	char dir[128], status[8192];
 	struct stat_line s;
 
 	threads++;
 	snprintf(dir, sizeof(dir), "/proc/%d/task/%d", t->pid, t->tid);
-	if (read_stat(dir, &s)) {
-		skipped++;
+	if (read_task(dir, &s, status, sizeof(status)))
 		return;
-	}
-	snprintf(path, sizeof(path), "%s/status", dir);
-	if (read_file(path, status, sizeof(status))) {
-		skipped++;
-		return;
-	}
 	if (!comm_equal(t->comm, s.comm))
 		mismatch(t->pid, t->tid, "comm", 0, 1);
 	check_state(t->pid, t->tid, t->state, s.state);
@@ -207,15 +213,8 @@ static void check_process(const struct lattop_process_record *p, const int *reco
 
 	processes++;
 	snprintf(dir, sizeof(dir), "/proc/%d", p->pid);
-	if (read_stat(dir, &s)) {
-		skipped++;
+	if (read_task(dir, &s, status, sizeof(status)))
 		return;
-	}
-	snprintf(path, sizeof(path), "%s/status", dir);
-	if (read_file(path, status, sizeof(status))) {
-		skipped++;
-		return;
-	}
 	if (!comm_equal(p->comm, s.comm))
 		mismatch(p->pid, 0, "comm", 0, 1);
 	check_state(p->pid, 0, p->state, s.state);
