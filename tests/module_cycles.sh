@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# 100 insmod/rmmod cycles while a context-switch-heavy workload (a pipe
+# ping-pong on each CPU) keeps the probes firing, and readers hold
+# /proc/lattop, /proc/lattop_stats, /proc/allpids/info and
+# /proc/allpids/1/info open, reading them in a loop: every cycle loads and
+# unloads, a read of a file held open across rmmod fails with EIO (and the
+# reader reopens it), and the kernel log stays clean (the runner checks it,
+# and its kmemleak scan after the last test catches leaks).
+. "$LATTOP_LIB/ktap_helpers.sh"
+. "$LATTOP_LIB/assert.sh"
+. "$LATTOP_LIB/lattop.sh"
+
+ktap_print_header
+ktap_set_plan 3
+
+[ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
+taskset 1 pingpong 1000000000 >/dev/null &
+taskset 2 pingpong 1000000000 >/dev/null &
+hold_reader /proc/lattop /proc/lattop_stats /proc/allpids/info /proc/allpids/1/info >/tmp/reader.out &
+reader=$!
+
+cycles=0
+failed=
+start=$(date +%s)
+while [ $cycles -lt 100 ]; do
+	insmod "$LATTOP_KO" || { failed="insmod at cycle $cycles"; break; }
+	sleep 0.05
+	rmmod lattop || { failed="rmmod at cycle $cycles"; break; }
+	cycles=$((cycles + 1))
+done
+ktap_print_msg "$cycles cycles in $(($(date +%s) - start)) s${failed:+; failed: $failed}"
+kill "$reader"
+wait "$reader"
+# Both processes of each ping-pong (busybox has no pkill).
+for comm in /proc/[0-9]*/comm; do
+	[ "$(cat "$comm" 2>/dev/null)" = pingpong ] && kill -9 "$(basename "$(dirname "$comm")")"
+done
+wait
+ktap_print_msg "readers: $(cat /tmp/reader.out)"
+expect_eq "100 insmod/rmmod cycles under load with readers" "$cycles" 100
+set -- $(cat /tmp/reader.out)
+expect_cmd "files held open across rmmod failed with EIO ($6 times) and were reopened ($8)" \
+	sh -c "[ ${6:-0} -ge 1 ] && [ ${8:-0} -ge 100 ] && [ ${4:-0} -eq ${6:-0} ]"
+expect_cmd "and were read in between ($2 reads)" within "${2:-0}" 100 1000000000
+ktap_finished
