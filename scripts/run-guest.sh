@@ -18,7 +18,8 @@
 # LATTOP_QEMU_TIMEOUT, the hard limit in seconds (default 1800);
 # LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
 # (it hangs in the firmware on some hosts, hence TCG by default);
-# LATTOP_QEMU_ARGS, more QEMU options.
+# LATTOP_TCG_THREAD=multi for QEMU's multi-threaded TCG (default single:
+# see below); LATTOP_QEMU_ARGS, more QEMU options.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:?usage: run-guest.sh check|run|shell [--only] [EXTRA_TEST_DIR...]}
@@ -42,7 +43,12 @@ console=$run_dir/console.log
 if [ "${LATTOP_ACCEL:-tcg}" = kvm ]; then
 	accel=(-accel kvm -cpu host)
 else
-	accel=(-accel tcg -cpu max)
+	# One host thread runs both vCPUs (thread=single): with multi-threaded
+	# TCG, a vCPU kept running code translated before kprobes lifted a
+	# breakpoint, long after the kernel's text_poke_sync() (an "Oops: int3"
+	# in deactivate_task half a second after rmmod, memory already restored;
+	# real CPUs serialise). LATTOP_TCG_THREAD=multi restores QEMU's default.
+	accel=(-accel "tcg,thread=${LATTOP_TCG_THREAD:-single}" -cpu max)
 fi
 # LATTOP_QEMU_ARGS adds options, e.g. "-icount shift=0,sleep=off" to make
 # guest time count instructions (repeatable timings; see the benchmarks).
