@@ -97,13 +97,17 @@ impl SchedHandler for Hook {
         if flags & self.spec.mask == 0 {
             return;
         }
-        if matches!(self.spec.meaning, Meaning::Block) && task.is_dead() && !task.group_is_live() {
-            // The last thread of a process is exiting.
-            self.pid_dirs.kick();
-        }
         // One clock read serves as the event's time and the handler's start.
         let start = now_ns();
         match self.spec.meaning {
+            // A task's last dequeue, in do_task_dead().
+            Meaning::Block if task.is_dead() => {
+                self.profiler.on_exit(task, start);
+                if !task.group_is_live() {
+                    // The last thread of its process.
+                    self.pid_dirs.kick();
+                }
+            }
             Meaning::Block => self.profiler.on_block(task, start),
             Meaning::Wake => self.profiler.on_wake(task, start),
             Meaning::Migrate => {}

@@ -98,24 +98,23 @@ impl Profiler {
         self.dropped.busy.fetch_add(1, Relaxed);
     }
 
+    /// Probe: `task` is blocking for the last time (it exited) at `now`:
+    /// its record stays until reported or retained long enough.
+    pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
+        match self.table.try_lock_for(LOCK_BUDGET_NS) {
+            Some(mut table) => table.mark_exited(task.tid(), task.start_time(), now),
+            None => self.count_busy(),
+        }
+    }
+
     /// Probe: `task` is blocking (the scheduler dequeues it to sleep) at `now`.
     pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64) {
         let id = TaskId {
             tid: task.tid(),
             start_time: task.start_time(),
-            process: ProcessId {
-                tgid: task.tgid(),
-                leader_start: task.leader_start_time(),
-            },
+            tgid: task.tgid(),
             comm: task.comm(),
         };
-        if task.is_dead() {
-            match self.table.try_lock_for(LOCK_BUDGET_NS) {
-                Some(mut table) => table.mark_exited(&id, now),
-                None => self.count_busy(),
-            }
-            return;
-        }
         // The user stack can only be read from the sleeper's own context,
         // which this is when schedule() blocks the current task. Its key
         // costs one read; the walk, a read per frame, so the table asks for
@@ -129,7 +128,7 @@ impl Profiler {
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
             return self.count_busy();
         };
-        let result = table.begin_sleep(&id, now, key, in_schedule);
+        let result = table.begin_sleep(&id, || task.leader_start_time(), now, key, in_schedule);
         let low = table.pools_low();
         let exited_waiting = table.has_exited();
         drop(table);

@@ -57,7 +57,7 @@ pub(crate) struct TaskRecord {
 pub(crate) struct TaskId {
     pub(crate) tid: Pid,
     pub(crate) start_time: u64,
-    pub(crate) process: ProcessId,
+    pub(crate) tgid: Pid,
     pub(crate) comm: [u8; COMM_LEN],
 }
 
@@ -190,15 +190,17 @@ impl TaskTable {
     /// A task dequeued again while asleep (the scheduler finishing a delayed
     /// dequeue) keeps its first start, unless this is schedule() blocking it
     /// (`in_schedule`): then it was running, and a start left over means its
-    /// wake-up was dropped.
+    /// wake-up was dropped. `leader_start` reads the start time of the
+    /// task's group leader, needed only for a new record.
     pub(crate) fn begin_sleep(
         &mut self,
         task: &TaskId,
+        leader_start: impl Fn() -> u64,
         now: u64,
         user_key: Option<UserStackKey>,
         in_schedule: bool,
     ) -> Result<UserFrames, Drop> {
-        let record = self.record_for(task)?;
+        let record = self.record_for(task, leader_start)?;
         if record.blocked_since.is_some() && !in_schedule {
             return Ok(UserFrames::Kept);
         }
@@ -257,9 +259,9 @@ impl TaskTable {
     }
 
     /// `task` is exiting: its record stays until reported or retained long enough.
-    pub(crate) fn mark_exited(&mut self, task: &TaskId, now: u64) {
-        if let Some(record) = self.by_pid.get_mut(&task.tid) {
-            if record.start_time == task.start_time && record.exited_at.is_none() {
+    pub(crate) fn mark_exited(&mut self, tid: Pid, start_time: u64, now: u64) {
+        if let Some(record) = self.by_pid.get_mut(&tid) {
+            if record.start_time == start_time && record.exited_at.is_none() {
                 record.exited_at = Some(now);
                 record.blocked_since = None;
                 self.exited += 1;
@@ -373,21 +375,27 @@ impl TaskTable {
     }
 
     /// The record of `task`, created (from the pool) if new; a record left
-    /// by an earlier task with the same pid is reset for this one.
-    fn record_for(&mut self, task: &TaskId) -> Result<&mut TaskRecord, Drop> {
+    /// by an earlier task with the same pid is reset for this one. Only then
+    /// is `leader_start` called, for the process the record adds to.
+    fn record_for(&mut self, task: &TaskId, leader_start: impl Fn() -> u64) -> Result<&mut TaskRecord, Drop> {
+        let process = || ProcessId {
+            tgid: task.tgid,
+            leader_start: leader_start(),
+        };
         let reused = match self.by_pid.get(&task.tid) {
             Some(record) => record.start_time != task.start_time,
             None => {
                 if self.tasks >= self.max_tasks {
                     return Err(Drop::TaskCap);
                 }
-                if !self.processes.can_join(task.process) {
+                let process = process();
+                if !self.processes.can_join(process) {
                     return Err(Drop::NoNode);
                 }
                 let node = self.task_nodes.take().ok_or(Drop::NoNode)?;
-                self.processes.join(task.process);
+                self.processes.join(process);
                 let record = TaskRecord {
-                    process: task.process,
+                    process,
                     comm: task.comm,
                     start_time: task.start_time,
                     sleeps: SleepStats::default(),
@@ -408,7 +416,8 @@ impl TaskTable {
                 false
             }
         };
-        if reused && !self.processes.can_join(task.process) {
+        let new_process = if reused { Some(process()) } else { None };
+        if new_process.is_some_and(|p| !self.processes.can_join(p)) {
             return Err(Drop::NoNode);
         }
         if reused {
@@ -419,14 +428,14 @@ impl TaskTable {
         }
         let traces = &mut self.traces;
         let record = self.by_pid.get_mut(&task.tid).ok_or(Drop::NoNode)?;
-        if reused {
+        if let Some(process) = new_process {
             if record.exited_at.is_some() {
                 self.exited -= 1;
             }
             record.traces.release_all(traces);
             self.processes.leave(record.process);
-            self.processes.join(task.process);
-            record.process = task.process;
+            self.processes.join(process);
+            record.process = process;
             record.start_time = task.start_time;
             record.sleeps = SleepStats::default();
             record.blocked_since = None;
