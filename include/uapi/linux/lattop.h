@@ -138,4 +138,110 @@ struct lattop_thread_record {
 	struct lattop_latency latency;
 };
 
+/*
+ * Threshold notifier. A monitor opens a notifier file, writes one struct
+ * lattop_threshold to it, and is told when the resource crosses the level:
+ *
+ *   /proc/allpids/<pid>/notifier/<resource>  that one process
+ *   /proc/anypid/notifier/<resource>         each process on its own, those
+ *                                            alive when armed and those
+ *                                            started later (root only)
+ *   /proc/allpids/notifier/<resource>        the sum over all processes
+ *                                            (root only)
+ *
+ * One threshold per open file: a second write fails with EBUSY, and closing
+ * the file removes the threshold. read() returns whole struct lattop_event
+ * records (as many as fit; a buffer shorter than one is EINVAL), blocking
+ * while none is queued unless the file is O_NONBLOCK (then EAGAIN); before a
+ * threshold is written it fails with EINVAL. poll() reports POLLIN|POLLPRI
+ * while events are queued. Each threshold queues at most
+ * LATTOP_EVENT_QUEUE_LEN events; when full, new events are dropped and the
+ * next event queued says how many in `lost`.
+ *
+ * When the process of a /proc/allpids/<pid>/ threshold exits, one last event
+ * of kind LATTOP_EVENT_EXITED is queued and delivered, the threshold stops,
+ * and once that event is read, read() returns 0 and poll() reports POLLHUP.
+ * (anypid thresholds forget exited processes silently.)
+ */
+#define LATTOP_PROC_ANYPID "anypid"
+#define LATTOP_PROC_NOTIFIER "notifier"
+#define LATTOP_EVENT_QUEUE_LEN 64
+
+/* The resources, one notifier file each, named as below. */
+enum lattop_resource {
+	LATTOP_RESOURCE_MEMORY_USAGE = 1,	/* "memory_usage": resident memory (rss_file + rss_anon + rss_shmem), bytes */
+	LATTOP_RESOURCE_SHM_USAGE = 2,		/* "shm_usage": resident shared memory (rss_shmem), bytes */
+	LATTOP_RESOURCE_FD_COUNT = 3,		/* "fd_count": open file descriptors */
+	LATTOP_RESOURCE_THREAD_COUNT = 4,	/* "thread_count": threads */
+	LATTOP_RESOURCE_CPU_USAGE = 5,		/* "cpu_usage": CPU time over the last window, percent of one CPU */
+	LATTOP_RESOURCE_SLEEP_LATENCY = 6,	/* "sleep_latency": one sleep's length, ns, checked at its wake-up */
+	LATTOP_RESOURCE_BLOCKED_TIME = 7,	/* "blocked_time": the longest time one of its threads has been blocked in uninterruptible sleep (D) so far, ns */
+	LATTOP_RESOURCE_PROCESS_COUNT = 8,	/* "process_count": processes (under /proc/allpids/notifier only) */
+};
+
+/* struct lattop_threshold's flags, as seed 000's THRESHOLD_FLAG_*. */
+#define LATTOP_THRESHOLD_LEVEL   0x1	/* every change while on that side of the level, not only the crossing */
+#define LATTOP_THRESHOLD_UP      0x2	/* rising: at or above the level */
+#define LATTOP_THRESHOLD_DOWN    0x4	/* falling: below the level */
+#define LATTOP_THRESHOLD_ONESHOT 0x8	/* the threshold stops after its first event */
+
+/*
+ * How an event is announced, besides being queued for read() and poll():
+ * POLL nothing more; EVENTFD adds 1 to the eventfd `eventfd` (a descriptor
+ * in the writer's table when it writes) per event; SIGNAL sends `signal` to
+ * the writer's process (its main thread) per event, with si_code SI_QUEUE
+ * and si_value.sival_int the event's pid (a realtime signal queues one per
+ * event; a standard one may merge).
+ */
+enum lattop_delivery {
+	LATTOP_DELIVER_POLL = 1,
+	LATTOP_DELIVER_EVENTFD = 2,
+	LATTOP_DELIVER_SIGNAL = 3,
+};
+
+/*
+ * Semantics (v is the value, "prev" its value at the previous evaluation of
+ * the same process, or of the sum; the value when the threshold is armed,
+ * or when an anypid threshold first sees a process, is the baseline and
+ * fires nothing):
+ *   UP          prev < level and v >= level
+ *   DOWN        prev >= level and v < level
+ *   LEVEL|UP    v != prev and v >= level   (level INT64_MIN: any change)
+ *   LEVEL|DOWN  v != prev and v < level
+ * For sleep_latency the value is each sleep and "prev" the previous sleep
+ * the threshold saw (under anypid and allpids: of any process). Without
+ * LEVEL, a threshold fires at most once per evaluation period for each
+ * process. Sampled resources are evaluated every `eval_period_ms` (a module
+ * parameter, default 10); sleep_latency at each wake-up; process_count at
+ * each process start and exit (the event's pid is that process).
+ */
+struct lattop_threshold {
+	__s64 level;		/* in the resource's unit */
+	__u64 cookie;		/* echoed in every event */
+	__u32 flags;		/* LATTOP_THRESHOLD_*: exactly one of UP and DOWN */
+	__u32 delivery;		/* enum lattop_delivery */
+	__s32 eventfd;		/* LATTOP_DELIVER_EVENTFD: the eventfd; else 0 */
+	__s32 signal;		/* LATTOP_DELIVER_SIGNAL: 1..SIGRTMAX; else 0 */
+	__u32 window_ms;	/* cpu_usage: the averaging window, > 0; else 0 */
+	__u32 reserved0;	/* 0 */
+	__u64 reserved[2];	/* 0 */
+};
+
+enum lattop_event_kind {
+	LATTOP_EVENT_CROSSED = 1,	/* the threshold fired */
+	LATTOP_EVENT_EXITED = 2,	/* the watched process exited: the last event */
+};
+
+struct lattop_event {
+	__u64 time_ns;		/* when the kernel saw it: CLOCK_MONOTONIC, ns */
+	__s64 value;		/* the value then */
+	__s64 level;		/* the threshold's level */
+	__u64 cookie;		/* the threshold's cookie */
+	__s32 pid;		/* the process (tgid) it is about; 0 for a sum */
+	__s32 tid;		/* sleep_latency, blocked_time: the thread; else 0 */
+	__u32 resource;		/* enum lattop_resource */
+	__u32 kind;		/* enum lattop_event_kind */
+	__u64 lost;		/* events dropped, queue full, just before this one */
+};
+
 #endif /* _UAPI_LINUX_LATTOP_H */
