@@ -11,11 +11,13 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/eventfd.h>
 #include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/irq_work.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -26,6 +28,9 @@
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
+#include <linux/signal.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "uapi/linux/lattop.h"
 
@@ -101,6 +106,18 @@ unsigned int lattop_helper_file_mode(const struct file *file);
 
 void *lattop_helper_file_private(const struct file *file);
 void lattop_helper_file_set_private(struct file *file, void *data);
+unsigned int lattop_helper_file_flags(const struct file *file);
+struct inode *lattop_helper_file_inode(const struct file *file);
+
+/* Wait queues, poll, periodic work and signals, for the notifier. */
+void lattop_helper_wake_up_poll(struct wait_queue_head *head, unsigned int mask);
+void lattop_helper_wake_up_pollfree(struct wait_queue_head *head);
+void lattop_helper_poll_wait(struct file *file, struct wait_queue_head *head,
+			     struct poll_table_struct *table);
+void lattop_helper_init_delayed_work(struct delayed_work *work, work_func_t func);
+unsigned long lattop_helper_msecs_to_jiffies(unsigned int ms);
+struct pid *lattop_helper_current_tgid_pid_get(void);
+void lattop_helper_siginfo_queued(struct kernel_siginfo *info, int signal, int value);
 
 /* Constants bindgen cannot evaluate from their macros. */
 #ifdef __BINDGEN__
@@ -109,6 +126,11 @@ const size_t LATTOP_CONST_PAGE_SIZE = PAGE_SIZE;
 const int LATTOP_CONST_CAP_SYS_PTRACE = CAP_SYS_PTRACE;
 const int LATTOP_CONST_SUID_DUMP_USER = SUID_DUMP_USER;
 const unsigned int LATTOP_CONST_FMODE_WRITE = (__force unsigned int)FMODE_WRITE;
+const unsigned int LATTOP_CONST_O_NONBLOCK = O_NONBLOCK;
+const unsigned int LATTOP_CONST_POLLIN = (__force unsigned int)EPOLLIN;
+const unsigned int LATTOP_CONST_POLLPRI = (__force unsigned int)EPOLLPRI;
+const unsigned int LATTOP_CONST_POLLERR = (__force unsigned int)EPOLLERR;
+const unsigned int LATTOP_CONST_POLLHUP = (__force unsigned int)EPOLLHUP;
 /* Checked against bindgen's layout of struct cred, which Rust reads. */
 const size_t LATTOP_CONST_CRED_UID_OFFSET = offsetof(struct cred, uid);
 const size_t LATTOP_CONST_CRED_FSGID_OFFSET = offsetof(struct cred, fsgid);

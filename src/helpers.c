@@ -129,3 +129,30 @@ unsigned int lattop_helper_files_open_count(struct files_struct *files)
 	return bitmap_weight(fdt->open_fds, fdt->max_fds);
 }
 unsigned int lattop_helper_file_mode(const struct file *file) { return (__force unsigned int)file->f_mode; }
+unsigned int lattop_helper_file_flags(const struct file *file) { return file->f_flags; }
+struct inode *lattop_helper_file_inode(const struct file *file) { return file_inode(file); }
+
+void lattop_helper_wake_up_poll(struct wait_queue_head *head, unsigned int mask)
+{
+	wake_up_poll(head, (__force __poll_t)mask);
+}
+void lattop_helper_wake_up_pollfree(struct wait_queue_head *head) { wake_up_pollfree(head); }
+void lattop_helper_poll_wait(struct file *file, struct wait_queue_head *head,
+			     struct poll_table_struct *table)
+{
+	poll_wait(file, head, table);
+}
+void lattop_helper_init_delayed_work(struct delayed_work *work, work_func_t func)
+{
+	INIT_DELAYED_WORK(work, func);
+}
+unsigned long lattop_helper_msecs_to_jiffies(unsigned int ms) { return msecs_to_jiffies(ms); }
+struct pid *lattop_helper_current_tgid_pid_get(void) { return get_pid(task_tgid(current)); }
+/* siginfo's fields are macros over its unions. */
+void lattop_helper_siginfo_queued(struct kernel_siginfo *info, int signal, int value)
+{
+	clear_siginfo(info);
+	info->si_signo = signal;
+	info->si_code = SI_QUEUE;
+	info->si_int = value;
+}

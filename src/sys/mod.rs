@@ -11,8 +11,20 @@ pub(crate) mod process;
 pub(crate) mod procfs;
 pub(crate) mod uapi;
 pub(crate) mod deferred;
+pub(crate) mod eventfd;
+pub(crate) mod irq_work;
+pub(crate) mod periodic;
+pub(crate) mod proc_stream;
+pub(crate) mod signal;
+pub(crate) mod wait;
 pub(crate) mod irq_spinlock;
 pub(crate) mod kprobe;
 pub(crate) mod stack;
 pub(crate) mod task;
 pub(crate) mod task_info;
+
+/// `EDQUOT`, which the 6.12 `kernel` crate does not name.
+#[allow(non_snake_case)]
+pub(crate) fn EDQUOT() -> kernel::error::Error {
+    kernel::error::Error::from_errno(-(bindings::EDQUOT as i32))
+}

@@ -94,24 +94,12 @@ impl fmt::Write for SnapshotBuffer {
 }
 
 /// A /proc file that shows a `T`. Dropping it removes the file.
-///
-/// # Invariants
-///
-/// `entry` was returned by `proc_create_data()` with `ProcOps::<T>::OPS` and
-/// a pointer to the `T` in `_data` as the entry's private data, and has not
-/// been removed yet.
 pub(crate) struct ProcFile<T: ProcSnapshot> {
-    entry: NonNull<bindings::proc_dir_entry>,
+    /// First: the entry is removed before the data it points to goes.
+    _entry: ProcEntry,
     /// Only held: procfs reaches the `T` through the entry's private data.
     _data: Arc<T>,
-    /// The directory it is in, kept until the file is removed.
-    _parent: Option<Arc<ProcDir>>,
 }
-
-// SAFETY: a proc entry may be removed from any thread; `T` is `Send + Sync`.
-unsafe impl<T: ProcSnapshot> Send for ProcFile<T> {}
-// SAFETY: `&ProcFile` gives access to nothing but `&T`, and `T` is `Sync`.
-unsafe impl<T: ProcSnapshot> Sync for ProcFile<T> {}
 
 impl<T: ProcSnapshot> ProcFile<T> {
     /// Creates /proc/`name` with permission bits `mode`, showing `data`.
@@ -126,36 +114,64 @@ impl<T: ProcSnapshot> ProcFile<T> {
 
     fn create(name: &CStr, mode: u16, parent: Option<Arc<ProcDir>>, data: Arc<T>) -> Result<Self> {
         let private: *const T = &*data;
-        let parent_entry = parent.as_ref().map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
-        // SAFETY: `name` is NUL-terminated (procfs copies it); the ops table is
-        // a promoted constant; `private` and `parent_entry` (NULL: /proc) stay
-        // valid until `drop` removes the entry: `Self` holds `data` and `parent`.
-        let entry = unsafe {
-            bindings::proc_create_data(
-                name.as_char_ptr(),
-                mode,
-                parent_entry,
-                ProcOps::<T>::build(),
-                private.cast_mut().cast(),
-            )
-        };
-        // proc_create_data() says only NULL when it fails: out of memory is
-        // its common cause (a duplicate name also WARNs in the kernel log).
-        let entry = NonNull::new(entry).ok_or(ENOMEM)?;
-        // INVARIANT: `entry` was just created as described.
+        // SAFETY: the ops are `ProcOps::<T>`'s, which take the private data
+        // for a `T`; `Self` keeps `data` until the entry is removed.
+        let entry = unsafe { ProcEntry::create(name, mode, parent, ProcOps::<T>::build(), private.cast()) }?;
         Ok(Self {
-            entry,
+            _entry: entry,
             _data: data,
-            _parent: parent,
         })
     }
 }
 
-impl<T: ProcSnapshot> Drop for ProcFile<T> {
+/// A file's entry under /proc. Dropping it removes it.
+///
+/// # Invariants
+///
+/// `entry` was returned by `proc_create_data()` and has not been removed yet.
+pub(super) struct ProcEntry {
+    entry: NonNull<bindings::proc_dir_entry>,
+    /// The directory it is in, kept until the file is removed.
+    _parent: Option<Arc<ProcDir>>,
+}
+
+// SAFETY: a proc entry may be removed from any thread.
+unsafe impl Send for ProcEntry {}
+// SAFETY: `&ProcEntry` gives access to nothing.
+unsafe impl Sync for ProcEntry {}
+
+impl ProcEntry {
+    /// Creates the file `name` in `parent` (`None`: /proc) with `ops`.
+    ///
+    /// # Safety
+    ///
+    /// `ops` must accept `private` as the entry's private data for as long as
+    /// the returned entry lives.
+    pub(super) unsafe fn create(
+        name: &CStr,
+        mode: u16,
+        parent: Option<Arc<ProcDir>>,
+        ops: &'static bindings::proc_ops,
+        private: *const ffi::c_void,
+    ) -> Result<Self> {
+        let parent_entry = parent.as_ref().map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
+        // SAFETY: `name` is NUL-terminated (procfs copies it); `ops` is
+        // static; `private` stays valid as long as the entry (the caller's
+        // promise) and `parent_entry` (NULL: /proc) is kept by `Self`.
+        let entry = unsafe { bindings::proc_create_data(name.as_char_ptr(), mode, parent_entry, ops, private.cast_mut()) };
+        // proc_create_data() says only NULL when it fails: out of memory is
+        // its common cause (a duplicate name also WARNs in the kernel log).
+        let entry = NonNull::new(entry).ok_or(ENOMEM)?;
+        // INVARIANT: `entry` was just created.
+        Ok(Self { entry, _parent: parent })
+    }
+}
+
+impl Drop for ProcEntry {
     fn drop(&mut self) {
         // SAFETY: `entry` is live (type invariant). proc_remove() waits for
-        // callers in our ops and releases open files (later calls get EIO),
-        // so `_data` is unreachable from procfs once it returns.
+        // callers in the entry's ops and releases its open files (later
+        // calls get EIO), so the private data is unreachable once it returns.
         unsafe { bindings::proc_remove(self.entry.as_ptr()) };
     }
 }

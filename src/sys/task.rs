@@ -128,3 +128,12 @@ pub(crate) fn now_ns() -> u64 {
     // context.
     unsafe { bindings::local_clock() }
 }
+
+/// CLOCK_MONOTONIC ns, readable in any context, probes included (NMI-safe,
+/// as tracers read it): what user space's clock_gettime() shows, to within
+/// a tick's adjustment.
+pub(crate) fn monotonic_fast_ns() -> u64 {
+    // SAFETY: ktime_get_mono_fast_ns() has no preconditions and is made for
+    // any context.
+    unsafe { bindings::ktime_get_mono_fast_ns() }
+}

@@ -68,3 +68,51 @@ unsafe impl UapiStruct for ThreadRecord {}
 const _: () = assert!(core::mem::size_of::<InfoHeader>() == 32);
 const _: () = assert!(record_size::<ProcessRecord>() == 8 + 4 * 4 + 16 + 4 + 4 + 8 * 12 + 4 + 4 + 24);
 const _: () = assert!(record_size::<ThreadRecord>() == 8 + 4 + 4 + 16 + 4 + 4 + 4 + 4 + 8 * 6 + 24);
+
+/// /proc/anypid: the directory of the notifier files applied to each process.
+pub(crate) const PROC_ANYPID: &CStr = uapi_str(bindings::LATTOP_PROC_ANYPID);
+/// The notifier directory, in /proc/anypid, /proc/allpids and each
+/// /proc/allpids/<pid>.
+pub(crate) const PROC_NOTIFIER: &CStr = uapi_str(bindings::LATTOP_PROC_NOTIFIER);
+/// Events a threshold queues at most.
+pub(crate) const EVENT_QUEUE_LEN: usize = bindings::LATTOP_EVENT_QUEUE_LEN as usize;
+
+pub(crate) use bindings::{lattop_event as Event, lattop_threshold as ThresholdRequest};
+
+/// `struct lattop_threshold`'s flags.
+pub(crate) const THRESHOLD_LEVEL: u32 = bindings::LATTOP_THRESHOLD_LEVEL;
+pub(crate) const THRESHOLD_UP: u32 = bindings::LATTOP_THRESHOLD_UP;
+pub(crate) const THRESHOLD_DOWN: u32 = bindings::LATTOP_THRESHOLD_DOWN;
+pub(crate) const THRESHOLD_ONESHOT: u32 = bindings::LATTOP_THRESHOLD_ONESHOT;
+
+/// `enum lattop_delivery`.
+pub(crate) const DELIVER_POLL: u32 = bindings::lattop_delivery_LATTOP_DELIVER_POLL;
+pub(crate) const DELIVER_EVENTFD: u32 = bindings::lattop_delivery_LATTOP_DELIVER_EVENTFD;
+pub(crate) const DELIVER_SIGNAL: u32 = bindings::lattop_delivery_LATTOP_DELIVER_SIGNAL;
+
+/// `enum lattop_event_kind`.
+pub(crate) const EVENT_CROSSED: u32 = bindings::lattop_event_kind_LATTOP_EVENT_CROSSED;
+pub(crate) const EVENT_EXITED: u32 = bindings::lattop_event_kind_LATTOP_EVENT_EXITED;
+
+/// `enum lattop_resource`.
+pub(crate) mod resource {
+    use super::bindings;
+    pub(crate) const MEMORY_USAGE: u32 = bindings::lattop_resource_LATTOP_RESOURCE_MEMORY_USAGE;
+    pub(crate) const SHM_USAGE: u32 = bindings::lattop_resource_LATTOP_RESOURCE_SHM_USAGE;
+    pub(crate) const FD_COUNT: u32 = bindings::lattop_resource_LATTOP_RESOURCE_FD_COUNT;
+    pub(crate) const THREAD_COUNT: u32 = bindings::lattop_resource_LATTOP_RESOURCE_THREAD_COUNT;
+    pub(crate) const CPU_USAGE: u32 = bindings::lattop_resource_LATTOP_RESOURCE_CPU_USAGE;
+    pub(crate) const SLEEP_LATENCY: u32 = bindings::lattop_resource_LATTOP_RESOURCE_SLEEP_LATENCY;
+    pub(crate) const BLOCKED_TIME: u32 = bindings::lattop_resource_LATTOP_RESOURCE_BLOCKED_TIME;
+    pub(crate) const PROCESS_COUNT: u32 = bindings::lattop_resource_LATTOP_RESOURCE_PROCESS_COUNT;
+}
+
+// SAFETY: integers only, no padding (checked below).
+unsafe impl UapiStruct for Event {}
+// SAFETY: integers only, no padding (checked below): any bytes are a value.
+unsafe impl kernel::types::FromBytes for ThresholdRequest {}
+// SAFETY: integers only, no padding (checked below): every byte is initialised.
+unsafe impl kernel::types::AsBytes for Event {}
+
+const _: () = assert!(core::mem::size_of::<ThresholdRequest>() == 8 + 8 + 4 * 6 + 8 * 2);
+const _: () = assert!(record_size::<Event>() == 8 * 4 + 4 * 4 + 8);
