@@ -58,3 +58,15 @@ module_param_str!(
     MIGRATE_SYMBOL: "migrate_symbol" = "deactivate_task",
     "function probed for migrations; its signature must be (rq, task, flags) (default deactivate_task)"
 );
+
+module_param_uint!(
+    /// How often (ms) the notifier samples the resources thresholds watch.
+    EVAL_PERIOD_MS: "eval_period_ms" = 10,
+    "how often (ms) armed thresholds on sampled resources are evaluated (default 10)"
+);
+
+module_param_uint!(
+    /// Thresholds one user may have armed at once.
+    MAX_THRESHOLDS_PER_USER: "max_thresholds_per_user" = 64,
+    "thresholds one user may have armed at once; beyond, writes fail with EDQUOT (default 64)"
+);

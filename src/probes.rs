@@ -15,12 +15,13 @@
 
 use crate::{
     info::pid_dirs::PidDirs,
+    notifier::Notifier,
     params,
     profiler::Profiler,
     sys::{
         kprobe::{Kprobe, SchedHandler, SchedProbe},
         module_param::ParamStr,
-        task::{now_ns, TaskView},
+        task::{monotonic_fast_ns, now_ns, TaskView},
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -79,6 +80,8 @@ pub(crate) struct Hook {
     profiler: Arc<Profiler>,
     /// Told when a process starts or exits, to add or remove its directory.
     pid_dirs: Arc<PidDirs>,
+    /// Told each sleep's length, for sleep_latency thresholds.
+    notifier: Arc<Notifier>,
     /// Events handled (the probed function called with a matching flag
     /// while running).
     pub(crate) events: AtomicU64,
@@ -109,7 +112,11 @@ impl SchedHandler for Hook {
                 }
             }
             Meaning::Block => self.profiler.on_block(task, start),
-            Meaning::Wake => self.profiler.on_wake(task, start),
+            Meaning::Wake => {
+                if let Some(slept) = self.profiler.on_wake(task, start) {
+                    self.notifier.on_sleep(task.tgid(), task.tid(), slept, monotonic_fast_ns());
+                }
+            }
             Meaning::Migrate => {}
         }
         self.events.fetch_add(1, Relaxed);
@@ -132,13 +139,14 @@ pub(crate) struct ProbeSet {
 impl ProbeSet {
     /// Arms every probe of the table for `profiler`. The profiler must not
     /// be running yet: a probe armed before its siblings then records nothing.
-    pub(crate) fn arm(profiler: &Arc<Profiler>, pid_dirs: &Arc<PidDirs>) -> Result<Self> {
+    pub(crate) fn arm(profiler: &Arc<Profiler>, pid_dirs: &Arc<PidDirs>, notifier: &Arc<Notifier>) -> Result<Self> {
         let mut probes = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
         for spec in PROBES.iter() {
             let hook = Hook {
                 spec,
                 profiler: profiler.clone(),
                 pid_dirs: pid_dirs.clone(),
+                notifier: notifier.clone(),
                 events: AtomicU64::new(0),
                 time_ns: AtomicU64::new(0),
             };

@@ -153,11 +153,13 @@ impl Profiler {
         }
     }
 
-    /// Probe: `task` is waking (the scheduler enqueues it after a sleep) at `now`.
-    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) {
+    /// Probe: `task` is waking (the scheduler enqueues it after a sleep) at
+    /// `now`. Returns how long it slept, when its sleep was seen.
+    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
         let tid = task.tid();
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
-            return self.count_busy();
+            self.count_busy();
+            return None;
         };
         let slept = table.end_sleep(tid, task.start_time(), now);
         let low = table.pools_low();
@@ -165,20 +167,22 @@ impl Profiler {
         if low {
             self.housekeeping.kick();
         }
-        let Some(slept) = slept else { return };
+        let slept = slept?;
         if slept < self.trace_threshold_ns {
-            return;
+            return Some(slept);
         }
         // The sleeper has not run since it blocked, so its kernel stack still
         // shows where; walking it costs, hence only for long sleeps.
         let mut kernel = [0usize; KERNEL_FRAMES];
         let n = stack::kernel_trace(task, &mut kernel);
         let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
-            return self.count_busy();
+            self.count_busy();
+            return Some(slept);
         };
         if !table.record_trace(tid, &kernel[..n], slept) {
             self.dropped.traces.fetch_add(1, Relaxed);
         }
+        Some(slept)
     }
 
     /// Process context, deferred from the probes: refills the pools, frees

@@ -6,6 +6,7 @@
 
 use crate::{
     info::pid_dirs::PidDirs,
+    notifier::Notifier,
     probes::ProbeSet,
     profiler::Profiler,
     sys::procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
@@ -18,6 +19,7 @@ pub(crate) struct Stats {
     profiler: Arc<Profiler>,
     probes: Arc<ProbeSet>,
     pid_dirs: Arc<PidDirs>,
+    notifier: Arc<Notifier>,
 }
 
 impl Stats {
@@ -26,11 +28,13 @@ impl Stats {
         profiler: Arc<Profiler>,
         probes: Arc<ProbeSet>,
         pid_dirs: Arc<PidDirs>,
+        notifier: Arc<Notifier>,
     ) -> Result<ProcFile<Stats>> {
         let stats = Stats {
             profiler,
             probes,
             pid_dirs,
+            notifier,
         };
         ProcFile::new(c_str!("lattop_stats"), 0o444, Arc::new(stats, GFP_KERNEL)?)
     }
@@ -65,6 +69,11 @@ impl ProcSnapshot for Stats {
         writeln!(out, "pid_dirs {}", dirs.len())?;
         writeln!(out, "pid_dir_reconciles {}", dirs.reconciles.load(Relaxed))?;
         writeln!(out, "pid_dir_failures {}", dirs.failures.load(Relaxed))?;
+        let notifier = &self.notifier;
+        writeln!(out, "thresholds_armed {}", notifier.armed())?;
+        writeln!(out, "notifier_evaluations {}", notifier.stats.evaluations.load(Relaxed))?;
+        writeln!(out, "notifier_evaluation_ns {}", notifier.stats.evaluation_ns.load(Relaxed))?;
+        writeln!(out, "notifier_dropped_busy {}", notifier.stats.dropped_busy.load(Relaxed))?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 //! one read, and /proc/allpids/<pid>/info, one process's. The directories
 //! follow the processes: see [`pid_dirs`].
 
-mod access;
+pub(crate) mod access;
 pub(crate) mod pid_dirs;
 mod snapshot;
 

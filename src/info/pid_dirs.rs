@@ -10,9 +10,16 @@
 //! enqueue) and when the last thread of a process exits. A directory
 //! remembers its process's start time, so a pid reused before the reconcile
 //! ran shows `ESRCH`, never the new process.
+//!
+//! Each directory also has the process's `notifier/` files. An exited
+//! process's directory stays while thresholds armed on it are open, so that
+//! their watchers can read the last event (EXITED); closing the last one
+//! kicks a reconcile, which removes it. Should the pid be reused meanwhile,
+//! the new process wins: the old directory goes, its open files get EIO.
 
 use super::{AllInfo, PidInfo};
 use crate::{
+    notifier::{files::NotifierDir, threshold::Scope, Notifier},
     process_index::ProcessId,
     profiler::Profiler,
     sys::{
@@ -37,9 +44,12 @@ use kernel::{
 
 /// One process's directory.
 struct PidDir {
-    /// Its `info`, which holds the directory itself: dropping this removes both.
+    /// Its files, which hold the directory itself: dropping them removes it.
     _info: ProcFile<PidInfo>,
+    _notifier: NotifierDir,
     leader_start: u64,
+    /// The process has exited; the directory stays for open thresholds.
+    exited: bool,
 }
 
 /// /proc/allpids, its `info`, and one directory per live process.
@@ -51,8 +61,10 @@ pub(crate) struct PidDirs {
     #[pin]
     dirs: Mutex<RBTree<i32, PidDir>>,
     _all_info: ProcFile<AllInfo>,
+    _all_notifier: NotifierDir,
     root: Arc<ProcDir>,
     profiler: Arc<Profiler>,
+    notifier: Arc<Notifier>,
     /// Reconciles run, and directories that could not be created.
     pub(crate) reconciles: AtomicU64,
     pub(crate) failures: AtomicU64,
@@ -62,7 +74,7 @@ impl_has_deferred!(PidDirs, reconcile_work, PidDirs::reconcile);
 
 impl PidDirs {
     /// Creates /proc/allpids with `info` and a directory per live process.
-    pub(crate) fn register(profiler: Arc<Profiler>) -> Result<Arc<Self>> {
+    pub(crate) fn register(profiler: Arc<Profiler>, notifier: Arc<Notifier>) -> Result<Arc<Self>> {
         let root = ProcDir::new(uapi::PROC_DIR, 0o555, None)?;
         let all = Arc::new(
             AllInfo {
@@ -71,13 +83,16 @@ impl PidDirs {
             GFP_KERNEL,
         )?;
         let all_info = ProcFile::new_in(&root, uapi::PROC_INFO, 0o444, all)?;
+        let all_notifier = NotifierDir::new(&notifier, &root, Scope::AllPids)?;
         let dirs = Arc::pin_init(
             pin_init!(Self {
                 reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), static_lock_class!()),
                 dirs <- new_mutex!(RBTree::new(), "lattop_pid_dirs"),
                 _all_info: all_info,
+                _all_notifier: all_notifier,
                 root,
                 profiler,
+                notifier,
                 reconciles: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
             }),
@@ -100,16 +115,33 @@ impl PidDirs {
         };
         self.reconciles.fetch_add(1, Relaxed);
         let mut dirs = self.dirs.lock();
+        let mut processes = dirs.iter().filter(|(_, dir)| !dir.exited).count() as i64;
         // Gone, or the pid now belongs to a later process.
         let mut cursor = dirs.cursor_front();
-        while let Some(current) = cursor {
-            let (&tgid, dir) = current.current();
-            let found = live.binary_search_by_key(&tgid, |p| p.tgid).ok();
-            if found.is_some_and(|i| live[i].leader_start == dir.leader_start) {
+        while let Some(mut current) = cursor {
+            let (&tgid, dir) = current.current_mut();
+            let found = live.binary_search_by_key(&tgid, |p| p.tgid).ok().map(|i| live[i]);
+            if found.is_some_and(|p| p.leader_start == dir.leader_start) {
+                cursor = current.move_next();
+                continue;
+            }
+            let id = ProcessId {
+                tgid,
+                leader_start: dir.leader_start,
+            };
+            if !dir.exited {
+                processes -= 1;
+                self.notifier.on_process_count(tgid, processes);
+            }
+            // Tells its thresholds (once); kept while they are open, unless
+            // a new process has its pid.
+            let watched = self.notifier.on_process_exit(id);
+            if watched && found.is_none() {
+                dir.exited = true;
                 cursor = current.move_next();
             } else {
-                // proc_remove() waits for readers in our ops, which never
-                // take this lock: no deadlock.
+                // proc_remove() waits for callers in our ops and releases
+                // open files, which takes the notifier's lock, never this one.
                 let (next, _removed) = current.remove_current();
                 cursor = next;
             }
@@ -121,8 +153,14 @@ impl PidDirs {
             let created = self
                 .create_dir(*process)
                 .and_then(|dir| dirs.try_create_and_insert(process.tgid, dir, GFP_KERNEL).map_err(Into::into));
-            if created.is_err() {
-                self.failures.fetch_add(1, Relaxed);
+            match created {
+                Ok(_) => {
+                    processes += 1;
+                    self.notifier.on_process_count(process.tgid, processes);
+                }
+                Err(_) => {
+                    self.failures.fetch_add(1, Relaxed);
+                }
             }
         }
     }
@@ -140,7 +178,9 @@ impl PidDirs {
         )?;
         Ok(PidDir {
             _info: ProcFile::new_in(&dir, uapi::PROC_INFO, 0o444, info)?,
+            _notifier: NotifierDir::new(&self.notifier, &dir, Scope::Process(process))?,
             leader_start: process.leader_start,
+            exited: false,
         })
     }
 

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Evaluation: each armed threshold's streams of values (one per process it
+//! watches, or one sum), fed by the periodic evaluator or the reconcile.
+
+use super::{
+    crossing::{CpuWindow, Crossing},
+    resource::{Resource, Source},
+    sample::{sample_all, sample_process, Values, Wanted},
+    threshold::{Firing, Scope, Threshold},
+    NotifierStats, LOCK_BUDGET_NS,
+};
+use crate::{
+    process_index::ProcessId,
+    profiler::Profiler,
+    sys::{task_info::monotonic_ns, uapi::EVENT_CROSSED},
+};
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::{error::code::ESRCH, prelude::*, rbtree::RBTree, sync::Arc};
+
+/// One stream of a threshold.
+#[derive(Clone, Copy, Default)]
+struct Stream {
+    crossing: Crossing,
+    cpu: CpuWindow,
+}
+
+/// One process's stream under an anypid threshold.
+struct Subject {
+    leader_start: u64,
+    stream: Stream,
+    /// The evaluation that last saw the process.
+    round: u64,
+}
+
+/// The streams of one armed threshold.
+enum Streams {
+    /// One process, or the sum over all.
+    One(Stream),
+    /// Each process (anypid), by tgid.
+    Each { subjects: RBTree<i32, Subject>, round: u64 },
+}
+
+/// An armed threshold and its evaluation state.
+pub(super) struct Watch {
+    pub(super) threshold: Arc<Threshold>,
+    streams: Streams,
+}
+
+impl Watch {
+    /// The state for a newly armed `threshold`, its baseline read now (so
+    /// that only changes after arming fire): `ESRCH` when its process has
+    /// exited. `processes` is the live process count (process_count).
+    pub(super) fn new(threshold: Arc<Threshold>, profiler: &Profiler, processes: i64) -> Result<Self> {
+        let spec = &threshold.spec;
+        let mut watch = Watch {
+            streams: match spec.scope {
+                Scope::AnyPid => Streams::Each {
+                    subjects: RBTree::new(),
+                    round: 0,
+                },
+                _ => Streams::One(Stream::default()),
+            },
+            threshold: threshold.clone(),
+        };
+        let sampled = spec.resource.source() == Source::Sampled;
+        let wanted = Wanted(if sampled { spec.resource.bit() } else { 0 });
+        let now = monotonic_ns();
+        match (spec.scope, spec.resource.source()) {
+            (Scope::Process(id), _) => {
+                let values = sample_process(profiler, id, wanted)?.ok_or(ESRCH)?;
+                if sampled {
+                    watch.feed_one(&values, id.tgid, now, 0);
+                }
+            }
+            (_, Source::ProcessEvents) => {
+                watch.streams = Streams::One(Stream {
+                    crossing: Crossing::with_baseline(processes),
+                    cpu: CpuWindow::default(),
+                });
+            }
+            (Scope::AnyPid, Source::Sampled) => {
+                watch.feed_each(&sample_all(profiler, wanted)?, now, 0);
+            }
+            (Scope::AllPids, Source::Sampled) => {
+                watch.feed_sum(&sample_all(profiler, wanted)?, now, 0);
+            }
+            _ => {}
+        }
+        Ok(watch)
+    }
+
+    /// Feeds one process's `values`; fires with `pid` when they cross.
+    fn feed_one(&mut self, values: &Values, pid: i32, now: u64, period_ns: u64) -> bool {
+        let Streams::One(stream) = &mut self.streams else {
+            return true;
+        };
+        feed(&self.threshold, stream, values, pid, now, period_ns)
+    }
+
+    /// Feeds each process's values to its own stream; forgets the streams
+    /// of processes no longer there. Returns false if an event was lost.
+    fn feed_each(&mut self, all: &[(ProcessId, Values)], now: u64, period_ns: u64) -> bool {
+        let Streams::Each { subjects, round } = &mut self.streams else {
+            return true;
+        };
+        *round += 1;
+        let mut queued = true;
+        for (id, values) in all {
+            let subject = match subjects.get_mut(&id.tgid) {
+                Some(subject) if subject.leader_start == id.leader_start => subject,
+                _ => {
+                    let new = Subject {
+                        leader_start: id.leader_start,
+                        stream: Stream::default(),
+                        round: *round,
+                    };
+                    // Replaces a reused pid's. Out of memory: seen next time.
+                    if subjects.try_create_and_insert(id.tgid, new, GFP_KERNEL).is_err() {
+                        continue;
+                    }
+                    match subjects.get_mut(&id.tgid) {
+                        Some(subject) => subject,
+                        None => continue,
+                    }
+                }
+            };
+            subject.round = *round;
+            queued &= feed(&self.threshold, &mut subject.stream, values, id.tgid, now, period_ns);
+        }
+        let mut cursor = subjects.cursor_front();
+        while let Some(current) = cursor {
+            if current.current().1.round == *round {
+                cursor = current.move_next();
+            } else {
+                cursor = current.remove_current().0;
+            }
+        }
+        queued
+    }
+
+    /// Feeds the sum of all processes' values (pid 0 in events).
+    fn feed_sum(&mut self, all: &[(ProcessId, Values)], now: u64, period_ns: u64) -> bool {
+        let mut sum = Values::default();
+        all.iter().for_each(|(_, values)| sum.add(values));
+        self.feed_one(&sum, 0, now, period_ns)
+    }
+
+    /// Feeds the live process count; returns whether it fires.
+    pub(super) fn feed_count(&mut self, processes: i64, now: u64, period_ns: u64) -> bool {
+        let Streams::One(stream) = &mut self.streams else {
+            return false;
+        };
+        stream.crossing.feed(&self.threshold.spec.rule, processes, now, period_ns)
+    }
+}
+
+/// Feeds `values` to `stream`; fires with `pid` when they cross. Returns
+/// false if the event could not be queued (lock busy).
+fn feed(threshold: &Threshold, stream: &mut Stream, values: &Values, pid: i32, now: u64, period_ns: u64) -> bool {
+    let spec = &threshold.spec;
+    let (value, tid) = if spec.resource == Resource::CpuUsage {
+        let (cpu_ns, _) = values.get(Resource::CpuUsage);
+        let Some(percent) = stream.cpu.sample(cpu_ns as u64, now, spec.window_ns) else {
+            return true;
+        };
+        (percent, 0)
+    } else {
+        values.get(spec.resource)
+    };
+    if !stream.crossing.feed(&spec.rule, value, now, period_ns) {
+        return true;
+    }
+    let firing = Firing {
+        pid,
+        tid,
+        value,
+        kind: EVENT_CROSSED,
+    };
+    threshold.fire(firing, now, LOCK_BUDGET_NS)
+}
+
+/// One evaluation of every armed threshold on a sampled resource: each
+/// process watched alone is sampled alone, and all processes once for the
+/// anypid and allpids thresholds together.
+pub(super) fn evaluate<'a>(
+    watches: impl Iterator<Item = &'a mut Watch>,
+    profiler: &Profiler,
+    period_ns: u64,
+    stats: &NotifierStats,
+) {
+    let mut watches: KVec<&mut Watch> = collect(watches);
+    let mut wide = Wanted::default();
+    for watch in watches.iter() {
+        if !matches!(watch.threshold.spec.scope, Scope::Process(_)) {
+            wide.0 |= watch.threshold.spec.resource.bit();
+        }
+    }
+    let all = if wide.0 != 0 { sample_all(profiler, wide).ok() } else { None };
+    let now = monotonic_ns();
+    for watch in watches.iter_mut() {
+        let spec = &watch.threshold.spec;
+        let queued = match spec.scope {
+            Scope::Process(id) => match sample_process(profiler, id, Wanted(spec.resource.bit())) {
+                Ok(Some(values)) => watch.feed_one(&values, id.tgid, now, period_ns),
+                Ok(None) => {
+                    watch.threshold.exited(id.tgid);
+                    true
+                }
+                Err(_) => true,
+            },
+            Scope::AnyPid => all.as_ref().is_none_or(|all| watch.feed_each(all, now, period_ns)),
+            Scope::AllPids => all.as_ref().is_none_or(|all| watch.feed_sum(all, now, period_ns)),
+        };
+        if !queued {
+            stats.dropped_busy.fetch_add(1, Relaxed);
+        }
+    }
+}
+
+/// The armed thresholds on sampled resources among `watches` (as many as
+/// memory allows: the others wait for the next evaluation).
+fn collect<'a>(watches: impl Iterator<Item = &'a mut Watch>) -> KVec<&'a mut Watch> {
+    let mut sampled = KVec::new();
+    for watch in watches {
+        if watch.threshold.source() == Source::Sampled
+            && watch.threshold.is_armed()
+            && sampled.push(watch, GFP_KERNEL).is_err()
+        {
+            break;
+        }
+    }
+    sampled
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The threshold notifier: thresholds written to notifier files, evaluated
+//! where their values arise (the periodic evaluator for sampled resources,
+//! the wake-up probe for sleep_latency, the /proc/allpids reconcile for
+//! process_count and exits), and announced to their watchers.
+
+mod crossing;
+mod evaluator;
+pub(crate) mod files;
+pub(crate) mod resource;
+mod sample;
+pub(crate) mod threshold;
+
+use crate::{
+    info::pid_dirs::PidDirs,
+    params,
+    process_index::ProcessId,
+    profiler::Profiler,
+    sys::{
+        irq_spinlock::{new_irq_spinlock, IrqSpinLock},
+        periodic::{impl_has_periodic, Periodic},
+        EDQUOT,
+    },
+};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use evaluator::Watch;
+use kernel::{
+    error::code::ENODEV,
+    new_mutex,
+    prelude::*,
+    rbtree::RBTree,
+    sync::{Arc, Mutex},
+};
+use resource::Source;
+use threshold::{Firing, Scope, Spec, Threshold};
+
+/// How long the wake-up probe may wait for a threshold's lock.
+const PROBE_LOCK_BUDGET_NS: u64 = 100_000;
+/// How long process context may wait for one (it only ever waits for a
+/// probe or a reader's short critical section).
+const LOCK_BUDGET_NS: u64 = 10_000_000;
+
+/// The notifier's own counters, shown in /proc/lattop_stats.
+#[derive(Default)]
+pub(crate) struct NotifierStats {
+    /// Evaluator runs, and the time they took, ns.
+    pub(crate) evaluations: AtomicU64,
+    pub(crate) evaluation_ns: AtomicU64,
+    /// Events the evaluator or the probe could not queue in time (lock busy).
+    pub(crate) dropped_busy: AtomicU64,
+}
+
+/// What the armed-thresholds lock guards.
+struct Armed {
+    /// By arming order ([`Threshold::id`]).
+    watches: RBTree<u64, Watch>,
+    next_id: u64,
+    /// Thresholds armed by each user.
+    per_user: RBTree<u32, u32>,
+    /// Live processes, as the reconcile counts them (process_count).
+    processes: i64,
+    shutting_down: bool,
+    /// Told when a per-process threshold closes, so that an exited
+    /// process's directory kept for it can go. Cleared at shutdown.
+    pid_dirs: Option<Arc<PidDirs>>,
+}
+
+/// The notifier. Lives in an `Arc` shared by its files, the probes and
+/// /proc/allpids.
+#[pin_data]
+pub(crate) struct Notifier {
+    /// First, so that it is cancelled before the rest goes.
+    #[pin]
+    evaluator: Periodic<Notifier>,
+    #[pin]
+    armed: Mutex<Armed>,
+    /// The sleep_latency thresholds, for the wake-up probe: a copy of part
+    /// of `armed`, swapped whole under its lock.
+    #[pin]
+    sleep_watchers: IrqSpinLock<KVec<Arc<Threshold>>>,
+    sleep_armed: AtomicUsize,
+    sampled_armed: AtomicUsize,
+    armed_count: AtomicUsize,
+    profiler: Arc<Profiler>,
+    period_ms: u32,
+    pub(crate) stats: NotifierStats,
+}
+
+impl_has_periodic!(Notifier, evaluator, Notifier::evaluate);
+
+impl Notifier {
+    /// A notifier with nothing armed.
+    pub(crate) fn new(profiler: Arc<Profiler>) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                evaluator <- Periodic::new(),
+                armed <- new_mutex!(
+                    Armed {
+                        watches: RBTree::new(),
+                        next_id: 0,
+                        per_user: RBTree::new(),
+                        processes: 0,
+                        shutting_down: false,
+                        pid_dirs: None,
+                    },
+                    "lattop_notifier_armed"
+                ),
+                sleep_watchers <- new_irq_spinlock!(KVec::new(), "lattop_sleep_watchers"),
+                sleep_armed: AtomicUsize::new(0),
+                sampled_armed: AtomicUsize::new(0),
+                armed_count: AtomicUsize::new(0),
+                profiler,
+                period_ms: params::EVAL_PERIOD_MS.get().max(1),
+                stats: NotifierStats::default(),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Lets closing a per-process threshold tell /proc/allpids.
+    pub(crate) fn set_pid_dirs(&self, pid_dirs: Arc<PidDirs>) {
+        self.armed.lock().pid_dirs = Some(pid_dirs);
+    }
+
+    fn period_ns(&self) -> u64 {
+        u64::from(self.period_ms) * 1_000_000
+    }
+
+    /// Thresholds armed now.
+    pub(crate) fn armed(&self) -> usize {
+        self.armed_count.load(Relaxed)
+    }
+
+    /// Arms a threshold for `spec`, for user `owner`: `ESRCH` if its process
+    /// has exited, `EDQUOT` past the per-user cap, `ENODEV` during unload.
+    pub(crate) fn arm(&self, spec: Spec, owner: u32) -> Result<Arc<Threshold>> {
+        let mut armed = self.armed.lock();
+        if armed.shutting_down {
+            return Err(ENODEV);
+        }
+        let count = armed.per_user.get(&owner).copied().unwrap_or(0);
+        if count >= params::MAX_THRESHOLDS_PER_USER.get() {
+            return Err(EDQUOT());
+        }
+        let id = armed.next_id;
+        armed.next_id += 1;
+        let threshold = Threshold::new(spec, owner, id)?;
+        let watch = Watch::new(threshold.clone(), &self.profiler, armed.processes)?;
+        armed.watches.try_create_and_insert(id, watch, GFP_KERNEL)?;
+        if let Err(e) = armed.per_user.try_create_and_insert(owner, count + 1, GFP_KERNEL) {
+            armed.watches.remove(&id);
+            return Err(e.into());
+        }
+        match threshold.source() {
+            Source::Sleeps => {
+                if let Err(e) = self.update_sleep_watchers(&armed) {
+                    armed.watches.remove(&id);
+                    armed.per_user.try_create_and_insert(owner, count, GFP_KERNEL).ok();
+                    return Err(e);
+                }
+                self.sleep_armed.fetch_add(1, Relaxed);
+            }
+            Source::Sampled => {
+                if self.sampled_armed.fetch_add(1, Relaxed) == 0 {
+                    self.evaluator.schedule(self.period_ms);
+                }
+            }
+            Source::ProcessEvents => {}
+        }
+        self.armed_count.fetch_add(1, Relaxed);
+        Ok(threshold)
+    }
+
+    /// Removes `threshold` (its file was closed).
+    pub(crate) fn disarm(&self, threshold: &Arc<Threshold>) {
+        let mut armed = self.armed.lock();
+        let Some(watch) = armed.watches.remove(&threshold.id) else {
+            return;
+        };
+        let owner = threshold.owner;
+        let count = armed.per_user.get(&owner).copied().unwrap_or(1);
+        if count <= 1 {
+            armed.per_user.remove(&owner);
+        } else if let Some(c) = armed.per_user.get_mut(&owner) {
+            *c = count - 1;
+        }
+        match threshold.source() {
+            Source::Sleeps => {
+                // On failure (no memory for the smaller copy), the probe keeps
+                // offering sleeps to a threshold nobody reads: harmless, and
+                // it goes with the next successful update.
+                let _ = self.update_sleep_watchers(&armed);
+                self.sleep_armed.fetch_sub(1, Relaxed);
+            }
+            Source::Sampled => {
+                self.sampled_armed.fetch_sub(1, Relaxed);
+            }
+            Source::ProcessEvents => {}
+        }
+        self.armed_count.fetch_sub(1, Relaxed);
+        let kick = matches!(threshold.spec.scope, Scope::Process(_)).then(|| armed.pid_dirs.clone()).flatten();
+        drop(armed);
+        drop(watch);
+        if let Some(pid_dirs) = kick {
+            pid_dirs.kick();
+        }
+    }
+
+    /// Swaps in a fresh copy of the sleep_latency thresholds for the probe.
+    fn update_sleep_watchers(&self, armed: &Armed) -> Result {
+        let is_sleeps = |w: &&Watch| w.threshold.source() == Source::Sleeps;
+        let mut copy = KVec::with_capacity(armed.watches.values().filter(is_sleeps).count(), GFP_KERNEL)?;
+        for watch in armed.watches.values().filter(is_sleeps) {
+            copy.push(watch.threshold.clone(), GFP_KERNEL)?;
+        }
+        let old = core::mem::replace(&mut *self.sleep_watchers.lock(), copy);
+        // Dropped unlocked, in process context: `armed` still holds each.
+        drop(old);
+        Ok(())
+    }
+
+    /// Wake-up probe: thread `tid` of process `tgid` slept `ns`, waking at
+    /// `time_ns` (CLOCK_MONOTONIC). Never sleeps, never wakes anyone.
+    pub(crate) fn on_sleep(&self, tgid: i32, tid: i32, ns: u64, time_ns: u64) {
+        if self.sleep_armed.load(Relaxed) == 0 {
+            return;
+        }
+        let Some(watchers) = self.sleep_watchers.try_lock_for(PROBE_LOCK_BUDGET_NS) else {
+            self.stats.dropped_busy.fetch_add(1, Relaxed);
+            return;
+        };
+        for threshold in watchers.iter() {
+            let mine = match threshold.spec.scope {
+                Scope::Process(id) => id.tgid == tgid,
+                Scope::AnyPid | Scope::AllPids => true,
+            };
+            if mine && !threshold.offer_sleep(tgid, tid, ns, time_ns, self.period_ns(), PROBE_LOCK_BUDGET_NS) {
+                self.stats.dropped_busy.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// /proc/allpids reconcile: process `pid` started (or exited), the count
+    /// of live processes is now `processes`. Fires process_count thresholds.
+    pub(crate) fn on_process_count(&self, pid: i32, processes: i64) {
+        let now = crate::sys::task_info::monotonic_ns();
+        let period_ns = self.period_ns();
+        let mut armed = self.armed.lock();
+        armed.processes = processes;
+        for watch in armed.watches.values_mut() {
+            if watch.threshold.source() != Source::ProcessEvents || !watch.threshold.is_armed() {
+                continue;
+            }
+            if watch.feed_count(processes, now, period_ns) {
+                let firing = Firing {
+                    pid,
+                    tid: 0,
+                    value: processes,
+                    kind: crate::sys::uapi::EVENT_CROSSED,
+                };
+                if !watch.threshold.fire(firing, now, LOCK_BUDGET_NS) {
+                    self.stats.dropped_busy.fetch_add(1, Relaxed);
+                }
+            }
+        }
+    }
+
+    /// /proc/allpids reconcile: process `id` exited. Tells its thresholds
+    /// (their last event); returns whether any is still open, in which case
+    /// its directory stays until they are closed.
+    pub(crate) fn on_process_exit(&self, id: ProcessId) -> bool {
+        let armed = self.armed.lock();
+        let mut watched = false;
+        for watch in armed.watches.values() {
+            if watch.threshold.spec.scope == Scope::Process(id) {
+                watch.threshold.exited(id.tgid);
+                watched = true;
+            }
+        }
+        watched
+    }
+
+    /// Unload begins: no more arming, and every reader is woken and fails,
+    /// so that procfs's removal of the files does not wait for them.
+    pub(crate) fn shut_down(&self) {
+        let mut armed = self.armed.lock();
+        armed.shutting_down = true;
+        let pid_dirs = armed.pid_dirs.take();
+        for watch in armed.watches.values() {
+            watch.threshold.shut_down();
+        }
+        drop(armed);
+        // Unlocked: were it the last reference, removing the directories
+        // closes their files, which takes the lock.
+        drop(pid_dirs);
+        self.evaluator.cancel();
+    }
+
+    /// The periodic evaluator: samples what the armed thresholds watch.
+    fn evaluate(&self) {
+        let start = crate::sys::task::now_ns();
+        let mut armed = self.armed.lock();
+        evaluator::evaluate(armed.watches.values_mut(), &self.profiler, self.period_ns(), &self.stats);
+        let again = !armed.shutting_down && self.sampled_armed.load(Relaxed) > 0;
+        drop(armed);
+        self.stats.evaluations.fetch_add(1, Relaxed);
+        let spent = crate::sys::task::now_ns().saturating_sub(start);
+        self.stats.evaluation_ns.fetch_add(spent, Relaxed);
+        if again {
+            self.evaluator.schedule(self.period_ms);
+        }
+    }
+}

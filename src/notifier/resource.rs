@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The resources a threshold can watch: one notifier file each.
+
+use crate::sys::uapi::resource as uapi;
+use kernel::{c_str, str::CStr};
+
+/// A watched resource (include/uapi/linux/lattop.h's enum lattop_resource).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resource {
+    MemoryUsage,
+    ShmUsage,
+    FdCount,
+    ThreadCount,
+    CpuUsage,
+    SleepLatency,
+    BlockedTime,
+    ProcessCount,
+}
+
+/// Every resource, in the order of their UAPI numbers.
+pub(crate) const ALL: [Resource; 8] = [
+    Resource::MemoryUsage,
+    Resource::ShmUsage,
+    Resource::FdCount,
+    Resource::ThreadCount,
+    Resource::CpuUsage,
+    Resource::SleepLatency,
+    Resource::BlockedTime,
+    Resource::ProcessCount,
+];
+
+/// How a resource's value is obtained.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// Read from the processes by the periodic evaluator.
+    Sampled,
+    /// Each sleep, at its wake-up (the wake-up probe).
+    Sleeps,
+    /// At each process start and exit (the /proc/allpids reconcile).
+    ProcessEvents,
+}
+
+impl Resource {
+    /// Its file name under a notifier directory.
+    pub(crate) fn file_name(self) -> &'static CStr {
+        match self {
+            Resource::MemoryUsage => c_str!("memory_usage"),
+            Resource::ShmUsage => c_str!("shm_usage"),
+            Resource::FdCount => c_str!("fd_count"),
+            Resource::ThreadCount => c_str!("thread_count"),
+            Resource::CpuUsage => c_str!("cpu_usage"),
+            Resource::SleepLatency => c_str!("sleep_latency"),
+            Resource::BlockedTime => c_str!("blocked_time"),
+            Resource::ProcessCount => c_str!("process_count"),
+        }
+    }
+
+    /// Its number in events.
+    pub(crate) fn uapi(self) -> u32 {
+        match self {
+            Resource::MemoryUsage => uapi::MEMORY_USAGE,
+            Resource::ShmUsage => uapi::SHM_USAGE,
+            Resource::FdCount => uapi::FD_COUNT,
+            Resource::ThreadCount => uapi::THREAD_COUNT,
+            Resource::CpuUsage => uapi::CPU_USAGE,
+            Resource::SleepLatency => uapi::SLEEP_LATENCY,
+            Resource::BlockedTime => uapi::BLOCKED_TIME,
+            Resource::ProcessCount => uapi::PROCESS_COUNT,
+        }
+    }
+
+    /// Where its values come from.
+    pub(crate) fn source(self) -> Source {
+        match self {
+            Resource::SleepLatency => Source::Sleeps,
+            Resource::ProcessCount => Source::ProcessEvents,
+            _ => Source::Sampled,
+        }
+    }
+
+    /// A bit of its own, for sets of resources.
+    pub(crate) fn bit(self) -> u32 {
+        1 << self.uapi()
+    }
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Reading the sampled resources of processes, for the periodic evaluator:
+//! of one process, or of all in one pass under RCU.
+
+use super::resource::Resource;
+use crate::{
+    process_index::ProcessId,
+    profiler::{Latencies, Profiler},
+    sys::{
+        process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
+        task::{now_ns, TaskView},
+    },
+};
+use core::ops::ControlFlow;
+use kernel::prelude::*;
+
+/// A process's sampled values; each is 0 unless its resource was asked for.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Values {
+    memory: u64,
+    shm: u64,
+    fds: u32,
+    threads: u32,
+    cpu_ns: u64,
+    /// The longest current uninterruptible sleep of a thread, and which.
+    blocked_ns: u64,
+    blocked_tid: i32,
+}
+
+impl Values {
+    /// The value of `resource` (0 for one not sampled), and the thread it
+    /// concerns (0 for the whole process).
+    pub(crate) fn get(&self, resource: Resource) -> (i64, i32) {
+        let value = match resource {
+            Resource::MemoryUsage => self.memory,
+            Resource::ShmUsage => self.shm,
+            Resource::FdCount => u64::from(self.fds),
+            Resource::ThreadCount => u64::from(self.threads),
+            Resource::CpuUsage => self.cpu_ns,
+            Resource::BlockedTime => return (clamp(self.blocked_ns), self.blocked_tid),
+            Resource::SleepLatency | Resource::ProcessCount => 0,
+        };
+        (clamp(value), 0)
+    }
+
+    /// Adds `other` to a sum over processes (blocked time: the longest).
+    pub(crate) fn add(&mut self, other: &Values) {
+        self.memory = self.memory.saturating_add(other.memory);
+        self.shm = self.shm.saturating_add(other.shm);
+        self.fds = self.fds.saturating_add(other.fds);
+        self.threads = self.threads.saturating_add(other.threads);
+        self.cpu_ns = self.cpu_ns.saturating_add(other.cpu_ns);
+        if other.blocked_ns > self.blocked_ns {
+            self.blocked_ns = other.blocked_ns;
+            self.blocked_tid = other.blocked_tid;
+        }
+    }
+}
+
+fn clamp(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A set of resources, by [`Resource::bit`].
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Wanted(pub(crate) u32);
+
+impl Wanted {
+    fn has(self, resource: Resource) -> bool {
+        self.0 & resource.bit() != 0
+    }
+}
+
+/// The copied-out sleeps of the profiler, when blocked time is wanted.
+struct Sleeps {
+    latencies: Option<Latencies>,
+    now: u64,
+}
+
+impl Sleeps {
+    fn new(profiler: &Profiler, wanted: Wanted, tgid: Option<i32>) -> Result<Self> {
+        let latencies = if wanted.has(Resource::BlockedTime) {
+            Some(profiler.latencies(tgid)?)
+        } else {
+            None
+        };
+        Ok(Self { latencies, now: now_ns() })
+    }
+}
+
+/// The values of the live process `id`, or `None` once it has exited (or
+/// its pid belongs to a later process).
+pub(crate) fn sample_process(profiler: &Profiler, id: ProcessId, wanted: Wanted) -> Result<Option<Values>> {
+    let sleeps = Sleeps::new(profiler, wanted, Some(id.tgid))?;
+    let rcu = RcuReadGuard::new();
+    let Some(leader) = find_process(&rcu, id.tgid) else {
+        return Ok(None);
+    };
+    if leader.start_time() != id.leader_start || !leader.group_is_live() {
+        return Ok(None);
+    }
+    Ok(Some(values(&rcu, &leader, wanted, &sleeps)))
+}
+
+/// The values of every live process, by tgid ascending.
+pub(crate) fn sample_all(profiler: &Profiler, wanted: Wanted) -> Result<KVVec<(ProcessId, Values)>> {
+    let sleeps = Sleeps::new(profiler, wanted, None)?;
+    let mut room = profiler.counts().processes + 256;
+    loop {
+        let mut all = KVVec::with_capacity(room, GFP_KERNEL)?;
+        let rcu = RcuReadGuard::new();
+        let mut full = false;
+        for_each_process(&rcu, |leader| {
+            if !leader.group_is_live() {
+                return ControlFlow::Continue(());
+            }
+            let id = ProcessId {
+                tgid: leader.tgid(),
+                leader_start: leader.start_time(),
+            };
+            let entry = (id, values(&rcu, &leader, wanted, &sleeps));
+            // Within the capacity: never allocates (nothing may sleep here).
+            if all.len() == all.capacity() || all.push(entry, GFP_NOWAIT).is_err() {
+                full = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        drop(rcu);
+        if !full {
+            all.sort_unstable_by_key(|(id, _)| id.tgid);
+            return Ok(all);
+        }
+        room *= 2;
+    }
+}
+
+/// What `wanted` asks of the process `leader` leads.
+fn values(rcu: &RcuReadGuard, leader: &TaskView<'_>, wanted: Wanted, sleeps: &Sleeps) -> Values {
+    let mut values = Values::default();
+    if wanted.has(Resource::MemoryUsage) || wanted.has(Resource::ShmUsage) {
+        if let Some(memory) = leader.memory() {
+            values.memory = memory.rss_file + memory.rss_anon + memory.rss_shmem;
+            values.shm = memory.rss_shmem;
+        }
+    }
+    if wanted.has(Resource::FdCount) {
+        values.fds = leader.open_fds(rcu);
+    }
+    if wanted.has(Resource::ThreadCount) {
+        values.threads = leader.nr_threads();
+    }
+    let cpu = wanted.has(Resource::CpuUsage);
+    if cpu {
+        values.cpu_ns = leader.exited_threads_usage().runtime_ns;
+    }
+    let blocked = sleeps.latencies.as_ref();
+    if cpu || blocked.is_some() {
+        for_each_thread(rcu, *leader, |thread| {
+            if cpu {
+                values.cpu_ns = values.cpu_ns.wrapping_add(thread.usage().runtime_ns);
+            }
+            if let Some(latencies) = blocked {
+                let since = latencies
+                    .task(thread.tid(), thread.start_time())
+                    .and_then(|t| t.blocked_since);
+                if let (b'D', Some(since)) = (thread.state_letter(), since) {
+                    let ns = sleeps.now.saturating_sub(since);
+                    if ns > values.blocked_ns {
+                        values.blocked_ns = ns;
+                        values.blocked_tid = thread.tid();
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        });
+    }
+    values
+}

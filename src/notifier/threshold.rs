@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One armed threshold: what was asked (checked from the user's struct),
+//! its queue of events for read() and poll(), and their announcement
+//! (poll wake-up, eventfd, signal), deferred to an irq_work because events
+//! may be queued by a probe under a runqueue lock.
+
+use super::{
+    crossing::{Crossing, Rule},
+    resource::{Resource, Source},
+};
+use crate::{
+    process_index::ProcessId,
+    sys::{
+        eventfd::EventFd,
+        irq_spinlock::{new_irq_spinlock, IrqSpinLock},
+        irq_work::{impl_has_irq_work, IrqWork},
+        signal::{ProcessRef, MAX_SIGNAL},
+        task_info::monotonic_ns,
+        uapi::{self, Event, ThresholdRequest, EVENT_QUEUE_LEN},
+        wait::{new_wait_queue, PollTable, WaitQueue, POLLERR, POLLHUP, POLLIN, POLLPRI},
+    },
+};
+use kernel::{
+    error::code::{EAGAIN, EIO},
+    prelude::*,
+    sync::Arc,
+    uaccess::UserSliceWriter,
+};
+
+/// Which processes a threshold watches.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// One process (/proc/allpids/<pid>/notifier).
+    Process(ProcessId),
+    /// Each process on its own (/proc/anypid/notifier).
+    AnyPid,
+    /// The sum over all processes (/proc/allpids/notifier).
+    AllPids,
+}
+
+/// How events are announced besides poll().
+enum Delivery {
+    Poll,
+    EventFd(EventFd),
+    Signal { target: ProcessRef, signal: i32 },
+}
+
+/// What a threshold was armed with.
+pub(crate) struct Spec {
+    pub(crate) resource: Resource,
+    pub(crate) scope: Scope,
+    pub(crate) rule: Rule,
+    pub(crate) cookie: u64,
+    pub(crate) window_ns: u64,
+    oneshot: bool,
+    delivery: Delivery,
+}
+
+const KNOWN_FLAGS: u32 =
+    uapi::THRESHOLD_LEVEL | uapi::THRESHOLD_UP | uapi::THRESHOLD_DOWN | uapi::THRESHOLD_ONESHOT;
+
+impl Spec {
+    /// Checks `request` for `resource` in `scope`; takes a reference to the
+    /// eventfd it names, or to the writer's process for signals. Every
+    /// malformed field is `EINVAL`; an eventfd that is not one, `EBADF`.
+    pub(crate) fn parse(request: &ThresholdRequest, resource: Resource, scope: Scope) -> Result<Self> {
+        let flags = request.flags;
+        let up = flags & uapi::THRESHOLD_UP != 0;
+        let down = flags & uapi::THRESHOLD_DOWN != 0;
+        if flags & !KNOWN_FLAGS != 0 || request.reserved0 != 0 || request.reserved.iter().any(|&r| r != 0) {
+            return Err(EINVAL);
+        }
+        if up == down {
+            return Err(EINVAL);
+        }
+        let windowed = resource == Resource::CpuUsage;
+        if windowed != (request.window_ms != 0) {
+            return Err(EINVAL);
+        }
+        let delivery = match request.delivery {
+            uapi::DELIVER_POLL if request.eventfd == 0 && request.signal == 0 => Delivery::Poll,
+            uapi::DELIVER_EVENTFD if request.signal == 0 => Delivery::EventFd(EventFd::from_fd(request.eventfd)?),
+            uapi::DELIVER_SIGNAL if request.eventfd == 0 && (1..=MAX_SIGNAL).contains(&request.signal) => {
+                Delivery::Signal {
+                    target: ProcessRef::current(),
+                    signal: request.signal,
+                }
+            }
+            _ => return Err(EINVAL),
+        };
+        Ok(Self {
+            resource,
+            scope,
+            rule: Rule {
+                level: request.level,
+                flags,
+            },
+            cookie: request.cookie,
+            window_ns: u64::from(request.window_ms) * 1_000_000,
+            oneshot: flags & uapi::THRESHOLD_ONESHOT != 0,
+            delivery,
+        })
+    }
+}
+
+/// Where a threshold is in its life.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// Firing.
+    Armed,
+    /// A ONESHOT that fired: no more events.
+    Fired,
+    /// Its process exited: the EXITED event was queued.
+    Exited,
+    /// The module is being unloaded.
+    Shutdown,
+}
+
+/// The events waiting for read(), and the announcements waiting for the
+/// irq_work.
+struct EventQueue {
+    /// A ring of [`EVENT_QUEUE_LEN`] slots.
+    events: KVec<Event>,
+    /// Index of the oldest event, and how many there are.
+    head: usize,
+    len: usize,
+    /// Events dropped since the last one queued.
+    lost: u64,
+    /// The pids of events queued since the last announcement.
+    unannounced: [i32; EVENT_QUEUE_LEN],
+    unannounced_len: usize,
+    run: Run,
+    /// For sleep_latency, whose values come one sleep at a time.
+    sleeps: Crossing,
+}
+
+/// What the probe and the evaluator hand to [`Threshold::fire`].
+pub(crate) struct Firing {
+    pub(crate) pid: i32,
+    pub(crate) tid: i32,
+    pub(crate) value: i64,
+    pub(crate) kind: u32,
+}
+
+/// An armed threshold, shared by its open file and the notifier's lists.
+#[pin_data]
+pub(crate) struct Threshold {
+    /// First, so that dropping waits for a running announcement.
+    #[pin]
+    announce: IrqWork<Threshold>,
+    #[pin]
+    waiters: WaitQueue,
+    #[pin]
+    queue: IrqSpinLock<EventQueue>,
+    pub(crate) spec: Spec,
+    /// Who armed it, for the per-user cap.
+    pub(crate) owner: u32,
+    /// Its key among the armed thresholds.
+    pub(crate) id: u64,
+}
+
+impl_has_irq_work!(Threshold, announce, Threshold::announce);
+
+impl Threshold {
+    /// A threshold armed with `spec` by `owner`.
+    pub(crate) fn new(spec: Spec, owner: u32, id: u64) -> Result<Arc<Self>> {
+        let mut events = KVec::with_capacity(EVENT_QUEUE_LEN, GFP_KERNEL)?;
+        for _ in 0..EVENT_QUEUE_LEN {
+            events.push(Event::default(), GFP_KERNEL)?;
+        }
+        let queue = EventQueue {
+            events,
+            head: 0,
+            len: 0,
+            lost: 0,
+            unannounced: [0; EVENT_QUEUE_LEN],
+            unannounced_len: 0,
+            run: Run::Armed,
+            sleeps: Crossing::default(),
+        };
+        Arc::pin_init(
+            pin_init!(Self {
+                announce <- IrqWork::new(),
+                waiters <- new_wait_queue!("lattop_threshold_waiters"),
+                queue <- new_irq_spinlock!(queue, "lattop_threshold_queue"),
+                spec,
+                owner,
+                id,
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Whether it still fires.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.queue.lock().run == Run::Armed
+    }
+
+    /// Queues an event and asks for its announcement. Any context: a probe
+    /// may call it, so it only tries the lock within `budget_ns` and returns
+    /// false when it could not. Returns true when queued or dropped for a
+    /// full queue, or ignored because the threshold no longer fires.
+    pub(crate) fn fire(&self, firing: Firing, time_ns: u64, budget_ns: u64) -> bool {
+        let Some(mut queue) = self.queue.try_lock_for(budget_ns) else {
+            return false;
+        };
+        if queue.run != Run::Armed {
+            return true;
+        }
+        self.push(&mut queue, firing, time_ns);
+        drop(queue);
+        self.announce.kick();
+        true
+    }
+
+    /// A sleep of `ns` by thread `tid` of process `pid` ended at `time_ns`
+    /// (from the wake-up probe): fires when the sleeps cross the level.
+    /// Returns false when the lock could not be had within `budget_ns`.
+    pub(crate) fn offer_sleep(&self, pid: i32, tid: i32, ns: u64, time_ns: u64, period_ns: u64, budget_ns: u64) -> bool {
+        let Some(mut queue) = self.queue.try_lock_for(budget_ns) else {
+            return false;
+        };
+        let value = i64::try_from(ns).unwrap_or(i64::MAX);
+        if queue.run != Run::Armed || !queue.sleeps.feed(&self.spec.rule, value, time_ns, period_ns) {
+            return true;
+        }
+        let firing = Firing {
+            pid,
+            tid,
+            value,
+            kind: uapi::EVENT_CROSSED,
+        };
+        self.push(&mut queue, firing, time_ns);
+        drop(queue);
+        self.announce.kick();
+        true
+    }
+
+    /// Its process exited: queues the last event, EXITED. Once.
+    pub(crate) fn exited(&self, pid: i32) {
+        let mut queue = self.queue.lock();
+        if !matches!(queue.run, Run::Armed | Run::Fired) {
+            return;
+        }
+        let firing = Firing {
+            pid,
+            tid: 0,
+            value: 0,
+            kind: uapi::EVENT_EXITED,
+        };
+        self.push(&mut queue, firing, monotonic_ns());
+        queue.run = Run::Exited;
+        drop(queue);
+        self.announce.kick();
+    }
+
+    /// The module is going: wakes every reader, whose reads now fail.
+    pub(crate) fn shut_down(&self) {
+        self.queue.lock().run = Run::Shutdown;
+        self.waiters.wake_poll(POLLERR | POLLHUP);
+    }
+
+    fn push(&self, queue: &mut EventQueue, firing: Firing, time_ns: u64) {
+        if queue.len == EVENT_QUEUE_LEN {
+            queue.lost += 1;
+            return;
+        }
+        let event = Event {
+            time_ns,
+            value: firing.value,
+            level: self.spec.rule.level,
+            cookie: self.spec.cookie,
+            pid: firing.pid,
+            tid: firing.tid,
+            resource: self.spec.resource.uapi(),
+            kind: firing.kind,
+            lost: queue.lost,
+        };
+        let tail = (queue.head + queue.len) % EVENT_QUEUE_LEN;
+        queue.events[tail] = event;
+        queue.len += 1;
+        queue.lost = 0;
+        // Past the room (events read before their announcement),
+        // announcements merge.
+        if queue.unannounced_len < EVENT_QUEUE_LEN {
+            let n = queue.unannounced_len;
+            queue.unannounced[n] = firing.pid;
+            queue.unannounced_len += 1;
+        }
+        if self.spec.oneshot && firing.kind == uapi::EVENT_CROSSED {
+            queue.run = Run::Fired;
+        }
+    }
+
+    /// irq_work: wakes readers and pollers, then signals the eventfd or
+    /// sends the signal, once per event queued since the last time.
+    fn announce(&self) {
+        let mut pids = [0i32; EVENT_QUEUE_LEN];
+        let mut queue = self.queue.lock();
+        let n = queue.unannounced_len;
+        pids[..n].copy_from_slice(&queue.unannounced[..n]);
+        queue.unannounced_len = 0;
+        let hangup = if queue.run == Run::Exited { POLLHUP } else { 0 };
+        drop(queue);
+        self.waiters.wake_poll(POLLIN | POLLPRI | hangup);
+        match &self.spec.delivery {
+            Delivery::Poll => {}
+            Delivery::EventFd(eventfd) => pids[..n].iter().for_each(|_| eventfd.signal()),
+            Delivery::Signal { target, signal } => {
+                for &pid in &pids[..n] {
+                    target.send_queued(*signal, pid);
+                }
+            }
+        }
+    }
+
+    /// read(): moves whole events to `out`, waiting for one unless
+    /// `nonblock`. 0 once an exited process's last event was read.
+    pub(crate) fn read(&self, mut out: UserSliceWriter, nonblock: bool) -> Result<usize> {
+        let size = core::mem::size_of::<Event>();
+        let wanted = (out.len() / size).min(EVENT_QUEUE_LEN);
+        if wanted == 0 {
+            return Err(EINVAL);
+        }
+        let mut taken = KVec::with_capacity(wanted, GFP_KERNEL)?;
+        loop {
+            let mut queue = self.queue.lock();
+            match (queue.len, queue.run) {
+                (_, Run::Shutdown) => return Err(EIO),
+                (0, Run::Exited) => return Ok(0),
+                (0, _) => {}
+                (_, _) => {
+                    while taken.len() < wanted && queue.len > 0 {
+                        let head = queue.head;
+                        let event = core::mem::take(&mut queue.events[head]);
+                        queue.head = (queue.head + 1) % EVENT_QUEUE_LEN;
+                        queue.len -= 1;
+                        // Within the capacity: never allocates.
+                        taken.push(event, GFP_NOWAIT)?;
+                    }
+                    break;
+                }
+            }
+            drop(queue);
+            if nonblock {
+                return Err(EAGAIN);
+            }
+            self.waiters.wait_interruptible(|| {
+                let queue = self.queue.lock();
+                queue.len > 0 || matches!(queue.run, Run::Exited | Run::Shutdown)
+            })?;
+        }
+        for event in taken.iter() {
+            out.write(event)?;
+        }
+        Ok(taken.len() * size)
+    }
+
+    /// poll(): POLLIN|POLLPRI while events wait; POLLHUP once an exited
+    /// process's last event was read; POLLERR|POLLHUP during unload.
+    pub(crate) fn poll(&self, table: &PollTable) -> u32 {
+        self.waiters.register_poll(table);
+        let queue = self.queue.lock();
+        match (queue.len, queue.run) {
+            (_, Run::Shutdown) => POLLERR | POLLHUP,
+            (0, Run::Exited) => POLLHUP,
+            (0, _) => 0,
+            (_, _) => POLLIN | POLLPRI,
+        }
+    }
+
+    /// Where its values come from.
+    pub(crate) fn source(&self) -> Source {
+        self.spec.resource.source()
+    }
+}
