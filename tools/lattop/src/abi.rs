@@ -5,6 +5,7 @@
 #![allow(non_camel_case_types, non_upper_case_globals)]
 
 include!(concat!(env!("OUT_DIR"), "/lattop_uapi.rs"));
+include!(concat!(env!("OUT_DIR"), "/lattop_names.rs"));
 
 // Records are 8-byte aligned and their lengths multiples of 8: a struct the
 // header grows to an odd size would break that for every reader.
@@ -12,3 +13,5 @@ const _: () = assert!(core::mem::size_of::<lattop_info_header>().is_multiple_of(
 const _: () = assert!(core::mem::size_of::<lattop_record>().is_multiple_of(8));
 const _: () = assert!(core::mem::size_of::<lattop_process_record>().is_multiple_of(8));
 const _: () = assert!(core::mem::size_of::<lattop_thread_record>().is_multiple_of(8));
+// read() returns whole events back to back: each must start 8-byte aligned.
+const _: () = assert!(core::mem::size_of::<lattop_event>().is_multiple_of(8));

@@ -22,7 +22,7 @@ mod error;
 pub use error::DecodeError;
 
 /// Integers read from native-endian bytes.
-trait NativeInt: Sized {
+pub(crate) trait NativeInt: Sized {
     fn from_bytes(bytes: &[u8]) -> Self;
 }
 
@@ -37,10 +37,10 @@ macro_rules! impl_native_int {
         }
     )*};
 }
-impl_native_int!(u8, u16, u32, u64, i32);
+impl_native_int!(u8, u16, u32, u64, i32, i64);
 
 /// Reads an integer like `_like` (used only for its type) at `offset`.
-fn read_like<T: NativeInt>(_like: &T, bytes: &[u8], offset: usize) -> T {
+pub(crate) fn read_like<T: NativeInt>(_like: &T, bytes: &[u8], offset: usize) -> T {
     T::from_bytes(&bytes[offset..offset + size_of::<T>()])
 }
 
@@ -51,9 +51,14 @@ fn read_like<T: NativeInt>(_like: &T, bytes: &[u8], offset: usize) -> T {
 macro_rules! read_field {
     ($bytes:expr, $struct:ty, $field:ident) => {{
         let template = <$struct>::default();
-        read_like(&template.$field, $bytes, offset_of!($struct, $field))
+        $crate::decode::read_like(
+            &template.$field,
+            $bytes,
+            ::core::mem::offset_of!($struct, $field),
+        )
     }};
 }
+pub(crate) use read_field;
 
 /// The bytes of field `$field` (an array or a nested struct) of `$struct`.
 macro_rules! field_bytes {

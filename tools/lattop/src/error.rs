@@ -8,12 +8,14 @@ use std::path::PathBuf;
 
 use crate::decode::DecodeError;
 use crate::procfs::ReadError;
+use crate::watch::WatchError;
 
 #[derive(Debug)]
 pub enum CliError {
     Read(ReadError),
     Decode { path: PathBuf, error: DecodeError },
     Write(io::Error),
+    Watch(WatchError),
 }
 
 impl CliError {
@@ -29,6 +31,7 @@ impl fmt::Display for CliError {
             CliError::Read(error) => write!(f, "{error}"),
             CliError::Decode { path, error } => write!(f, "{}: {error}", path.display()),
             CliError::Write(error) => write!(f, "writing the output: {error}"),
+            CliError::Watch(error) => write!(f, "{error}"),
         }
     }
 }
@@ -38,6 +41,12 @@ impl std::error::Error for CliError {}
 impl From<ReadError> for CliError {
     fn from(error: ReadError) -> Self {
         CliError::Read(error)
+    }
+}
+
+impl From<WatchError> for CliError {
+    fn from(error: WatchError) -> Self {
+        CliError::Watch(error)
     }
 }
 

@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use lattop::info::{self, InfoArgs};
+use lattop::watch::{self, WatchArgs};
 
-/// Shows what the lattop kernel module knows of processes and threads.
+/// Shows what the lattop kernel module knows of processes and threads, and
+/// watches its threshold notifiers.
 #[derive(Debug, Parser)]
 #[command(name = "lattop", version)]
 struct Cli {
@@ -20,12 +22,15 @@ struct Cli {
 enum Command {
     /// Print one snapshot of every process (or of one) from /proc/allpids
     Info(InfoArgs),
+    /// Arm a threshold on a notifier file and print its events as they come
+    Watch(WatchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Info(args) => info::run(args),
+        Command::Watch(args) => watch::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

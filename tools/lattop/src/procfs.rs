@@ -36,7 +36,7 @@ pub fn info_path(root: &Path, pid: Option<u32>) -> PathBuf {
 }
 
 /// A name the UAPI header defines, as bindgen gives it: NUL-terminated bytes.
-fn uapi_str(name: &'static [u8]) -> &'static str {
+pub(crate) fn uapi_str(name: &'static [u8]) -> &'static str {
     CStr::from_bytes_with_nul(name)
         .ok()
         .and_then(|name| name.to_str().ok())
@@ -111,7 +111,7 @@ fn explain(
 }
 
 /// The OS's message without std's " (os error N)" suffix.
-fn os_message(error: &io::Error) -> String {
+pub(crate) fn os_message(error: &io::Error) -> String {
     let message = error.to_string();
     match message.rfind(" (os error ") {
         Some(suffix) => message[..suffix].to_string(),

@@ -368,3 +368,51 @@ pub fn sample_processes() -> Vec<Process> {
 pub fn sample_bytes() -> Vec<u8> {
     SnapshotBuilder::with_processes(&sample_processes()).build()
 }
+
+/// The bytes of a value of a generated struct whose fields leave no padding
+/// (struct lattop_threshold, struct lattop_event): its memory as the
+/// compiler lays it out, for comparing with what the CLI encodes by hand.
+fn memory_of<T: Copy>(value: &T, field_bytes: usize) -> Vec<u8> {
+    assert_eq!(size_of::<T>(), field_bytes, "the struct has padding");
+    // SAFETY: `value` is a live T of size_of::<T>() bytes, all of them
+    // fields (checked above), so every byte is initialized.
+    unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }.to_vec()
+}
+
+/// A struct lattop_threshold's bytes as the kernel reads them.
+pub fn threshold_memory(threshold: &lattop::abi::lattop_threshold) -> Vec<u8> {
+    // level, cookie, 6 __u32/__s32, reserved[2]
+    memory_of(threshold, 8 + 8 + 6 * 4 + 2 * 8)
+}
+
+/// A struct lattop_event's bytes as the kernel returns them from read().
+pub fn event_memory(event: &lattop::abi::lattop_event) -> Vec<u8> {
+    // time_ns, value, level, cookie, pid, tid, resource, kind, lost
+    memory_of(event, 4 * 8 + 4 * 4 + 8)
+}
+
+/// Two events about pid 4242's memory_usage: a crossing, then its exit.
+pub fn sample_events() -> Vec<lattop::abi::lattop_event> {
+    use lattop::abi::{
+        lattop_event, LATTOP_EVENT_CROSSED, LATTOP_EVENT_EXITED, LATTOP_RESOURCE_MEMORY_USAGE,
+    };
+    let crossed = lattop_event {
+        time_ns: 5_000_000_123,
+        value: 2_097_152,
+        level: 1_048_576,
+        cookie: 9,
+        pid: 4242,
+        tid: 0,
+        resource: LATTOP_RESOURCE_MEMORY_USAGE,
+        kind: LATTOP_EVENT_CROSSED,
+        lost: 0,
+    };
+    let exited = lattop_event {
+        time_ns: 6_000_000_456,
+        value: 0,
+        kind: LATTOP_EVENT_EXITED,
+        lost: 3,
+        ..crossed
+    };
+    vec![crossed, exited]
+}
