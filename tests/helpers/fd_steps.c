@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fd_steps N HOLD_MS: opens /dev/null N times, one at a time, holding
+ * HOLD_MS after each open, then closes them one at a time (newest first),
+ * holding HOLD_MS after each close, and exits.
+ *
+ * Prints "ready pid P", waits START_DELAY_MS (environment, default 300) so a
+ * watcher can arm a threshold, then after each change, once it is done:
+ * "open I fds F at NS" and "close I fds F at NS" (I = 1..N), F being the
+ * number of entries in /proc/self/fd (not counting the directory's own fd
+ * used to list it), NS CLOCK_MONOTONIC. Last "done".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static long arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 ? v : -1;
+}
+
+/* Open fds, without the one opendir() itself takes. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d) {
+		perror("/proc/self/fd");
+		exit(1);
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			n++;
+	closedir(d);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3 || arg(argv[1]) < 0 || arg(argv[2]) < 0) {
+		fprintf(stderr, "usage: fd_steps N HOLD_MS\n");
+		return 2;
+	}
+	long n = arg(argv[1]), hold = arg(argv[2]);
+	const char *delay = getenv("START_DELAY_MS");
+	int *fds = calloc(n + 1, sizeof(*fds));
+
+	if (!fds) {
+		perror("calloc");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready pid %d\n", getpid());
+	sleep_ms(delay ? atol(delay) : 300);
+	for (long i = 0; i < n; i++) {
+		fds[i] = open("/dev/null", O_RDONLY);
+		if (fds[i] < 0) {
+			perror("/dev/null");
+			return 1;
+		}
+		printf("open %ld fds %d at %lld\n", i + 1, count_fds(), now_ns());
+		sleep_ms(hold);
+	}
+	for (long i = 0; i < n; i++) {
+		if (close(fds[n - 1 - i])) {
+			perror("close");
+			return 1;
+		}
+		printf("close %ld fds %d at %lld\n", i + 1, count_fds(), now_ns());
+		sleep_ms(hold);
+	}
+	printf("done\n");
+	return 0;
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rss_steps [--shm] STEP_KB STEPS HOLD_MS: grows its resident memory in
+ * STEPS steps of STEP_KB each (one mmap per step, every page touched; with
+ * --shm the mappings are MAP_SHARED|MAP_ANONYMOUS, so they count as RssShmem
+ * rather than RssAnon), holding HOLD_MS after each step, then shrinks back
+ * one step at a time (munmap of the newest mapping, then HOLD_MS) and exits.
+ *
+ * Prints "ready pid P", waits START_DELAY_MS (environment, default 300) so a
+ * watcher can arm a threshold, then after each change, once it is done:
+ * "step up I rss_kb R at NS" (I = 1..STEPS), "step down I rss_kb R at NS"
+ * (I = 1..STEPS, the I-th shrink), R being VmRSS of /proc/self/status read
+ * right after the change, NS CLOCK_MONOTONIC. Last "done".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* VmRSS in kB, read with read() so that no stdio buffer is allocated. */
+static long vm_rss_kb(void)
+{
+	char buf[4096], *at;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		perror("/proc/self/status");
+		exit(1);
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	at = strstr(buf, "\nVmRSS:");
+	return at ? strtol(at + 7, NULL, 10) : -1;
+}
+
+static long arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 ? v : -1;
+}
+
+int main(int argc, char **argv)
+{
+	int shm = argc > 1 && !strcmp(argv[1], "--shm");
+	char **a = argv + 1 + shm;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (argc != 4 + shm || arg(a[0]) <= 0 || arg(a[1]) < 0 || arg(a[2]) < 0) {
+		fprintf(stderr, "usage: rss_steps [--shm] STEP_KB STEPS HOLD_MS\n");
+		return 2;
+	}
+	size_t size = (arg(a[0]) * 1024 + page - 1) / page * page;
+	long steps = arg(a[1]), hold = arg(a[2]);
+	const char *delay = getenv("START_DELAY_MS");
+	char **maps = calloc(steps + 1, sizeof(*maps));
+
+	if (!maps) {
+		perror("calloc");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready pid %d\n", getpid());
+	sleep_ms(delay ? atol(delay) : 300);
+	for (long i = 0; i < steps; i++) {
+		maps[i] = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			       (shm ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+		if (maps[i] == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+		/* No huge pages: a step must add exactly its own pages. */
+		madvise(maps[i], size, MADV_NOHUGEPAGE);
+		for (size_t off = 0; off < size; off += page)
+			maps[i][off] = 1;
+		printf("step up %ld rss_kb %ld at %lld\n", i + 1, vm_rss_kb(), now_ns());
+		sleep_ms(hold);
+	}
+	for (long i = 0; i < steps; i++) {
+		if (munmap(maps[steps - 1 - i], size)) {
+			perror("munmap");
+			return 1;
+		}
+		printf("step down %ld rss_kb %ld at %lld\n", i + 1, vm_rss_kb(), now_ns());
+		sleep_ms(hold);
+	}
+	printf("done\n");
+	return 0;
+}

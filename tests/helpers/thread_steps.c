@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * thread_steps N HOLD_MS: starts N threads one at a time, holding HOLD_MS
+ * after each start; each thread just waits on a condition variable until
+ * told to exit. Then ends them one at a time (oldest first: tell it, join
+ * it), holding HOLD_MS after each, and exits.
+ *
+ * Prints "ready pid P", waits START_DELAY_MS (environment, default 300) so a
+ * watcher can arm a threshold, then after each change, once it is done:
+ * "thread up I threads T at NS" and "thread down I threads T at NS"
+ * (I = 1..N), T being Threads: of /proc/self/status, NS CLOCK_MONOTONIC.
+ * Last "done". pthread_join() returns when the kernel clears the thread's
+ * tid, a little before the thread leaves the thread group, so after each
+ * join the helper polls Threads: (every 100 us, up to 1 s) until it has
+ * dropped, and only then prints the line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static long released; /* threads 0 .. released-1 may exit */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static long arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 ? v : -1;
+}
+
+static long nr_threads(void)
+{
+	char buf[4096], *at;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		perror("/proc/self/status");
+		exit(1);
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	at = strstr(buf, "\nThreads:");
+	return at ? strtol(at + 9, NULL, 10) : -1;
+}
+
+static void *wait_release(void *arg)
+{
+	long index = (long)arg;
+
+	pthread_mutex_lock(&lock);
+	while (released <= index)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3 || arg(argv[1]) < 0 || arg(argv[2]) < 0) {
+		fprintf(stderr, "usage: thread_steps N HOLD_MS\n");
+		return 2;
+	}
+	long n = arg(argv[1]), hold = arg(argv[2]), threads;
+	const char *delay = getenv("START_DELAY_MS");
+	pthread_t *tids = calloc(n + 1, sizeof(*tids));
+	pthread_attr_t attr;
+	int err;
+
+	if (!tids) {
+		perror("calloc");
+		return 1;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready pid %d\n", getpid());
+	sleep_ms(delay ? atol(delay) : 300);
+	for (long i = 0; i < n; i++) {
+		err = pthread_create(&tids[i], &attr, wait_release, (void *)i);
+		if (err) {
+			fprintf(stderr, "pthread_create: %s\n", strerror(err));
+			return 1;
+		}
+		printf("thread up %ld threads %ld at %lld\n", i + 1, nr_threads(), now_ns());
+		sleep_ms(hold);
+	}
+	for (long i = 0; i < n; i++) {
+		pthread_mutex_lock(&lock);
+		released = i + 1;
+		pthread_cond_broadcast(&cond);
+		pthread_mutex_unlock(&lock);
+		err = pthread_join(tids[i], NULL);
+		if (err) {
+			fprintf(stderr, "pthread_join: %s\n", strerror(err));
+			return 1;
+		}
+		/* Until the thread has left the group: 1 + N - (i + 1) remain. */
+		for (int tries = 0; (threads = nr_threads()) > n - i && tries < 10000; tries++)
+			usleep(100);
+		printf("thread down %ld threads %ld at %lld\n", i + 1, threads, now_ns());
+		sleep_ms(hold);
+	}
+	printf("done\n");
+	return 0;
+}
