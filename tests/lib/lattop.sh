@@ -72,3 +72,51 @@ wait_for_line() {
 		sleep 0.1
 	done
 }
+
+# start_watch OUT WATCH_ARGS...: runs `lattop watch WATCH_ARGS --json` in the
+# background, its events in OUT and its messages in OUT.err, and waits
+# until it has armed its threshold. Sets WATCH_PID.
+start_watch() {
+	out=$1
+	shift
+	lattop watch "$@" --json >"$out" 2>"$out.err" &
+	WATCH_PID=$!
+	wait_for_line "$out.err" "lattop: watching .*" ||
+		{ cat "$out.err"; return 1; }
+}
+
+# count_kind OUT KIND: how many events of KIND (crossed, exited) OUT has.
+count_kind() {
+	grep -c "\"kind\":\"$2\"" "$1"
+}
+
+# json_field OUT FIELD: FIELD of each event in OUT (- for standard input),
+# one per line.
+json_field() {
+	if [ "$1" = - ]; then
+		sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\).*/\1/p"
+	else
+		sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\).*/\1/p" "$1"
+	fi
+}
+
+# level_events_ok OUT above|below LEVEL MIN: OUT's crossed events are at
+# least MIN, each on that side of LEVEL, and each differs from the one
+# before (LEVEL fires on every change).
+level_events_ok() {
+	grep '"kind":"crossed"' "$1" | json_field - value | awk -v side="$2" -v level="$3" -v min="$4" '
+		{ n++; if ((side == "above") != ($1 >= level)) bad++; if (n > 1 && $1 == prev) bad++; prev = $1 }
+		END { exit !(n >= min && !bad) }'
+}
+
+# wait_helper_line FILE PREFIX: waits for a line of FILE starting with
+# PREFIX and prints it.
+wait_helper_line() {
+	i=0
+	while ! grep -q "^$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && return 1
+		sleep 0.1
+	done
+	grep "^$2" "$1" | head -n 1
+}
