@@ -8,7 +8,7 @@
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 27
 
 insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
 
@@ -40,7 +40,20 @@ window_not_cpu EINVAL
 second_write EBUSY
 read_unarmed EINVAL
 CASES
+got=$(awk '$1 == "exited" { print $2 }' /tmp/bad.out)
+expect_cmd "a process that has exited: ESRCH (or EIO, its directory gone)" \
+	sh -c "[ '$got' = ESRCH ] || [ '$got' = 'Input/output error' ]"
 expect_cmd "closing the files removed every threshold" test "$(stat_value thresholds_armed)" = 0
+
+run_as 1000 1000 lattop watch 1 memory_usage --above 1 >/tmp/user.out 2>&1
+ktap_print_msg "$(cat /tmp/user.out)"
+expect_cmd "a user arming on another user's process: EACCES" grep -q "cannot arm.*EACCES" /tmp/user.out
+run_as 1000 1000 lattop watch anypid memory_usage --above 1 >/tmp/user.out 2>&1
+ktap_print_msg "$(cat /tmp/user.out)"
+expect_cmd "a user opening anypid's files: EACCES" grep -q "EACCES" /tmp/user.out
+run_as 1000 1000 sh -c 'lattop watch $$ memory_usage --above 1 & sleep 1; kill $!' >/tmp/user.out 2>&1
+ktap_print_msg "$(cat /tmp/user.out)"
+expect_cmd "a user arming on its own process: allowed" grep -q "lattop: watching" /tmp/user.out
 
 rmmod lattop
 insmod "$LATTOP_KO" max_thresholds_per_user=3 || ktap_exit_fail_msg "insmod failed"

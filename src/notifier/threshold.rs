@@ -255,10 +255,19 @@ impl Threshold {
         self.announce.kick();
     }
 
-    /// The module is going: wakes every reader, whose reads now fail.
+    /// The module is going: wakes every reader, whose reads now fail, and
+    /// announces once more (eventfd, signal with pid 0) so that a watcher
+    /// waiting on those comes to read too.
     pub(crate) fn shut_down(&self) {
-        self.queue.lock().run = Run::Shutdown;
-        self.waiters.wake_poll(POLLERR | POLLHUP);
+        let mut queue = self.queue.lock();
+        queue.run = Run::Shutdown;
+        if queue.unannounced_len < EVENT_QUEUE_LEN {
+            let n = queue.unannounced_len;
+            queue.unannounced[n] = 0;
+            queue.unannounced_len += 1;
+        }
+        drop(queue);
+        self.announce.kick();
     }
 
     fn push(&self, queue: &mut EventQueue, firing: Firing, time_ns: u64) {
@@ -301,9 +310,13 @@ impl Threshold {
         let n = queue.unannounced_len;
         pids[..n].copy_from_slice(&queue.unannounced[..n]);
         queue.unannounced_len = 0;
-        let hangup = if queue.run == Run::Exited { POLLHUP } else { 0 };
+        let mask = match queue.run {
+            Run::Exited => POLLIN | POLLPRI | POLLHUP,
+            Run::Shutdown => POLLERR | POLLHUP,
+            _ => POLLIN | POLLPRI,
+        };
         drop(queue);
-        self.waiters.wake_poll(POLLIN | POLLPRI | hangup);
+        self.waiters.wake_poll(mask);
         match &self.spec.delivery {
             Delivery::Poll => {}
             Delivery::EventFd(eventfd) => pids[..n].iter().for_each(|_| eventfd.signal()),

@@ -5,13 +5,19 @@
  *
  *   bad_thresholds DIR	DIR is a notifier directory (.../notifier); the
  *			cases use DIR/memory_usage and DIR/cpu_usage.
+ *
+ * Last, "exited": a child's memory_usage file opened while it lives,
+ * written right after it is reaped (the directory may be gone by then, in
+ * which case procfs fails the write with EIO).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../include/uapi/linux/lattop.h"
 
@@ -73,6 +79,32 @@ static void report(const char *name, int err)
 		report(name, try_write(file, &t, len, twice));                 \
 	} while (0)
 
+static int write_after_exit(void)
+{
+	struct lattop_threshold t = good();
+	char path[512];
+	pid_t child = fork();
+	int fd, err;
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	/* Its directory appears within ms of the fork. */
+	snprintf(path, sizeof(path), "/proc/allpids/%d/notifier/memory_usage", child);
+	for (int i = 0; (fd = open(path, O_RDWR)) < 0 && i < 500; i++)
+		usleep(10000);
+	if (fd < 0) {
+		perror(path);
+		exit(1);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	err = write(fd, &t, sizeof(t)) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	size_t size = sizeof(struct lattop_threshold);
@@ -116,5 +148,7 @@ int main(int argc, char **argv)
 	fd = open(path, O_RDONLY | O_NONBLOCK);
 	report("read_unarmed", read(fd, &byte, 1) < 0 ? errno : 0);
 	close(fd);
+
+	report("exited", write_after_exit());
 	return 0;
 }
