@@ -7,7 +7,10 @@
 # /proc/allpids/1/info open, reading them in a loop: every cycle loads and
 # unloads, a read of a file held open across rmmod fails with EIO (and the
 # reader reopens it), and the kernel log stays clean (the runner checks it,
-# and its kmemleak scan after the last test catches leaks).
+# and its kmemleak scan after the last test catches leaks). The reader also
+# holds three notifier files with "any change" thresholds armed: init's
+# memory_usage, the allpids process_count, and anypid sleep_latency, which
+# the wake-up probe feeds on every sleep.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
 . "$LATTOP_LIB/lattop.sh"
@@ -18,7 +21,9 @@ ktap_set_plan 3
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
 taskset 1 pingpong 1000000000 >/dev/null &
 taskset 2 pingpong 1000000000 >/dev/null &
-hold_reader /proc/lattop /proc/lattop_stats /proc/allpids/info /proc/allpids/1/info >/tmp/reader.out &
+hold_reader /proc/lattop /proc/lattop_stats /proc/allpids/info /proc/allpids/1/info \
+	/proc/allpids/1/notifier/memory_usage /proc/allpids/notifier/process_count \
+	/proc/anypid/notifier/sleep_latency >/tmp/reader.out &
 reader=$!
 
 cycles=0
