@@ -16,7 +16,7 @@
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 
 insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
 
@@ -34,9 +34,11 @@ start_watch /tmp/level_up $helper memory_usage --above $level --level --signal R
 start_watch /tmp/level_down $helper memory_usage --below $level --level || ktap_exit_fail_msg "watch failed"
 start_watch /tmp/any $helper memory_usage --above min --level || ktap_exit_fail_msg "watch failed"
 start_watch /tmp/oneshot $helper memory_usage --above $level --oneshot || ktap_exit_fail_msg "watch failed"
+start_watch /tmp/oneshot_down $helper memory_usage --below $level --level --oneshot ||
+	ktap_exit_fail_msg "watch failed"
 ktap_print_msg "armed: $(stat_value thresholds_armed)"
 wait $helper
-for out in up down level_up level_down any oneshot; do
+for out in up down level_up level_down any oneshot oneshot_down; do
 	i=0
 	while [ "$(count_kind /tmp/$out exited)" = 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	ktap_print_msg "$out: $(count_kind /tmp/$out crossed) crossed, values $(grep crossed /tmp/$out |
@@ -54,8 +56,11 @@ expect_cmd "a signal per event, each carrying the helper's pid" \
 expect_cmd "LEVEL|DOWN fires on each change below" level_events_ok /tmp/level_down below $level 5
 expect_cmd "any change (LEVEL|UP at INT64_MIN) fires on each change" level_events_ok /tmp/any above 0 8
 expect_cmd "ONESHOT fires once" test "$(count_kind /tmp/oneshot crossed)" = 1
+expect_cmd "LEVEL|DOWN|ONESHOT fires once, below" sh -c \
+	"[ $(count_kind /tmp/oneshot_down crossed) = 1 ] && [ $(json_field /tmp/oneshot_down value | head -n 1) -lt $level ]"
 expect_cmd "every watcher got the EXITED event and ended" sh -c \
-	"cat /tmp/up /tmp/down /tmp/level_up /tmp/level_down /tmp/any /tmp/oneshot | grep -c '\"kind\":\"exited\"' | grep -qx 6"
+	"cat /tmp/up /tmp/down /tmp/level_up /tmp/level_down /tmp/any /tmp/oneshot /tmp/oneshot_down |
+	grep -c '\"kind\":\"exited\"' | grep -qx 7"
 
 # Delay: under TCG a 4 MiB step takes tens of ms (page by page), and the
 # level is crossed somewhere inside step 3, so the event must fall between

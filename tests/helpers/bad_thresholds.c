@@ -6,9 +6,11 @@
  *   bad_thresholds DIR	DIR is a notifier directory (.../notifier); the
  *			cases use DIR/memory_usage and DIR/cpu_usage.
  *
- * Last, "exited": a child's memory_usage file opened while it lives,
- * written right after it is reaped (the directory may be gone by then, in
- * which case procfs fails the write with EIO).
+ * Last, "exited": a threshold written for a child that has exited. Its
+ * directory stays while a threshold armed on it is open, so the case arms
+ * one on the child's memory_usage and opens its fd_count while it lives,
+ * then kills and reaps it, waits for the kernel to notice, and writes to
+ * fd_count.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +36,7 @@ static const char *errno_name(int e)
 	case EACCES: return "EACCES";
 	case EDQUOT: return "EDQUOT";
 	case EAGAIN: return "EAGAIN";
+	case EIO: return "EIO";
 	default: return strerror(e);
 	}
 }
@@ -79,29 +82,44 @@ static void report(const char *name, int err)
 		report(name, try_write(file, &t, len, twice));                 \
 	} while (0)
 
-static int write_after_exit(void)
+static int open_child_file(pid_t child, const char *file)
 {
-	struct lattop_threshold t = good();
 	char path[512];
-	pid_t child = fork();
-	int fd, err;
+	int fd;
 
-	if (child == 0) {
-		pause();
-		_exit(0);
-	}
 	/* Its directory appears within ms of the fork. */
-	snprintf(path, sizeof(path), "/proc/allpids/%d/notifier/memory_usage", child);
+	snprintf(path, sizeof(path), "/proc/allpids/%d/notifier/%s", child, file);
 	for (int i = 0; (fd = open(path, O_RDWR)) < 0 && i < 500; i++)
 		usleep(10000);
 	if (fd < 0) {
 		perror(path);
 		exit(1);
 	}
+	return fd;
+}
+
+static int write_after_exit(void)
+{
+	struct lattop_threshold t = good();
+	pid_t child = fork();
+	int armed, unarmed, err;
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	armed = open_child_file(child, "memory_usage");
+	unarmed = open_child_file(child, "fd_count");
+	if (write(armed, &t, sizeof(t)) != sizeof(t)) {
+		perror("arming memory_usage");
+		exit(1);
+	}
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	err = write(fd, &t, sizeof(t)) < 0 ? errno : 0;
-	close(fd);
+	usleep(500000);
+	err = write(unarmed, &t, sizeof(t)) < 0 ? errno : 0;
+	close(unarmed);
+	close(armed);
 	return err;
 }
 
