@@ -501,10 +501,25 @@ impl fmt::Display for WatchError {
         let describe = errno::describe;
         match self {
             WatchError::Open { path, error } => {
-                write!(f, "cannot open {}: {}", path.display(), describe(error))
+                write!(f, "cannot open {}: {}", path.display(), describe(error))?;
+                if error.kind() == io::ErrorKind::NotFound {
+                    write!(f, " (is lattop loaded, and is the process alive?)")?;
+                }
+                Ok(())
             }
             WatchError::Arm { path, error } => {
-                write!(f, "cannot arm {}: {}", path.display(), describe(error))
+                write!(f, "cannot arm {}: {}", path.display(), describe(error))?;
+                match error.raw_os_error() {
+                    Some(libc::EINVAL) => write!(
+                        f,
+                        " (cpu_usage needs --window; no other resource takes one)"
+                    ),
+                    Some(libc::ESRCH) => write!(f, " (the process has exited)"),
+                    Some(libc::EDQUOT) => {
+                        write!(f, " (too many thresholds: see max_thresholds_per_user)")
+                    }
+                    _ => Ok(()),
+                }
             }
             WatchError::ShortWrite { path, written } => write!(
                 f,

@@ -214,7 +214,8 @@ fn missing_notifier_names_path_and_errno() {
     assert_eq!(
         stderr(&output),
         format!(
-            "lattop: cannot open {}/allpids/7/notifier/fd_count: No such file or directory (ENOENT)\n",
+            "lattop: cannot open {}/allpids/7/notifier/fd_count: No such file or directory (ENOENT) \
+             (is lattop loaded, and is the process alive?)\n",
             root.display()
         )
     );
