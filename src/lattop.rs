@@ -97,6 +97,6 @@ impl Drop for Lattop {
         // Readers blocked on notifier files return now, so removing the
         // files does not wait for them.
         self.notifier.shut_down();
-        pr_info!("unloaded\n");
+        pr_info!("unloading\n");
     }
 }

@@ -92,6 +92,7 @@ pub(crate) struct Hook {
 impl SchedHandler for Hook {
     fn entered(&self, task: &TaskView<'_>, flags: u32) {
         if !self.profiler.lifecycle.is_running() {
+            self.profiler.lifecycle.note_idle_hit();
             return;
         }
         if process_started(self.spec.meaning, task, flags) {
@@ -134,6 +135,7 @@ fn process_started(meaning: Meaning, task: &TaskView<'_>, flags: u32) -> bool {
 /// still running.
 pub(crate) struct ProbeSet {
     probes: KVec<Pin<KBox<Kprobe<SchedProbe<Hook>>>>>,
+    profiler: Arc<Profiler>,
 }
 
 impl ProbeSet {
@@ -156,11 +158,26 @@ impl ProbeSet {
             })?;
             probes.push(probe, GFP_KERNEL)?;
         }
-        Ok(Self { probes })
+        Ok(Self {
+            probes,
+            profiler: profiler.clone(),
+        })
     }
 
     /// Each armed probe's hook and the kernel's count of its misses.
     pub(crate) fn hooks(&self) -> impl Iterator<Item = (&Hook, u64)> {
         self.probes.iter().map(|probe| (probe.handler().handler(), probe.missed()))
+    }
+}
+
+impl Drop for ProbeSet {
+    fn drop(&mut self) {
+        // Disarms each probe, waiting for its running handlers; then the
+        // count of hits that came during unload is final.
+        self.probes = KVec::new();
+        pr_info!(
+            "probes disarmed: {} hits arrived while unloading and returned at once\n",
+            self.profiler.lifecycle.stopping_hits()
+        );
     }
 }

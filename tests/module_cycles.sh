@@ -10,13 +10,15 @@
 # and its kmemleak scan after the last test catches leaks). The reader also
 # holds three notifier files with "any change" thresholds armed: init's
 # memory_usage, the allpids process_count, and anypid sleep_latency, which
-# the wake-up probe feeds on every sleep.
+# the wake-up probe feeds on every sleep. Each rmmod logs how many probe
+# hits came while it waited for the handlers (they return at once): under
+# this load, some must.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 3
+ktap_set_plan 4
 
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
 taskset 1 pingpong 1000000000 >/dev/null &
@@ -26,6 +28,7 @@ hold_reader /proc/lattop /proc/lattop_stats /proc/allpids/info /proc/allpids/1/i
 	/proc/anypid/notifier/sleep_latency >/tmp/reader.out &
 reader=$!
 
+disarmed_before=$(dmesg | grep -c "hits arrived while unloading")
 cycles=0
 failed=
 start=$(date +%s)
@@ -49,4 +52,10 @@ set -- $(cat /tmp/reader.out)
 expect_cmd "files held open across rmmod failed with EIO ($6 times) and were reopened ($8)" \
 	sh -c "[ ${6:-0} -ge 1 ] && [ ${8:-0} -ge 100 ] && [ ${4:-0} -eq ${6:-0} ]"
 expect_cmd "and were read in between ($2 reads)" within "${2:-0}" 100 1000000000
+disarmed=$(($(dmesg | grep -c "hits arrived while unloading") - disarmed_before))
+late_hits=$(dmesg | sed -n 's/.*probes disarmed: \([0-9]*\) hits arrived while unloading.*/\1/p' |
+	tail -n "$cycles" | awk '{ n += $1 } END { print n + 0 }')
+ktap_print_msg "probe hits during unload, over $disarmed unloads: $late_hits"
+expect_cmd "each rmmod counted the hits that came while it waited" \
+	sh -c "[ $disarmed = $cycles ] && [ $late_hits -gt 0 ]"
 ktap_finished
