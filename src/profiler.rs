@@ -8,6 +8,7 @@ use crate::{
     params,
     process_index::ProcessId,
     sys::{
+        gfp_quiet,
         deferred::{impl_has_deferred, Deferred},
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         stack::{self, UserStackKey},
@@ -222,7 +223,7 @@ impl Profiler {
 
     /// Copies out the report's rows, worst first: at most `max_rows`.
     pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVVec<ReportRow>> {
-        let mut rows = KVVec::with_capacity(max_rows, GFP_KERNEL)?;
+        let mut rows = KVVec::with_capacity(max_rows, gfp_quiet())?;
         self.table.lock().report(&mut rows, max_rows, now_ns());
         self.collect_exited();
         Ok(rows)
@@ -238,8 +239,8 @@ impl Profiler {
             Some(_) => (counts.tasks.min(4096), 1),
         };
         let mut latencies = Latencies {
-            tasks: KVVec::with_capacity(tasks, GFP_KERNEL)?,
-            processes: KVVec::with_capacity(processes, GFP_KERNEL)?,
+            tasks: KVVec::with_capacity(tasks, gfp_quiet())?,
+            processes: KVVec::with_capacity(processes, gfp_quiet())?,
         };
         let table = self.table.lock();
         table.copy_task_latencies(tgid, &mut latencies.tasks);

@@ -23,6 +23,7 @@ use crate::{
     process_index::ProcessId,
     profiler::Profiler,
     sys::{
+        gfp_quiet,
         deferred::{impl_has_deferred, Deferred},
         process::{for_each_process, RcuReadGuard},
         procfs::{ProcDir, ProcFile},
@@ -194,7 +195,7 @@ impl PidDirs {
 fn live_processes() -> Result<KVVec<ProcessId>> {
     let mut room = count_processes() + 64;
     loop {
-        let mut live = KVVec::with_capacity(room, GFP_KERNEL)?;
+        let mut live = KVVec::with_capacity(room, gfp_quiet())?;
         let rcu = RcuReadGuard::new();
         let mut full = false;
         for_each_process(&rcu, |leader| {

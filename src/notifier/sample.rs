@@ -8,6 +8,7 @@ use crate::{
     process_index::ProcessId,
     profiler::{Latencies, Profiler},
     sys::{
+        gfp_quiet,
         process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
         task::{now_ns, TaskView},
     },
@@ -108,7 +109,7 @@ pub(crate) fn sample_all(profiler: &Profiler, wanted: Wanted) -> Result<KVVec<(P
     let sleeps = Sleeps::new(profiler, wanted, None)?;
     let mut room = profiler.counts().processes + 256;
     loop {
-        let mut all = KVVec::with_capacity(room, GFP_KERNEL)?;
+        let mut all = KVVec::with_capacity(room, gfp_quiet())?;
         let rcu = RcuReadGuard::new();
         let mut full = false;
         for_each_process(&rcu, |leader| {

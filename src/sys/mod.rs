@@ -28,3 +28,10 @@ pub(crate) mod task_info;
 pub(crate) fn EDQUOT() -> kernel::error::Error {
     kernel::error::Error::from_errno(-(bindings::EDQUOT as i32))
 }
+
+/// GFP_KERNEL without the allocation-failure warning, for buffers whose
+/// failure the caller reports itself (ENOMEM to a reader, a counter): the
+/// kernel log is for bugs, and running out of memory for a snapshot is not.
+pub(crate) fn gfp_quiet() -> kernel::alloc::Flags {
+    kernel::alloc::flags::GFP_KERNEL | kernel::alloc::flags::__GFP_NOWARN
+}

@@ -40,7 +40,7 @@ impl SnapshotBuffer {
     /// Makes room for `n` more bytes, so that [`Self::push_reserved`] can
     /// then add them without allocating (where allocating is not allowed).
     pub(crate) fn reserve(&mut self, n: usize) -> Result {
-        self.bytes.reserve(n, GFP_KERNEL)?;
+        self.bytes.reserve(n, super::gfp_quiet())?;
         Ok(())
     }
 
@@ -82,14 +82,14 @@ impl SnapshotBuffer {
         // (KSYM_SYMBOL_LEN); it only looks `addr` up, never dereferences it.
         let len = unsafe { bindings::sprint_symbol(symbol.as_mut_ptr().cast(), addr as ffi::c_ulong) };
         let len = usize::try_from(len).unwrap_or(0).min(symbol.len());
-        self.bytes.extend_from_slice(&symbol[..len], GFP_KERNEL)?;
+        self.bytes.extend_from_slice(&symbol[..len], super::gfp_quiet())?;
         Ok(())
     }
 }
 
 impl fmt::Write for SnapshotBuffer {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.bytes.extend_from_slice(s.as_bytes(), GFP_KERNEL).map_err(|_| fmt::Error)
+        self.bytes.extend_from_slice(s.as_bytes(), super::gfp_quiet()).map_err(|_| fmt::Error)
     }
 }
 
