@@ -41,6 +41,13 @@ module_param_uint!(
     "preallocated tree nodes of each kind (default 512)"
 );
 
+module_param_uint!(
+    /// How long (us) a probe may wait for the task table before it gives
+    /// the event up and counts it (dropped_busy).
+    LOCK_BUDGET_US: "lock_budget_us" = 2000,
+    "how long (us) a probe may wait for the task table before it drops the event (default 2000)"
+);
+
 module_param_str!(
     /// The function probed for blocks, if not `dequeue_task`.
     BLOCK_SYMBOL: "block_symbol" = "dequeue_task",

@@ -33,9 +33,6 @@ pub(crate) struct DropCounters {
     pub(crate) busy: AtomicU64,
 }
 
-/// How long a probe may wait for the table before it gives the event up:
-/// long enough for any reader's critical section, short for irqs-off time.
-const LOCK_BUDGET_NS: u64 = 2_000_000;
 
 /// The shortest time between two walks of the table to free exited tasks.
 const COLLECT_INTERVAL_NS: u64 = 100_000_000;
@@ -52,6 +49,9 @@ pub(crate) struct Profiler {
     pub(crate) dropped: DropCounters,
     trace_threshold_ns: u64,
     retention_ns: u64,
+    /// How long a probe may wait for the table before it gives the event up
+    /// (`lock_budget_us`): the per-invocation work budget.
+    lock_budget_ns: u64,
     /// When `collect_exited` last walked the table.
     last_collect_ns: AtomicU64,
 }
@@ -75,6 +75,7 @@ impl Profiler {
                 dropped: DropCounters::default(),
                 trace_threshold_ns: u64::from(params::TRACE_THRESHOLD_US.get()) * 1000,
                 retention_ns: u64::from(params::RETENTION_MS.get()) * 1_000_000,
+                lock_budget_ns: u64::from(params::LOCK_BUDGET_US.get()) * 1000,
                 last_collect_ns: AtomicU64::new(0),
             }),
             GFP_KERNEL,
@@ -102,7 +103,7 @@ impl Profiler {
     /// Probe: `task` is blocking for the last time (it exited) at `now`:
     /// its record stays until reported or retained long enough.
     pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
-        match self.table.try_lock_for(LOCK_BUDGET_NS) {
+        match self.table.try_lock_for(self.lock_budget_ns) {
             Some(mut table) => table.mark_exited(task.tid(), task.start_time(), now),
             None => self.count_busy(),
         }
@@ -126,7 +127,7 @@ impl Profiler {
         } else {
             None
         };
-        let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
+        let Some(mut table) = self.table.try_lock_for(self.lock_budget_ns) else {
             return self.count_busy();
         };
         let result = table.begin_sleep(&id, || task.leader_start_time(), now, key, in_schedule);
@@ -148,7 +149,7 @@ impl Profiler {
     fn attach_user_frames(&self, task: &TaskId, since: u64, key: UserStackKey) {
         let mut frames = [0usize; USER_FRAMES];
         let n = key.walk(&mut frames);
-        match self.table.try_lock_for(LOCK_BUDGET_NS) {
+        match self.table.try_lock_for(self.lock_budget_ns) {
             Some(mut table) => table.set_user_frames(task, since, key, &frames[..n]),
             None => self.count_busy(),
         }
@@ -158,7 +159,7 @@ impl Profiler {
     /// `now`. Returns how long it slept, when its sleep was seen.
     pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
         let tid = task.tid();
-        let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
+        let Some(mut table) = self.table.try_lock_for(self.lock_budget_ns) else {
             self.count_busy();
             return None;
         };
@@ -176,7 +177,7 @@ impl Profiler {
         // shows where; walking it costs, hence only for long sleeps.
         let mut kernel = [0usize; KERNEL_FRAMES];
         let n = stack::kernel_trace(task, &mut kernel);
-        let Some(mut table) = self.table.try_lock_for(LOCK_BUDGET_NS) else {
+        let Some(mut table) = self.table.try_lock_for(self.lock_budget_ns) else {
             self.count_busy();
             return Some(slept);
         };
