@@ -69,9 +69,9 @@ step2_at=$(awk '$1 == "step" && $2 == "up" && $3 == 2 { print $NF }' /tmp/rss.ou
 step3_at=$(awk '$1 == "step" && $2 == "up" && $3 == 3 { print $NF }' /tmp/rss.out)
 event_at=$(grep crossed /tmp/up | json_field - time_ns | head -n 1)
 received_at=$(grep crossed /tmp/up | json_field - received_ns | head -n 1)
-ktap_print_msg "memory_usage: step 3 began $(((step3_at - step2_at) / 1000 - 400000)) us after step 2 ended" \
-	"+ 400 ms hold and took until step3_end; event at step3_end $(((event_at - step3_at) / 1000)) us," \
-	"watcher woken $(((received_at - event_at) / 1000)) us after the event"
+ktap_print_msg "memory_usage: step 3 took $(((step3_at - step2_at) / 1000 - 400000)) us;" \
+	"the event came $(((event_at - step3_at) / 1000)) us after its end (negative: during it);" \
+	"the watcher woke $(((received_at - event_at) / 1000)) us after the event"
 expect_cmd "the event comes during step 3, or within 2 evaluation periods after it" \
 	sh -c "[ $event_at -gt $step2_at ] && [ $event_at -le $((step3_at + 20000000)) ]"
 

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Each drop counter moves when its condition is forced (dropped_task_cap has
+# its own test, profiler_fork_storm.sh):
+# - dropped_busy, the probes' work budget: a probe that cannot have the task
+#   table within lock_budget_us gives its event up and counts it. With the
+#   budget at 0 (one try), a ping-pong on each CPU and a reader copying the
+#   report out under the lock in a loop, some events must be given up; with
+#   the default budget (2 ms), under the same load, none is.
+# - dropped_no_node: with pool_size=1, 300 threads blocking at once find the
+#   node pool empty; the events are counted, and the refill catches up.
+# - dropped_traces: with max_traces=1, sleeps long enough for a trace by
+#   many threads find the arena full.
+. "$LATTOP_LIB/ktap_helpers.sh"
+. "$LATTOP_LIB/assert.sh"
+. "$LATTOP_LIB/lattop.sh"
+
+ktap_print_header
+ktap_set_plan 5
+
+[ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
+
+# contend BUDGET_US: runs the load 3 s with the module loaded with that
+# budget; prints dropped_busy and the events handled.
+contend() {
+	insmod "$LATTOP_KO" lock_budget_us="$1" || ktap_exit_fail_msg "insmod failed"
+	taskset 1 pingpong 1000000000 >/dev/null &
+	taskset 2 pingpong 1000000000 >/dev/null &
+	many_sleepers 500 3000 >/dev/null &
+	end=$(($(date +%s) + 3))
+	while [ "$(date +%s)" -lt $end ]; do
+		cat /proc/lattop >/dev/null
+	done
+	echo "$(stat_value dropped_busy) $(probe_events dequeue_task)"
+	for comm in /proc/[0-9]*/comm; do
+		[ "$(cat "$comm" 2>/dev/null)" = pingpong ] && kill -9 "$(basename "$(dirname "$comm")")"
+	done
+	wait
+	rmmod lattop
+}
+
+set -- $(contend 0)
+ktap_print_msg "budget 0 us: $1 events given up, $2 blocks handled"
+expect_cmd "with no budget, events are given up and counted" test "$1" -gt 0
+expect_cmd "and most are still handled" test "$2" -gt "$1"
+set -- $(contend 2000)
+ktap_print_msg "budget 2000 us: $1 events given up, $2 blocks handled"
+expect_cmd "with the default budget, none is given up" test "$1" = 0
+
+insmod "$LATTOP_KO" pool_size=1 max_traces=1 trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+many_sleepers 300 100 >/tmp/many.out
+ktap_print_msg "pool_size=1, max_traces=1, 300 threads: dropped_no_node $(stat_value dropped_no_node)," \
+	"dropped_traces $(stat_value dropped_traces), traces $(stat_value traces)"
+expect_cmd "an empty node pool drops events, counted" test "$(stat_value dropped_no_node)" -gt 0
+expect_cmd "a full trace arena drops traces, counted" test "$(stat_value dropped_traces)" -gt 0
+rmmod lattop
+ktap_finished
