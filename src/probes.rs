@@ -21,7 +21,7 @@ use crate::{
     sys::{
         kprobe::{Kprobe, SchedHandler, SchedProbe},
         module_param::ParamStr,
-        task::{monotonic_fast_ns, now_ns, TaskView},
+        task::{now_ns, TaskView},
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -115,7 +115,7 @@ impl SchedHandler for Hook {
             Meaning::Block => self.profiler.on_block(task, start),
             Meaning::Wake => {
                 if let Some(slept) = self.profiler.on_wake(task, start) {
-                    self.notifier.on_sleep(task.tgid(), task.tid(), slept, monotonic_fast_ns());
+                    self.notifier.on_sleep(task, slept);
                 }
             }
             Meaning::Migrate => {}

@@ -20,6 +20,7 @@ use crate::{
     sys::{
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         periodic::{impl_has_periodic, Periodic},
+        task::{monotonic_fast_ns, TaskView},
         EDQUOT,
     },
 };
@@ -156,7 +157,10 @@ impl Notifier {
             Source::Sleeps => {
                 if let Err(e) = self.update_sleep_watchers(&armed) {
                     armed.watches.remove(&id);
-                    armed.per_user.try_create_and_insert(owner, count, GFP_KERNEL).ok();
+                    match armed.per_user.get_mut(&owner) {
+                        Some(c) if count > 0 => *c = count,
+                        _ => drop(armed.per_user.remove(&owner)),
+                    }
                     return Err(e);
                 }
                 self.sleep_armed.fetch_add(1, Relaxed);
@@ -220,12 +224,14 @@ impl Notifier {
         Ok(())
     }
 
-    /// Wake-up probe: thread `tid` of process `tgid` slept `ns`, waking at
-    /// `time_ns` (CLOCK_MONOTONIC). Never sleeps, never wakes anyone.
-    pub(crate) fn on_sleep(&self, tgid: i32, tid: i32, ns: u64, time_ns: u64) {
+    /// Wake-up probe: `task` slept `ns` and is waking now. Never sleeps,
+    /// never wakes anyone; with no sleep_latency threshold armed, costs one
+    /// load.
+    pub(crate) fn on_sleep(&self, task: &TaskView<'_>, ns: u64) {
         if self.sleep_armed.load(Relaxed) == 0 {
             return;
         }
+        let (tgid, tid, time_ns) = (task.tgid(), task.tid(), monotonic_fast_ns());
         let Some(watchers) = self.sleep_watchers.try_lock_for(PROBE_LOCK_BUDGET_NS) else {
             self.stats.dropped_busy.fetch_add(1, Relaxed);
             return;
