@@ -26,7 +26,7 @@ mkdir -p "$bin"
 for c in "$repo"/tests/helpers/*.c; do
 	[ -e "$c" ] || continue
 	exe=$bin/$(basename "$c" .c)
-	if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ]; then
+	if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ] || [ "$repo/tests/helpers/steps.h" -nt "$exe" ]; then
 		gcc -static -O1 -g -fno-omit-frame-pointer -pthread -Wall -Werror -o "$exe" "$c"
 	fi
 done

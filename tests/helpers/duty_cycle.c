@@ -12,18 +12,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#include "steps.h"
 
 static void sleep_until(long long ns)
 {
@@ -31,14 +23,6 @@ static void sleep_until(long long ns)
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
-}
-
-static long arg(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *s && !*end && v >= 0 ? v : -1;
 }
 
 int main(int argc, char **argv)
@@ -50,13 +34,10 @@ int main(int argc, char **argv)
 	}
 	long long period = arg(argv[2]) * 1000000LL;
 	long long busy = period * arg(argv[1]) / 100;
-	const char *delay = getenv("START_DELAY_MS");
 	long long start, end, period_start;
 	struct rusage ru;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready pid %d\n", getpid());
-	sleep_until(now_ns() + (delay ? atol(delay) : 300) * 1000000LL);
+	announce_ready();
 	start = now_ns();
 	end = start + arg(argv[3]) * 1000000LL;
 	printf("busy start at %lld\n", start);

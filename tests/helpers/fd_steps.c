@@ -11,36 +11,12 @@
  * used to list it), NS CLOCK_MONOTONIC. Last "done".
  */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static long arg(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *s && !*end && v >= 0 ? v : -1;
-}
+#include "steps.h"
 
 /* Open fds, without the one opendir() itself takes. */
 static int count_fds(void)
@@ -67,16 +43,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	long n = arg(argv[1]), hold = arg(argv[2]);
-	const char *delay = getenv("START_DELAY_MS");
 	int *fds = calloc(n + 1, sizeof(*fds));
 
 	if (!fds) {
 		perror("calloc");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready pid %d\n", getpid());
-	sleep_ms(delay ? atol(delay) : 300);
+	announce_ready();
 	for (long i = 0; i < n; i++) {
 		fds[i] = open("/dev/null", O_RDONLY);
 		if (fds[i] < 0) {

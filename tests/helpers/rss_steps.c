@@ -12,30 +12,14 @@
  * (I = 1..STEPS, the I-th shrink), R being VmRSS of /proc/self/status read
  * right after the change, NS CLOCK_MONOTONIC. Last "done".
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
+#include "steps.h"
 
 /* VmRSS in kB, read with read() so that no stdio buffer is allocated. */
 static long vm_rss_kb(void)
@@ -55,14 +39,6 @@ static long vm_rss_kb(void)
 	return at ? strtol(at + 7, NULL, 10) : -1;
 }
 
-static long arg(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *s && !*end && v >= 0 ? v : -1;
-}
-
 int main(int argc, char **argv)
 {
 	int shm = argc > 1 && !strcmp(argv[1], "--shm");
@@ -75,16 +51,13 @@ int main(int argc, char **argv)
 	}
 	size_t size = (arg(a[0]) * 1024 + page - 1) / page * page;
 	long steps = arg(a[1]), hold = arg(a[2]);
-	const char *delay = getenv("START_DELAY_MS");
 	char **maps = calloc(steps + 1, sizeof(*maps));
 
 	if (!maps) {
 		perror("calloc");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready pid %d\n", getpid());
-	sleep_ms(delay ? atol(delay) : 300);
+	announce_ready();
 	for (long i = 0; i < steps; i++) {
 		maps[i] = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			       (shm ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);

@@ -9,40 +9,13 @@
  * before and right after the sleep.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static long arg(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *s && !*end && v >= 0 ? v : -1;
-}
+#include "steps.h"
 
 int main(int argc, char **argv)
 {
-	const char *delay = getenv("START_DELAY_MS");
-
 	if (argc < 2) {
 		fprintf(stderr, "usage: sleep_steps MS...\n");
 		return 2;
@@ -52,9 +25,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "usage: sleep_steps MS...\n");
 			return 2;
 		}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready pid %d\n", getpid());
-	sleep_ms(delay ? atol(delay) : 300);
+	announce_ready();
 	for (int i = 1; i < argc; i++) {
 		long long began = now_ns();
 

@@ -14,42 +14,18 @@
  * join the helper polls Threads: (every 100 us, up to 1 s) until it has
  * dropped, and only then prints the line.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "steps.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static long released; /* threads 0 .. released-1 may exit */
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static long arg(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *s && !*end && v >= 0 ? v : -1;
-}
 
 static long nr_threads(void)
 {
@@ -86,7 +62,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	long n = arg(argv[1]), hold = arg(argv[2]), threads;
-	const char *delay = getenv("START_DELAY_MS");
 	pthread_t *tids = calloc(n + 1, sizeof(*tids));
 	pthread_attr_t attr;
 	int err;
@@ -97,9 +72,7 @@ int main(int argc, char **argv)
 	}
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready pid %d\n", getpid());
-	sleep_ms(delay ? atol(delay) : 300);
+	announce_ready();
 	for (long i = 0; i < n; i++) {
 		err = pthread_create(&tids[i], &attr, wait_release, (void *)i);
 		if (err) {

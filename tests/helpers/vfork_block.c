@@ -11,36 +11,11 @@
  * the time between the two (NS CLOCK_MONOTONIC). Exits 0 once the child is
  * reaped.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static long arg(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	return *s && !*end && v >= 0 ? v : -1;
-}
+#include "steps.h"
 
 int main(int argc, char **argv)
 {
@@ -49,13 +24,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	long hold = arg(argv[1]);
-	const char *delay = getenv("START_DELAY_MS");
 	long long start;
 	pid_t child;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("ready pid %d\n", getpid());
-	sleep_ms(delay ? atol(delay) : 300);
+	announce_ready();
 	start = now_ns();
 	printf("blocking at %lld\n", start);
 	child = vfork();

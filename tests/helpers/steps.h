@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the step helpers (rss_steps, fd_steps, thread_steps, duty_cycle,
+ * vfork_block, forker, sleep_steps) share: the CLOCK_MONOTONIC clock their
+ * lines report, a millisecond sleep, argument parsing, and the start every
+ * one of them makes: "ready pid P" on line-buffered stdout, then
+ * START_DELAY_MS (environment, default 300) so a watcher can arm a threshold.
+ *
+ * Included after the system headers (sleep_steps defines _GNU_SOURCE first).
+ * The functions are plain static ones, so a file including this header must
+ * use all of them, or -Wall -Werror rejects it (unused function).
+ */
+#ifndef LATTOP_TESTS_HELPERS_STEPS_H
+#define LATTOP_TESTS_HELPERS_STEPS_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+/* CLOCK_MONOTONIC, in ns. */
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One nanosleep of MS milliseconds, resumed if a signal interrupts it. */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* S as a non-negative decimal number, or -1 if it is not one. */
+static long arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 ? v : -1;
+}
+
+/*
+ * Makes stdout line-buffered, prints "ready pid P" and sleeps START_DELAY_MS
+ * (environment, default 300) so a watcher can arm a threshold.
+ */
+static void announce_ready(void)
+{
+	const char *delay = getenv("START_DELAY_MS");
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready pid %d\n", getpid());
+	sleep_ms(delay ? atol(delay) : 300);
+}
+
+#endif /* LATTOP_TESTS_HELPERS_STEPS_H */
