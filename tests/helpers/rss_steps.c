@@ -21,24 +21,6 @@
 
 #include "steps.h"
 
-/* VmRSS in kB, read with read() so that no stdio buffer is allocated. */
-static long vm_rss_kb(void)
-{
-	char buf[4096], *at;
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0) {
-		perror("/proc/self/status");
-		exit(1);
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	at = strstr(buf, "\nVmRSS:");
-	return at ? strtol(at + 7, NULL, 10) : -1;
-}
-
 int main(int argc, char **argv)
 {
 	int shm = argc > 1 && !strcmp(argv[1], "--shm");
@@ -69,7 +51,7 @@ int main(int argc, char **argv)
 		madvise(maps[i], size, MADV_NOHUGEPAGE);
 		for (size_t off = 0; off < size; off += page)
 			maps[i][off] = 1;
-		printf("step up %ld rss_kb %ld at %lld\n", i + 1, vm_rss_kb(), now_ns());
+		printf("step up %ld rss_kb %ld at %lld\n", i + 1, status_field("VmRSS"), now_ns());
 		sleep_ms(hold);
 	}
 	for (long i = 0; i < steps; i++) {
@@ -77,7 +59,7 @@ int main(int argc, char **argv)
 			perror("munmap");
 			return 1;
 		}
-		printf("step down %ld rss_kb %ld at %lld\n", i + 1, vm_rss_kb(), now_ns());
+		printf("step down %ld rss_kb %ld at %lld\n", i + 1, status_field("VmRSS"), now_ns());
 		sleep_ms(hold);
 	}
 	printf("done\n");

@@ -14,8 +14,10 @@
 #define LATTOP_TESTS_HELPERS_STEPS_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +59,28 @@ static void announce_ready(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready pid %d\n", getpid());
 	sleep_ms(delay ? atol(delay) : 300);
+}
+
+/*
+ * The number after "NAME:" in /proc/self/status (VmRSS in kB, Threads...),
+ * -1 if absent; read with read() so that no stdio buffer is allocated.
+ */
+static inline long status_field(const char *name)
+{
+	char buf[4096], key[64], *at;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		perror("/proc/self/status");
+		exit(1);
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	snprintf(key, sizeof(key), "\n%s:", name);
+	at = strstr(buf, key);
+	return at ? strtol(at + strlen(key), NULL, 10) : -1;
 }
 
 #endif /* LATTOP_TESTS_HELPERS_STEPS_H */

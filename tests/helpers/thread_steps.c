@@ -25,26 +25,7 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static long released; /* threads 0 .. released-1 may exit */
-
-static long nr_threads(void)
-{
-	char buf[4096], *at;
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0) {
-		perror("/proc/self/status");
-		exit(1);
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	at = strstr(buf, "\nThreads:");
-	return at ? strtol(at + 9, NULL, 10) : -1;
-}
-
-static void *wait_release(void *arg)
+static long released; static void *wait_release(void *arg)
 {
 	long index = (long)arg;
 
@@ -79,7 +60,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pthread_create: %s\n", strerror(err));
 			return 1;
 		}
-		printf("thread up %ld threads %ld at %lld\n", i + 1, nr_threads(), now_ns());
+		printf("thread up %ld threads %ld at %lld\n", i + 1, status_field("Threads"), now_ns());
 		sleep_ms(hold);
 	}
 	for (long i = 0; i < n; i++) {
@@ -93,7 +74,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		/* Until the thread has left the group: 1 + N - (i + 1) remain. */
-		for (int tries = 0; (threads = nr_threads()) > n - i && tries < 10000; tries++)
+		for (int tries = 0; (threads = status_field("Threads")) > n - i && tries < 10000; tries++)
 			usleep(100);
 		printf("thread down %ld threads %ld at %lld\n", i + 1, threads, now_ns());
 		sleep_ms(hold);

@@ -112,11 +112,6 @@ level_events_ok() {
 # wait_helper_line FILE PREFIX: waits for a line of FILE starting with
 # PREFIX and prints it.
 wait_helper_line() {
-	i=0
-	while ! grep -q "^$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 600 ] && return 1
-		sleep 0.1
-	done
+	wait_for_line "$1" "$2.*" || return 1
 	grep "^$2" "$1" | head -n 1
 }
