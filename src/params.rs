@@ -77,3 +77,12 @@ module_param_uint!(
     MAX_THRESHOLDS_PER_USER: "max_thresholds_per_user" = 64,
     "thresholds one user may have armed at once; beyond, writes fail with EDQUOT (default 64)"
 );
+
+module_param_str!(
+    /// A function to probe for counting only; none when empty. Set to a
+    /// function lattop's own handlers call (`stack_trace_save_tsk`, for
+    /// sleeps long enough for a trace) to see kprobes skip the hits nested
+    /// in a handler and count them as the probe's `missed`.
+    NESTED_SYMBOL: "nested_symbol" = "",
+    "function probed for counting only, to show nested hits skipped and counted (default none)"
+);

@@ -19,7 +19,7 @@ use crate::{
     params,
     profiler::Profiler,
     sys::{
-        kprobe::{Kprobe, SchedHandler, SchedProbe},
+        kprobe::{Kprobe, ProbeArgs, ProbeHandler, SchedHandler, SchedProbe},
         module_param::ParamStr,
         task::{now_ns, TaskView},
     },
@@ -131,10 +131,25 @@ fn process_started(meaning: Meaning, task: &TaskView<'_>, flags: u32) -> bool {
     matches!(meaning, Meaning::Wake) && flags & ENQUEUE_INITIAL != 0 && task.tid() == task.tgid()
 }
 
+/// The handler of the `nested_symbol` probe: it only counts. Its point is
+/// the kprobe's `missed`: a hit while one of lattop's handlers runs on the
+/// same CPU is skipped by kprobes and counted there.
+pub(crate) struct CountingHook {
+    pub(crate) events: AtomicU64,
+}
+
+impl ProbeHandler for CountingHook {
+    fn entered(&self, _args: &ProbeArgs<'_>) {
+        self.events.fetch_add(1, Relaxed);
+    }
+}
+
 /// The armed probes; dropping them disarms them, waiting for handlers
 /// still running.
 pub(crate) struct ProbeSet {
     probes: KVec<Pin<KBox<Kprobe<SchedProbe<Hook>>>>>,
+    /// The counting probe on `nested_symbol`, when one is set.
+    nested: Option<Pin<KBox<Kprobe<CountingHook>>>>,
     profiler: Arc<Profiler>,
 }
 
@@ -158,8 +173,21 @@ impl ProbeSet {
             })?;
             probes.push(probe, GFP_KERNEL)?;
         }
+        let symbol = params::NESTED_SYMBOL.get();
+        let nested = if symbol.is_empty() {
+            None
+        } else {
+            let hook = CountingHook {
+                events: AtomicU64::new(0),
+            };
+            let probe = Kprobe::register(symbol, hook).inspect_err(|e| {
+                pr_err!("cannot probe {} (nested_symbol): error {}\n", symbol, e.to_errno());
+            })?;
+            Some(probe)
+        };
         Ok(Self {
             probes,
+            nested,
             profiler: profiler.clone(),
         })
     }
@@ -168,6 +196,14 @@ impl ProbeSet {
     pub(crate) fn hooks(&self) -> impl Iterator<Item = (&Hook, u64)> {
         self.probes.iter().map(|probe| (probe.handler().handler(), probe.missed()))
     }
+
+    /// The counting probe's symbol, events and misses, when one is armed.
+    pub(crate) fn nested(&self) -> Option<(&CStr, u64, u64)> {
+        self.nested.as_ref().map(|probe| {
+            let events = probe.handler().events.load(Relaxed);
+            (params::NESTED_SYMBOL.get(), events, probe.missed())
+        })
+    }
 }
 
 impl Drop for ProbeSet {
@@ -175,6 +211,7 @@ impl Drop for ProbeSet {
         // Disarms each probe, waiting for its running handlers; then the
         // count of hits that came during unload is final.
         self.probes = KVec::new();
+        self.nested = None;
         pr_info!(
             "probes disarmed: {} hits arrived while unloading and returned at once\n",
             self.profiler.lifecycle.stopping_hits()

@@ -54,6 +54,10 @@ impl ProcSnapshot for Stats {
                 missed
             )?;
         }
+        if let Some((symbol, events, missed)) = self.probes.nested() {
+            // Counting only: no handler time to report.
+            writeln!(out, "probe {} events {} time_ns 0 missed {}", symbol, events, missed)?;
+        }
         writeln!(out, "dropped_no_node {}", p.dropped.no_node.load(Relaxed))?;
         writeln!(out, "dropped_task_cap {}", p.dropped.task_cap.load(Relaxed))?;
         writeln!(out, "dropped_traces {}", p.dropped.traces.load(Relaxed))?;

@@ -12,12 +12,17 @@
 #   node pool empty; the events are counted, and the refill catches up.
 # - dropped_traces: with max_traces=1, sleeps long enough for a trace by
 #   many threads find the arena full.
+# - a probe's missed, re-entry: with nested_symbol=stack_trace_save_tsk a
+#   counting probe sits on the function the wake-up handler calls to take a
+#   trace. Each of a sleeper's 20 sleeps of 5 ms gets a trace, so each is a
+#   hit nested in a lattop handler on the same CPU: kprobes must skip it and
+#   count it as missed, and the outer handler still records the sleep.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 7
 
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
 
@@ -54,5 +59,16 @@ ktap_print_msg "pool_size=1, max_traces=1, 300 threads: dropped_no_node $(stat_v
 	"dropped_traces $(stat_value dropped_traces), traces $(stat_value traces)"
 expect_cmd "an empty node pool drops events, counted" test "$(stat_value dropped_no_node)" -gt 0
 expect_cmd "a full trace arena drops traces, counted" test "$(stat_value dropped_traces)" -gt 0
+rmmod lattop
+
+insmod "$LATTOP_KO" nested_symbol=stack_trace_save_tsk trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+sleeper 5 20 >/tmp/sleeper.out
+tid=$(head -n 1 /tmp/sleeper.out)
+nested=$(awk '$1 == "probe" && $2 == "stack_trace_save_tsk" { print $4, $8 }' /proc/lattop_stats)
+set -- $nested
+ktap_print_msg "nested probe: $1 hits outside lattop's handlers, $2 skipped inside them (missed)"
+expect_cmd "hits nested in a handler are skipped and counted as missed" test "${2:-0}" -ge 20
+expect_cmd "and the handler they were nested in recorded all 20 sleeps" \
+	test "$(awk -v tid="$tid" '$1 == tid { print $4; exit }' /proc/lattop)" = 20
 rmmod lattop
 ktap_finished
