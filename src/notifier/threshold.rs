@@ -305,10 +305,11 @@ impl Threshold {
     /// irq_work: wakes readers and pollers, then signals the eventfd or
     /// sends the signal, once per event queued since the last time.
     fn announce(&self) {
-        let mut pids = [0i32; EVENT_QUEUE_LEN];
         let mut queue = self.queue.lock();
         let n = queue.unannounced_len;
-        pids[..n].copy_from_slice(&queue.unannounced[..n]);
+        // The whole array, by value: `copy_from_slice`'s length-check panic
+        // path upsets objtool on the perf kernel.
+        let pids = queue.unannounced;
         queue.unannounced_len = 0;
         let mask = match queue.run {
             Run::Exited => POLLIN | POLLPRI | POLLHUP,
@@ -319,9 +320,9 @@ impl Threshold {
         self.waiters.wake_poll(mask);
         match &self.spec.delivery {
             Delivery::Poll => {}
-            Delivery::EventFd(eventfd) => pids[..n].iter().for_each(|_| eventfd.signal()),
+            Delivery::EventFd(eventfd) => pids.iter().take(n).for_each(|_| eventfd.signal()),
             Delivery::Signal { target, signal } => {
-                for &pid in &pids[..n] {
+                for &pid in pids.iter().take(n) {
                     target.send_queued(*signal, pid);
                 }
             }
