@@ -10,6 +10,9 @@
 #   make run             boot, load the module, run a small workload, show
 #                        /proc/lattop
 #   make shell           an interactive guest shell with the module loaded
+#   make bench           boot the perf kernel on a Debian userland, measure
+#                        lattop against no module, LatencyTOP and bpftrace,
+#                        write BENCHMARKS.md (not part of check)
 #   make kernel          only the cached kernel (FLAVOUR=debug|perf)
 #   make deps            only the packages and the pinned bindgen
 #   make clean           remove build outputs from the work tree
@@ -24,7 +27,7 @@ BINDGEN ?= $(HOME)/.cargo/bin/bindgen
 
 export FLAVOUR KDIR RUSTC BINDGEN
 
-.PHONY: all module deps kernel check run shell clean
+.PHONY: all module deps kernel check run shell bench clean
 
 all: module
 
@@ -45,6 +48,9 @@ run: module
 
 shell: module
 	@scripts/run-guest.sh shell
+
+bench:
+	@scripts/bench.sh
 
 clean:
 	@if [ -n "$(KDIR)" ]; then kdir="$(KDIR)"; else kdir=$$(scripts/build-kernel.sh --dir $(FLAVOUR) 2>/dev/null); fi; \

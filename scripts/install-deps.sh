@@ -15,6 +15,8 @@ APT_PACKAGES=(
 	rustc-web rust-web-src libclang-dev
 	# guest
 	qemu-system-x86 busybox-static
+	# the benchmarks' Debian userland, for bpftrace
+	debootstrap
 	# the CLI (built with the rustup toolchain): file(1) checks it is static
 	file
 	# the package whose tarball is our kernel source
