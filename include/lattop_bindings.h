@@ -115,7 +115,6 @@ void lattop_helper_wake_up_pollfree(struct wait_queue_head *head);
 void lattop_helper_poll_wait(struct file *file, struct wait_queue_head *head,
 			     struct poll_table_struct *table);
 void lattop_helper_init_delayed_work(struct delayed_work *work, work_func_t func);
-unsigned long lattop_helper_msecs_to_jiffies(unsigned int ms);
 struct pid *lattop_helper_current_tgid_pid_get(void);
 void lattop_helper_siginfo_queued(struct kernel_siginfo *info, int signal, int value);
 

@@ -85,6 +85,8 @@ pub(crate) struct Notifier {
     armed_count: AtomicUsize,
     profiler: Arc<Profiler>,
     period_ms: u32,
+    /// When the evaluator's next run is due (monotonic ns), for its cadence.
+    next_due_ns: AtomicU64,
     pub(crate) stats: NotifierStats,
 }
 
@@ -113,6 +115,7 @@ impl Notifier {
                 armed_count: AtomicUsize::new(0),
                 profiler,
                 period_ms: params::EVAL_PERIOD_MS.get().max(1),
+                next_due_ns: AtomicU64::new(0),
                 stats: NotifierStats::default(),
             }),
             GFP_KERNEL,
@@ -167,7 +170,9 @@ impl Notifier {
             }
             Source::Sampled => {
                 if self.sampled_armed.fetch_add(1, Relaxed) == 0 {
-                    self.evaluator.schedule(self.period_ms);
+                    let period = self.period_ns();
+                    self.next_due_ns.store(crate::sys::task::now_ns().saturating_add(period), Relaxed);
+                    self.evaluator.schedule_in(period);
                 }
             }
             Source::ProcessEvents => {}
@@ -311,10 +316,16 @@ impl Notifier {
         let again = !armed.shutting_down && self.sampled_armed.load(Relaxed) > 0;
         drop(armed);
         self.stats.evaluations.fetch_add(1, Relaxed);
-        let spent = crate::sys::task::now_ns().saturating_sub(start);
-        self.stats.evaluation_ns.fetch_add(spent, Relaxed);
+        let end = crate::sys::task::now_ns();
+        self.stats.evaluation_ns.fetch_add(end.saturating_sub(start), Relaxed);
         if again {
-            self.evaluator.schedule(self.period_ms);
+            // A steady cadence: the next run is due one period after this one
+            // was, not one period after it ended (at HZ=250 a 10 ms delay
+            // rounded up to 12 ms, plus the run itself, each time). A run
+            // late by more than a period starts the cadence again from now.
+            let due = self.next_due_ns.load(Relaxed).saturating_add(self.period_ns()).max(end);
+            self.next_due_ns.store(due, Relaxed);
+            self.evaluator.schedule_in(due - end);
         }
     }
 }

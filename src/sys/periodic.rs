@@ -73,9 +73,14 @@ impl<T: HasPeriodic> Periodic<T> {
         })
     }
 
-    /// Runs it `delay_ms` from now, unless a run is already pending. Process
-    /// context (or the run itself, to re-arm).
-    pub(crate) fn schedule(&self, delay_ms: u32) {
+    /// Runs it `delay_ns` from now, unless a run is already pending. Process
+    /// context (or the run itself, to re-arm). The delay is rounded down to
+    /// whole jiffies: an owner that keeps its own schedule in ns (the next
+    /// run due one period after the last was due) gets its period on
+    /// average, where rounding up each time would stretch every period.
+    pub(crate) fn schedule_in(&self, delay_ns: u64) {
+        // SAFETY: plain arithmetic on the kernel's HZ.
+        let delay = unsafe { bindings::nsecs_to_jiffies(delay_ns) };
         // SAFETY: `work` is initialised and pinned; queueing an already
         // pending delayed_work does nothing.
         unsafe {
@@ -83,7 +88,7 @@ impl<T: HasPeriodic> Periodic<T> {
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as ffi::c_int,
                 bindings::system_wq,
                 self.work.get(),
-                bindings::msecs_to_jiffies(delay_ms),
+                delay,
             )
         };
     }
