@@ -109,6 +109,8 @@ bench_scale() {
 		result "lattop_read_bytes.$n" "$2"
 		result "tasks.$n" "$(stat_value tasks)"
 		wait $loop
+		# The helper's own count: each sleep is one block and one wake-up.
+		result "scale_sleeps.$n" "$(awk '$1 == "threads" { print $4 }' /tmp/loop.out)"
 		local events=$(($(probe_field dequeue_task events) + $(probe_field enqueue_task events) - e0))
 		local ns=$(($(probe_field dequeue_task time_ns) + $(probe_field enqueue_task time_ns) - t0))
 		result "scale_events.$n" "$events"
