@@ -103,6 +103,7 @@ bench_scale() {
 		wait_line /tmp/loop.out ready
 		local e0=$(($(probe_field dequeue_task events) + $(probe_field enqueue_task events)))
 		local t0=$(($(probe_field dequeue_task time_ns) + $(probe_field enqueue_task time_ns)))
+		kill -USR1 $loop
 		sleep 1.5
 		set -- $(read_time /proc/lattop 5)
 		result "lattop_read_us.$n" "$6"

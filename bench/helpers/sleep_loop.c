@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sleep_loop THREADS PERIOD_US SECONDS: THREADS threads that each sleep
- * PERIOD_US microseconds in a loop for SECONDS seconds from when they are
- * all running (a barrier). Prints "ready" when every thread runs, then, when
- * all have stopped, "threads N sleeps S": the load whose per-event cost the
- * scale benchmark reads from lattop's counters.
+ * PERIOD_US microseconds in a loop for SECONDS seconds. Prints "ready" when
+ * every thread is created and waits for SIGUSR1, so the caller can read
+ * lattop's counters before the load starts (under plain TCG a loaded guest
+ * starves the caller's shell); then all start together (a barrier). When
+ * all have stopped it prints "threads N sleeps S": the load whose per-event
+ * cost the scale benchmark reads from lattop's counters.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "clock.h"
@@ -37,12 +40,18 @@ int main(int argc, char **argv)
 {
 	long threads, total = 0;
 	pthread_attr_t attr;
+	sigset_t go;
+	int sig;
 	pthread_t *ids;
 
 	if (argc != 4 || (threads = atol(argv[1])) < 1) {
 		fprintf(stderr, "usage: sleep_loop THREADS PERIOD_US SECONDS\n");
 		return 2;
 	}
+	/* Blocked before any thread exists, so that every thread inherits it. */
+	sigemptyset(&go);
+	sigaddset(&go, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &go, NULL);
 	period_ns = atoll(argv[2]) * 1000;
 	run_ns = atoll(argv[3]) * 1000000000LL;
 	ids = calloc(threads, sizeof(*ids));
@@ -57,6 +66,7 @@ int main(int argc, char **argv)
 		}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
+	sigwait(&go, &sig);
 	pthread_barrier_wait(&started);
 	for (long i = 0; i < threads; i++) {
 		void *sleeps;
