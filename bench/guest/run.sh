@@ -77,11 +77,11 @@ bench_context_switch() {
 	echo 0 >/proc/sys/kernel/latencytop
 
 	local start=$(now_ns)
-	bpftrace /bench/offcpu.bt >/tmp/bpftrace.out 2>&1 &
+	# With this variable bpftrace prints the line once every probe is
+	# attached ("Attaching N probes..." comes before).
+	__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 bpftrace /bench/offcpu.bt >/tmp/bpftrace.out 2>&1 &
 	local bt=$!
-	if wait_line /tmp/bpftrace.out Attaching; then
-		# "Attaching N probes..." comes before the attach itself.
-		sleep 1
+	if wait_line /tmp/bpftrace.out __BPFTRACE_NOTIFY_PROBES_ATTACHED; then
 		result bpftrace_start_ms "$((($(now_ns) - start) / 1000000))"
 		pingpong_all bpftrace
 	fi
