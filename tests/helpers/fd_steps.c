@@ -7,8 +7,11 @@
  * Prints "ready pid P", waits START_DELAY_MS (environment, default 300) so a
  * watcher can arm a threshold, then after each change, once it is done:
  * "open I fds F at NS" and "close I fds F at NS" (I = 1..N), F being the
- * number of entries in /proc/self/fd (not counting the directory's own fd
- * used to list it), NS CLOCK_MONOTONIC. Last "done".
+ * number of entries /proc/self/fd had before the first step (not counting
+ * the directory's own fd used to list it) plus those opened since, NS
+ * CLOCK_MONOTONIC. Last "done". The directory is listed once, before
+ * "ready": listing it at each step would open one more fd for a moment,
+ * which a watcher sampling then would see.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -49,6 +52,8 @@ int main(int argc, char **argv)
 		perror("calloc");
 		return 1;
 	}
+	int before = count_fds();
+
 	announce_ready();
 	for (long i = 0; i < n; i++) {
 		fds[i] = open("/dev/null", O_RDONLY);
@@ -56,7 +61,7 @@ int main(int argc, char **argv)
 			perror("/dev/null");
 			return 1;
 		}
-		printf("open %ld fds %d at %lld\n", i + 1, count_fds(), now_ns());
+		printf("open %ld fds %ld at %lld\n", i + 1, before + i + 1, now_ns());
 		sleep_ms(hold);
 	}
 	for (long i = 0; i < n; i++) {
@@ -64,7 +69,7 @@ int main(int argc, char **argv)
 			perror("close");
 			return 1;
 		}
-		printf("close %ld fds %d at %lld\n", i + 1, count_fds(), now_ns());
+		printf("close %ld fds %ld at %lld\n", i + 1, before + n - i - 1, now_ns());
 		sleep_ms(hold);
 	}
 	printf("done\n");
