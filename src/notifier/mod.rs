@@ -84,9 +84,8 @@ pub(crate) struct Notifier {
     sampled_armed: AtomicUsize,
     armed_count: AtomicUsize,
     profiler: Arc<Profiler>,
-    period_ms: u32,
-    /// When the evaluator's next run is due (monotonic ns), for its cadence.
-    next_due_ns: AtomicU64,
+    /// `eval_period_ms`, in ns.
+    period_ns: u64,
     pub(crate) stats: NotifierStats,
 }
 
@@ -114,8 +113,7 @@ impl Notifier {
                 sampled_armed: AtomicUsize::new(0),
                 armed_count: AtomicUsize::new(0),
                 profiler,
-                period_ms: params::EVAL_PERIOD_MS.get().max(1),
-                next_due_ns: AtomicU64::new(0),
+                period_ns: u64::from(params::EVAL_PERIOD_MS.get().max(1)) * 1_000_000,
                 stats: NotifierStats::default(),
             }),
             GFP_KERNEL,
@@ -125,10 +123,6 @@ impl Notifier {
     /// Lets closing a per-process threshold tell /proc/allpids.
     pub(crate) fn set_pid_dirs(&self, pid_dirs: Arc<PidDirs>) {
         self.armed.lock().pid_dirs = Some(pid_dirs);
-    }
-
-    fn period_ns(&self) -> u64 {
-        u64::from(self.period_ms) * 1_000_000
     }
 
     /// Thresholds armed now.
@@ -170,9 +164,7 @@ impl Notifier {
             }
             Source::Sampled => {
                 if self.sampled_armed.fetch_add(1, Relaxed) == 0 {
-                    let period = self.period_ns();
-                    self.next_due_ns.store(crate::sys::task::now_ns().saturating_add(period), Relaxed);
-                    self.evaluator.schedule_in(period);
+                    self.evaluator.start(self.period_ns);
                 }
             }
             Source::ProcessEvents => {}
@@ -246,7 +238,7 @@ impl Notifier {
                 Scope::Process(id) => id.tgid == tgid,
                 Scope::AnyPid | Scope::AllPids => true,
             };
-            if mine && !threshold.offer_sleep(tgid, tid, ns, time_ns, self.period_ns(), PROBE_LOCK_BUDGET_NS) {
+            if mine && !threshold.offer_sleep(tgid, tid, ns, time_ns, self.period_ns, PROBE_LOCK_BUDGET_NS) {
                 self.stats.dropped_busy.fetch_add(1, Relaxed);
             }
         }
@@ -256,7 +248,7 @@ impl Notifier {
     /// of live processes is now `processes`. Fires process_count thresholds.
     pub(crate) fn on_process_count(&self, pid: i32, processes: i64) {
         let now = crate::sys::task_info::monotonic_ns();
-        let period_ns = self.period_ns();
+        let period_ns = self.period_ns;
         let mut armed = self.armed.lock();
         armed.processes = processes;
         for watch in armed.watches.values_mut() {
@@ -312,20 +304,14 @@ impl Notifier {
     fn evaluate(&self) {
         let start = crate::sys::task::now_ns();
         let mut armed = self.armed.lock();
-        evaluator::evaluate(armed.watches.values_mut(), &self.profiler, self.period_ns(), &self.stats);
+        evaluator::evaluate(armed.watches.values_mut(), &self.profiler, self.period_ns, &self.stats);
         let again = !armed.shutting_down && self.sampled_armed.load(Relaxed) > 0;
         drop(armed);
         self.stats.evaluations.fetch_add(1, Relaxed);
-        let end = crate::sys::task::now_ns();
-        self.stats.evaluation_ns.fetch_add(end.saturating_sub(start), Relaxed);
+        let spent = crate::sys::task::now_ns().saturating_sub(start);
+        self.stats.evaluation_ns.fetch_add(spent, Relaxed);
         if again {
-            // A steady cadence: the next run is due one period after this one
-            // was, not one period after it ended (at HZ=250 a 10 ms delay
-            // rounded up to 12 ms, plus the run itself, each time). A run
-            // late by more than a period starts the cadence again from now.
-            let due = self.next_due_ns.load(Relaxed).saturating_add(self.period_ns()).max(end);
-            self.next_due_ns.store(due, Relaxed);
-            self.evaluator.schedule_in(due - end);
+            self.evaluator.rearm(self.period_ns);
         }
     }
 }

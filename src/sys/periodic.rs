@@ -4,8 +4,11 @@
 //! system workqueue that its owner re-arms from each run while it has
 //! something to do, so it costs nothing while idle.
 
-use super::bindings;
-use core::marker::PhantomData;
+use super::{bindings, task::now_ns};
+use core::{
+    marker::PhantomData,
+    sync::atomic::{AtomicU64, Ordering::Relaxed},
+};
 use kernel::{ffi, init::PinInit, pin_init, prelude::*, types::Opaque};
 
 /// A type that embeds a [`Periodic`]. Implement it with [`impl_has_periodic!`].
@@ -41,7 +44,8 @@ macro_rules! impl_has_periodic {
 }
 pub(crate) use impl_has_periodic;
 
-/// Runs `T::run_periodic` after a delay, each time [`Periodic::schedule`] asks.
+/// Runs `T::run_periodic` every period, from [`Periodic::start`] for as long
+/// as each run calls [`Periodic::rearm`].
 ///
 /// # Invariants
 ///
@@ -52,6 +56,9 @@ pub(crate) use impl_has_periodic;
 pub(crate) struct Periodic<T: HasPeriodic> {
     #[pin]
     work: Opaque<bindings::delayed_work>,
+    /// When the next run is due (monotonic ns): the cadence [`Self::rearm`]
+    /// keeps.
+    next_due_ns: AtomicU64,
     _owner: PhantomData<T>,
 }
 
@@ -69,16 +76,33 @@ impl<T: HasPeriodic> Periodic<T> {
                 // SAFETY: `slot` is valid for writing a delayed_work.
                 unsafe { bindings::init_delayed_work(slot, Some(Self::func)) }
             }),
+            next_due_ns: AtomicU64::new(0),
             _owner: PhantomData,
         })
     }
 
-    /// Runs it `delay_ns` from now, unless a run is already pending. Process
-    /// context (or the run itself, to re-arm). The delay is rounded down to
-    /// whole jiffies: an owner that keeps its own schedule in ns (the next
-    /// run due one period after the last was due) gets its period on
-    /// average, where rounding up each time would stretch every period.
-    pub(crate) fn schedule_in(&self, delay_ns: u64) {
+    /// Starts the runs, the first `period_ns` from now, unless a run is
+    /// already pending. Process context.
+    pub(crate) fn start(&self, period_ns: u64) {
+        self.next_due_ns.store(now_ns().saturating_add(period_ns), Relaxed);
+        self.schedule_in(period_ns);
+    }
+
+    /// From a run: the next one, due `period_ns` after this one was due, not
+    /// after it ended (at HZ=250 a 10 ms delay rounded up to 12 ms, plus the
+    /// run itself, each time). A run late by more than a period starts the
+    /// cadence again from now.
+    pub(crate) fn rearm(&self, period_ns: u64) {
+        let now = now_ns();
+        let due = self.next_due_ns.load(Relaxed).saturating_add(period_ns).max(now);
+        self.next_due_ns.store(due, Relaxed);
+        self.schedule_in(due - now);
+    }
+
+    /// Queues a run `delay_ns` from now, unless one is pending. The delay is
+    /// rounded down to whole jiffies: with the due times kept in ns, the
+    /// runs keep their period on average.
+    fn schedule_in(&self, delay_ns: u64) {
         // SAFETY: plain arithmetic on the kernel's HZ.
         let delay = unsafe { bindings::nsecs_to_jiffies(delay_ns) };
         // SAFETY: `work` is initialised and pinned; queueing an already
