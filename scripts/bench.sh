@@ -53,6 +53,8 @@ list=$work/files.list
 	echo "dir /bench/bin 0755 0 0"
 	echo "file /init $repo/bench/guest/init 0755 0 0"
 	echo "file /bench/run.sh $repo/bench/guest/run.sh 0755 0 0"
+	echo "dir /bench/lib 0755 0 0"
+	echo "file /bench/lib/lattop.sh $repo/tests/lib/lattop.sh 0644 0 0"
 	echo "file /bench/offcpu.bt $repo/bench/offcpu.bt 0644 0 0"
 	echo "file /bench/lattop.ko $module/lattop.ko 0644 0 0"
 	for exe in "$bin"/*; do

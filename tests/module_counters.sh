@@ -64,10 +64,10 @@ rmmod lattop
 insmod "$LATTOP_KO" nested_symbol=stack_trace_save_tsk trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 sleeper 5 20 >/tmp/sleeper.out
 tid=$(head -n 1 /tmp/sleeper.out)
-nested=$(awk '$1 == "probe" && $2 == "stack_trace_save_tsk" { print $4, $8 }' /proc/lattop_stats)
-set -- $nested
-ktap_print_msg "nested probe: $1 hits outside lattop's handlers, $2 skipped inside them (missed)"
-expect_cmd "hits nested in a handler are skipped and counted as missed" test "${2:-0}" -ge 20
+missed=$(probe_field stack_trace_save_tsk missed)
+ktap_print_msg "nested probe: $(probe_events stack_trace_save_tsk) hits outside lattop's handlers," \
+	"${missed:-none} skipped inside them (missed)"
+expect_cmd "hits nested in a handler are skipped and counted as missed" test "${missed:-0}" -ge 20
 expect_cmd "and the handler they were nested in recorded all 20 sleeps" \
 	test "$(awk -v tid="$tid" '$1 == tid { print $4; exit }' /proc/lattop)" = 20
 rmmod lattop

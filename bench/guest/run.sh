@@ -8,30 +8,21 @@
 # round trips (default 20000); bench_parts, the parts to run,
 # comma-separated (default all).
 set -u
+# stat_value, probe_field, wait_for_line: the tests' own readers.
+. /bench/lib/lattop.sh
 KO=/bench/lattop.ko
 ROUNDS=${bench_rounds:-20000}
 
 result() { echo "result $1 $2"; }
 note() { echo "# $*"; }
 
-stat_value() { awk -v name="$1" '$1 == name { print $2; exit }' /proc/lattop_stats; }
-# probe_field SYMBOL FIELD: events, time_ns or missed of one probe.
-probe_field() {
-	awk -v sym="$1" -v field="$2" '$1 == "probe" && $2 == sym {
-		for (i = 3; i < NF; i += 2) if ($i == field) { print $(i + 1); exit } }' /proc/lattop_stats
-}
 # The kernel's own allocations, kB: slab, vmalloc and per-CPU memory.
 kernel_kb() { awk '/^(Slab|VmallocUsed|Percpu):/ { kb += $2 } END { print kb }' /proc/meminfo; }
 now_ns() { date +%s%N; }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 # wait_line FILE TEXT: until FILE has a line starting with TEXT (60 s).
 wait_line() {
-	for _ in $(seq 600); do
-		grep -q "^$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	note "timed out waiting for '$2' in $1"
-	return 1
+	wait_for_line "$1" "$2.*" || { note "timed out waiting for '$2' in $1"; return 1; }
 }
 load() { insmod "$KO" "$@" || { note "insmod $KO $* failed"; exit 1; }; }
 unload() { rmmod lattop; }

@@ -38,9 +38,16 @@ stat_value() {
 	awk -v name="$1" '$1 == name { print $2; exit }' /proc/lattop_stats
 }
 
+# probe_field SYMBOL FIELD: one number of a probe's line (events, time_ns,
+# missed).
+probe_field() {
+	awk -v sym="$1" -v field="$2" '$1 == "probe" && $2 == sym {
+		for (i = 3; i < NF; i += 2) if ($i == field) { print $(i + 1); exit } }' /proc/lattop_stats
+}
+
 # probe_events SYMBOL: the events a probe has handled.
 probe_events() {
-	awk -v sym="$1" '$1 == "probe" && $2 == sym { print $4; exit }' /proc/lattop_stats
+	probe_field "$1" events
 }
 
 # within VALUE LOW HIGH: LOW <= VALUE <= HIGH, integers.
