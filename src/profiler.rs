@@ -54,6 +54,10 @@ pub(crate) struct Profiler {
     lock_budget_ns: u64,
     /// When `collect_exited` last walked the table.
     last_collect_ns: AtomicU64,
+    /// The longest the table was held outside the probes, ns (a report or
+    /// bulk copy, housekeeping): probes on every CPU waited up to that
+    /// long, with interrupts off.
+    pub(crate) longest_hold_ns: AtomicU64,
 }
 
 impl_has_deferred!(Profiler, housekeeping, Profiler::housekeep);
@@ -77,6 +81,7 @@ impl Profiler {
                 retention_ns: u64::from(params::RETENTION_MS.get()) * 1_000_000,
                 lock_budget_ns: u64::from(params::LOCK_BUDGET_US.get()) * 1000,
                 last_collect_ns: AtomicU64::new(0),
+                longest_hold_ns: AtomicU64::new(0),
             }),
             GFP_KERNEL,
         )?;
@@ -197,13 +202,11 @@ impl Profiler {
     /// Process context: tops the node pools up. Allocates unlocked, then
     /// hands the nodes over under the lock.
     fn refill_pools(&self) {
-        let (tasks, latencies, processes) = self.table.lock().pool_deficit();
+        let (tasks, latencies, processes) = self.with_table(|table| table.pool_deficit());
         let mut task_nodes = reserve_nodes(tasks);
         let mut latency_nodes = reserve_nodes(latencies);
         let mut process_nodes = reserve_nodes(processes);
-        self.table
-            .lock()
-            .refill(&mut task_nodes, &mut latency_nodes, &mut process_nodes);
+        self.with_table(|table| table.refill(&mut task_nodes, &mut latency_nodes, &mut process_nodes));
         // Whatever did not fit is freed here, unlocked.
     }
 
@@ -219,13 +222,25 @@ impl Profiler {
         {
             return;
         }
-        self.table.lock().collect_exited(now, self.retention_ns);
+        self.with_table(|table| table.collect_exited(now, self.retention_ns));
+    }
+
+    /// Runs `f` on the locked table, outside probe context, and keeps the
+    /// longest such hold in `longest_hold_ns`.
+    fn with_table<R>(&self, f: impl FnOnce(&mut TaskTable) -> R) -> R {
+        let mut table = self.table.lock();
+        let start = now_ns();
+        let result = f(&mut table);
+        let held = now_ns().saturating_sub(start);
+        drop(table);
+        self.longest_hold_ns.fetch_max(held, Relaxed);
+        result
     }
 
     /// Copies out the report's rows, worst first: at most `max_rows`.
     pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVVec<ReportRow>> {
         let mut rows = KVVec::with_capacity(max_rows, gfp_quiet())?;
-        self.table.lock().report(&mut rows, max_rows, now_ns());
+        self.with_table(|table| table.report(&mut rows, max_rows, now_ns()));
         self.collect_exited();
         Ok(rows)
     }
@@ -243,15 +258,16 @@ impl Profiler {
             tasks: KVVec::with_capacity(tasks, gfp_quiet())?,
             processes: KVVec::with_capacity(processes, gfp_quiet())?,
         };
-        let table = self.table.lock();
-        table.copy_task_latencies(tgid, &mut latencies.tasks);
-        table.copy_process_sums(tgid, &mut latencies.processes);
+        self.with_table(|table| {
+            table.copy_task_latencies(tgid, &mut latencies.tasks);
+            table.copy_process_sums(tgid, &mut latencies.processes);
+        });
         Ok(latencies)
     }
 
     /// What the table holds now.
     pub(crate) fn counts(&self) -> TableCounts {
-        self.table.lock().counts()
+        self.with_table(|table| table.counts())
     }
 }
 

@@ -62,6 +62,7 @@ impl ProcSnapshot for Stats {
         writeln!(out, "dropped_task_cap {}", p.dropped.task_cap.load(Relaxed))?;
         writeln!(out, "dropped_traces {}", p.dropped.traces.load(Relaxed))?;
         writeln!(out, "dropped_busy {}", p.dropped.busy.load(Relaxed))?;
+        writeln!(out, "table_hold_max_ns {}", p.longest_hold_ns.load(Relaxed))?;
         let counts = p.counts();
         writeln!(out, "tasks {}", counts.tasks)?;
         writeln!(out, "processes {}", counts.processes)?;
