@@ -114,7 +114,6 @@ void lattop_helper_wake_up_poll(struct wait_queue_head *head, unsigned int mask)
 void lattop_helper_wake_up_pollfree(struct wait_queue_head *head);
 void lattop_helper_poll_wait(struct file *file, struct wait_queue_head *head,
 			     struct poll_table_struct *table);
-void lattop_helper_init_delayed_work(struct delayed_work *work, work_func_t func);
 struct pid *lattop_helper_current_tgid_pid_get(void);
 void lattop_helper_siginfo_queued(struct kernel_siginfo *info, int signal, int value);
 

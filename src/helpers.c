@@ -142,10 +142,6 @@ void lattop_helper_poll_wait(struct file *file, struct wait_queue_head *head,
 {
 	poll_wait(file, head, table);
 }
-void lattop_helper_init_delayed_work(struct delayed_work *work, work_func_t func)
-{
-	INIT_DELAYED_WORK(work, func);
-}
 struct pid *lattop_helper_current_tgid_pid_get(void) { return get_pid(task_tgid(current)); }
 /* siginfo's fields are macros over its unions. */
 void lattop_helper_siginfo_queued(struct kernel_siginfo *info, int signal, int value)

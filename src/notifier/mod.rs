@@ -27,10 +27,12 @@ use crate::{
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use evaluator::Watch;
 use kernel::{
+    c_str,
     error::code::ENODEV,
     new_mutex,
     prelude::*,
     rbtree::RBTree,
+    static_lock_class,
     sync::{Arc, Mutex},
 };
 use resource::Source;
@@ -96,7 +98,7 @@ impl Notifier {
     pub(crate) fn new(profiler: Arc<Profiler>) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
-                evaluator <- Periodic::new(),
+                evaluator <- Periodic::new(c_str!("lattop_evaluator"), static_lock_class!()),
                 armed <- new_mutex!(
                     Armed {
                         watches: RBTree::new(),
@@ -297,7 +299,7 @@ impl Notifier {
         // Unlocked: were it the last reference, removing the directories
         // closes their files, which takes the lock.
         drop(pid_dirs);
-        self.evaluator.cancel();
+        self.evaluator.stop();
     }
 
     /// The periodic evaluator: samples what the armed thresholds watch.

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Work that runs periodically in process context: a `delayed_work` on the
-//! system workqueue that its owner re-arms from each run while it has
-//! something to do, so it costs nothing while idle.
+//! Work that runs periodically in process context, on time: an `hrtimer`
+//! (exact to the microsecond, where a timer-wheel `delayed_work` fires on a
+//! tick, every 4 ms at HZ=250) queues a `work_struct` on the system
+//! workqueue, and its owner re-arms it from each run while it has something
+//! to do, so it costs nothing while idle.
 
-use super::{bindings, task::now_ns};
+use super::bindings;
 use core::{
     marker::PhantomData,
-    sync::atomic::{AtomicU64, Ordering::Relaxed},
+    sync::atomic::{AtomicBool, AtomicI64, Ordering},
 };
-use kernel::{ffi, init::PinInit, pin_init, prelude::*, types::Opaque};
+use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 
 /// A type that embeds a [`Periodic`]. Implement it with [`impl_has_periodic!`].
 ///
@@ -45,24 +47,30 @@ macro_rules! impl_has_periodic {
 pub(crate) use impl_has_periodic;
 
 /// Runs `T::run_periodic` every period, from [`Periodic::start`] for as long
-/// as each run calls [`Periodic::rearm`].
+/// as each run calls [`Periodic::rearm`], until [`Periodic::stop`].
 ///
 /// # Invariants
 ///
-/// `work` is initialised with `Self::func`; `Self` lives at `T::OFFSET`
-/// within a pinned `T`.
+/// `timer` is initialised on CLOCK_MONOTONIC, absolute mode, with
+/// `Self::timer_func`; `work` with `Self::work_func`. `Self` lives at
+/// `T::OFFSET` within a pinned `T`.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct Periodic<T: HasPeriodic> {
     #[pin]
-    work: Opaque<bindings::delayed_work>,
-    /// When the next run is due (monotonic ns): the cadence [`Self::rearm`]
-    /// keeps.
-    next_due_ns: AtomicU64,
+    timer: Opaque<bindings::hrtimer>,
+    #[pin]
+    work: Opaque<bindings::work_struct>,
+    /// When the next run is due, CLOCK_MONOTONIC ns: the cadence
+    /// [`Self::rearm`] keeps.
+    next_due_ns: AtomicI64,
+    /// Set by [`Self::stop`]: nothing arms the timer any more.
+    stopped: AtomicBool,
     _owner: PhantomData<T>,
 }
 
-// SAFETY: a delayed_work may be queued and cancelled from any thread.
+// SAFETY: an hrtimer and a work_struct may be armed and cancelled from any
+// thread.
 unsafe impl<T: HasPeriodic> Send for Periodic<T> {}
 // SAFETY: as above.
 unsafe impl<T: HasPeriodic> Sync for Periodic<T> {}
@@ -70,74 +78,123 @@ unsafe impl<T: HasPeriodic> Sync for Periodic<T> {}
 impl<T: HasPeriodic> Periodic<T> {
     /// An initialiser for the field of a pinned `T` that [`impl_has_periodic!`]
     /// names.
-    pub(crate) fn new() -> impl PinInit<Self> {
+    pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
-            work <- Opaque::ffi_init(|slot| {
-                // SAFETY: `slot` is valid for writing a delayed_work.
-                unsafe { bindings::init_delayed_work(slot, Some(Self::func)) }
+            timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
+                // SAFETY: `slot` is valid for writing an hrtimer; hrtimer_init
+                // leaves `function` for the caller to set, before any start.
+                unsafe {
+                    bindings::hrtimer_init(
+                        slot,
+                        bindings::CLOCK_MONOTONIC as ffi::c_int,
+                        bindings::hrtimer_mode_HRTIMER_MODE_ABS,
+                    );
+                    (*slot).function = Some(Self::timer_func);
+                }
             }),
-            next_due_ns: AtomicU64::new(0),
+            work <- Opaque::ffi_init(|slot| {
+                // `LockClassKey` is `#[repr(transparent)]` over an `Opaque`
+                // of the C key; its own `as_ptr` is private to the crate.
+                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
+                // SAFETY: `slot` is valid for writing a work_struct; the name
+                // and key live forever.
+                unsafe { bindings::init_work_with_key(slot, Some(Self::work_func), false, name.as_char_ptr(), key) }
+            }),
+            next_due_ns: AtomicI64::new(0),
+            stopped: AtomicBool::new(false),
             _owner: PhantomData,
         })
     }
 
-    /// Starts the runs, the first `period_ns` from now, unless a run is
-    /// already pending. Process context.
+    /// Starts the runs, the first `period_ns` from now. Process context.
+    /// Called while a run is pending, it moves that run to a period from now.
     pub(crate) fn start(&self, period_ns: u64) {
-        self.next_due_ns.store(now_ns().saturating_add(period_ns), Relaxed);
-        self.schedule_in(period_ns);
+        let due = now_ns().saturating_add(period_ns as i64);
+        self.next_due_ns.store(due, Ordering::Relaxed);
+        self.arm(due);
     }
 
     /// From a run: the next one, due `period_ns` after this one was due, not
-    /// after it ended (at HZ=250 a 10 ms delay rounded up to 12 ms, plus the
-    /// run itself, each time). A run late by more than a period starts the
-    /// cadence again from now.
+    /// after it ended, so the runs keep their period. A run late by more
+    /// than a period starts the cadence again from now.
     pub(crate) fn rearm(&self, period_ns: u64) {
-        let now = now_ns();
-        let due = self.next_due_ns.load(Relaxed).saturating_add(period_ns).max(now);
-        self.next_due_ns.store(due, Relaxed);
-        self.schedule_in(due - now);
+        let due = self
+            .next_due_ns
+            .load(Ordering::Relaxed)
+            .saturating_add(period_ns as i64)
+            .max(now_ns());
+        self.next_due_ns.store(due, Ordering::Relaxed);
+        self.arm(due);
     }
 
-    /// Queues a run `delay_ns` from now, unless one is pending. The delay is
-    /// rounded down to whole jiffies: with the due times kept in ns, the
-    /// runs keep their period on average.
-    fn schedule_in(&self, delay_ns: u64) {
-        // SAFETY: plain arithmetic on the kernel's HZ.
-        let delay = unsafe { bindings::nsecs_to_jiffies(delay_ns) };
-        // SAFETY: `work` is initialised and pinned; queueing an already
-        // pending delayed_work does nothing.
+    fn arm(&self, due_ns: i64) {
+        // Paired with `stop`: either it sees this start and cancels it, or
+        // this sees `stopped`.
+        if self.stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        // SAFETY: `timer` is initialised (type invariant) and pinned;
+        // restarting an armed hrtimer moves it.
+        unsafe { bindings::hrtimer_start_range_ns(self.timer.get(), due_ns, 0, bindings::hrtimer_mode_HRTIMER_MODE_ABS) };
+    }
+
+    /// Stops the runs for good: cancels a pending one and waits for one
+    /// running. For teardown.
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // A run that read `stopped` before it was set may still arm the
+        // timer once, whose expiry may queue the work once more: cancelling
+        // each twice, in this order, outlasts both. After the second
+        // cancel_work_sync(), any run has seen `stopped`.
+        for _ in 0..2 {
+            // SAFETY: both are initialised (type invariant) and pinned;
+            // hrtimer_cancel() waits for a running callback and
+            // cancel_work_sync() for a running work.
+            unsafe {
+                bindings::hrtimer_cancel(self.timer.get());
+                bindings::cancel_work_sync(self.work.get());
+            }
+        }
+    }
+
+    unsafe extern "C" fn timer_func(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
+        // `timer` is the first field of the `#[repr(C)]` Periodic.
+        let this = timer.cast::<Self>();
+        // SAFETY: the timer fires only while its Periodic is alive (`stop`
+        // cancels it before teardown); `work` is initialised and pinned.
+        // Hard interrupt context, outside any runqueue lock: queueing work,
+        // which may wake a worker, is allowed here.
         unsafe {
-            bindings::queue_delayed_work_on(
+            bindings::queue_work_on(
                 bindings::wq_misc_consts_WORK_CPU_UNBOUND as ffi::c_int,
                 bindings::system_wq,
-                self.work.get(),
-                delay,
+                (*this).work.get(),
             )
         };
+        bindings::hrtimer_restart_HRTIMER_NORESTART
     }
 
-    /// Cancels a pending run and waits for a running one, which cannot
-    /// re-arm it meanwhile. For teardown.
-    pub(crate) fn cancel(&self) {
-        // SAFETY: `work` is initialised and pinned; cancel_delayed_work_sync()
-        // handles work that re-queues itself.
-        unsafe { bindings::cancel_delayed_work_sync(self.work.get()) };
-    }
-
-    unsafe extern "C" fn func(work: *mut bindings::work_struct) {
-        // `work` is the first field of the delayed_work, the first field of
-        // the `#[repr(C)]` Periodic, at `T::OFFSET` in its `T`.
-        let owner = work.cast::<u8>().wrapping_sub(T::OFFSET).cast::<T>();
-        // SAFETY: the work runs only while its `T` is alive: dropping the
-        // `Periodic` cancels and waits for it.
+    unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {
+        let owner = work
+            .cast::<u8>()
+            .wrapping_sub(core::mem::offset_of!(Self, work) + T::OFFSET)
+            .cast::<T>();
+        // SAFETY: `work` is the `work` field of a live `Periodic<T>` (`stop`
+        // waits for this function before teardown), at `T::OFFSET` within
+        // its `T` (type invariant).
         unsafe { &*owner }.run_periodic();
     }
+}
+
+/// CLOCK_MONOTONIC ns, the timer's clock.
+fn now_ns() -> i64 {
+    // SAFETY: ktime_get() has no preconditions outside NMI.
+    unsafe { bindings::ktime_get() }
 }
 
 #[pinned_drop]
 impl<T: HasPeriodic> PinnedDrop for Periodic<T> {
     fn drop(self: Pin<&mut Self>) {
-        self.cancel();
+        self.stop();
     }
 }
