@@ -55,8 +55,12 @@ impl kernel::Module for Lattop {
         let pid_dirs = info::pid_dirs::PidDirs::register(profiler.clone(), notifier.clone())?;
         notifier.set_pid_dirs(pid_dirs.clone());
         // The notifier and /proc/allpids refer to each other until shut down.
-        let module = Self::arm(profiler, notifier.clone(), pid_dirs).inspect_err(|_| notifier.shut_down())?;
-        pr_info!("loaded: /proc/lattop lists up to {} rows\n", params::MAX_ROWS.get());
+        let module = Self::arm(profiler, notifier.clone(), pid_dirs)
+            .inspect_err(|_| notifier.shut_down())?;
+        pr_info!(
+            "loaded: /proc/lattop lists up to {} rows\n",
+            params::MAX_ROWS.get()
+        );
         Ok(module)
     }
 }
@@ -70,14 +74,25 @@ impl Lattop {
         pid_dirs: Arc<info::pid_dirs::PidDirs>,
     ) -> Result<Self> {
         let anypid_dir = ProcDir::new(sys::uapi::PROC_ANYPID, 0o555, None)?;
-        let anypid = (NotifierDir::new(&notifier, &anypid_dir, Scope::AnyPid)?, anypid_dir);
+        let anypid = (
+            NotifierDir::new(&notifier, &anypid_dir, Scope::AnyPid)?,
+            anypid_dir,
+        );
         // Every probe is armed before any records: see lifecycle.rs.
-        let probes = Arc::new(probes::ProbeSet::arm(&profiler, &pid_dirs, &notifier)?, GFP_KERNEL)?;
+        let probes = Arc::new(
+            probes::ProbeSet::arm(&profiler, &pid_dirs, &notifier)?,
+            GFP_KERNEL,
+        )?;
         profiler.lifecycle.set(State::Running);
         // Processes started while the probes were being armed.
         pid_dirs.kick();
         let report = report::Report::register(profiler.clone())?;
-        let stats = stats::Stats::register(profiler.clone(), probes.clone(), pid_dirs.clone(), notifier.clone())?;
+        let stats = stats::Stats::register(
+            profiler.clone(),
+            probes.clone(),
+            pid_dirs.clone(),
+            notifier.clone(),
+        )?;
         Ok(Self {
             _stats: stats,
             _report: report,

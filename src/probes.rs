@@ -121,7 +121,8 @@ impl SchedHandler for Hook {
             Meaning::Migrate => {}
         }
         self.events.fetch_add(1, Relaxed);
-        self.time_ns.fetch_add(now_ns().saturating_sub(start), Relaxed);
+        self.time_ns
+            .fetch_add(now_ns().saturating_sub(start), Relaxed);
     }
 }
 
@@ -156,7 +157,11 @@ pub(crate) struct ProbeSet {
 impl ProbeSet {
     /// Arms every probe of the table for `profiler`. The profiler must not
     /// be running yet: a probe armed before its siblings then records nothing.
-    pub(crate) fn arm(profiler: &Arc<Profiler>, pid_dirs: &Arc<PidDirs>, notifier: &Arc<Notifier>) -> Result<Self> {
+    pub(crate) fn arm(
+        profiler: &Arc<Profiler>,
+        pid_dirs: &Arc<PidDirs>,
+        notifier: &Arc<Notifier>,
+    ) -> Result<Self> {
         let mut probes = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
         for spec in PROBES.iter() {
             let hook = Hook {
@@ -181,7 +186,11 @@ impl ProbeSet {
                 events: AtomicU64::new(0),
             };
             let probe = Kprobe::register(symbol, hook).inspect_err(|e| {
-                pr_err!("cannot probe {} (nested_symbol): error {}\n", symbol, e.to_errno());
+                pr_err!(
+                    "cannot probe {} (nested_symbol): error {}\n",
+                    symbol,
+                    e.to_errno()
+                );
             })?;
             Some(probe)
         };
@@ -194,7 +203,9 @@ impl ProbeSet {
 
     /// Each armed probe's hook and the kernel's count of its misses.
     pub(crate) fn hooks(&self) -> impl Iterator<Item = (&Hook, u64)> {
-        self.probes.iter().map(|probe| (probe.handler().handler(), probe.missed()))
+        self.probes
+            .iter()
+            .map(|probe| (probe.handler().handler(), probe.missed()))
     }
 
     /// The counting probe's symbol, events and misses, when one is armed.

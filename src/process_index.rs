@@ -163,7 +163,9 @@ impl ProcessIndex {
                 tgid,
                 leader_start: record.leader_start,
             };
-            if out.len() >= out.capacity() || out.push((process, record.sleeps), GFP_ATOMIC).is_err() {
+            if out.len() >= out.capacity()
+                || out.push((process, record.sleeps), GFP_ATOMIC).is_err()
+            {
                 break;
             }
         }

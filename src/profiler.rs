@@ -8,8 +8,8 @@ use crate::{
     params,
     process_index::ProcessId,
     sys::{
-        gfp_quiet,
         deferred::{impl_has_deferred, Deferred},
+        gfp_quiet,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         stack::{self, UserStackKey},
         task::{now_ns, TaskView},
@@ -32,7 +32,6 @@ pub(crate) struct DropCounters {
     /// Events given up because the table stayed locked past the budget.
     pub(crate) busy: AtomicU64,
 }
-
 
 /// The shortest time between two walks of the table to free exited tasks.
 const COLLECT_INTERVAL_NS: u64 = 100_000_000;
@@ -128,7 +127,8 @@ impl Profiler {
         // one only when the key differs from the task's last.
         let in_schedule = task.is_current();
         let key = if in_schedule {
-            task.user_regs().map(|regs| UserStackKey::of_current(regs.ip, regs.bp))
+            task.user_regs()
+                .map(|regs| UserStackKey::of_current(regs.ip, regs.bp))
         } else {
             None
         };
@@ -206,7 +206,9 @@ impl Profiler {
         let mut task_nodes = reserve_nodes(tasks);
         let mut latency_nodes = reserve_nodes(latencies);
         let mut process_nodes = reserve_nodes(processes);
-        self.with_table(|table| table.refill(&mut task_nodes, &mut latency_nodes, &mut process_nodes));
+        self.with_table(|table| {
+            table.refill(&mut task_nodes, &mut latency_nodes, &mut process_nodes)
+        });
         // Whatever did not fit is freed here, unlocked.
     }
 
@@ -218,7 +220,10 @@ impl Profiler {
         let now = now_ns();
         let last = self.last_collect_ns.load(Relaxed);
         if now.saturating_sub(last) < COLLECT_INTERVAL_NS
-            || self.last_collect_ns.compare_exchange(last, now, Relaxed, Relaxed).is_err()
+            || self
+                .last_collect_ns
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_err()
         {
             return;
         }
@@ -286,8 +291,14 @@ impl Latencies {
 
     /// The sums of `process`, if one of its tasks was seen.
     pub(crate) fn process(&self, process: ProcessId) -> Option<SleepStats> {
-        let i = self.processes.binary_search_by_key(&process.tgid, |p| p.0.tgid).ok()?;
-        self.processes.get(i).filter(|p| p.0 == process).map(|p| p.1)
+        let i = self
+            .processes
+            .binary_search_by_key(&process.tgid, |p| p.0.tgid)
+            .ok()?;
+        self.processes
+            .get(i)
+            .filter(|p| p.0 == process)
+            .map(|p| p.1)
     }
 }
 
@@ -299,7 +310,9 @@ fn reserve_nodes<K, V>(n: usize) -> KVec<Option<RBTreeNodeReservation<K, V>>> {
         return nodes;
     }
     for _ in 0..n {
-        let Ok(node) = RBTreeNodeReservation::new(GFP_KERNEL) else { break };
+        let Ok(node) = RBTreeNodeReservation::new(GFP_KERNEL) else {
+            break;
+        };
         // Within the reserved capacity: never allocates.
         let _ = nodes.push(Some(node), GFP_KERNEL);
     }

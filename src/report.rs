@@ -24,7 +24,11 @@ pub(crate) struct Report {
 impl Report {
     /// Creates /proc/lattop; it goes away when the returned file is dropped.
     pub(crate) fn register(profiler: Arc<Profiler>) -> Result<ProcFile<Report>> {
-        ProcFile::new(uapi::PROC_REPORT, 0o400, Arc::new(Report { profiler }, GFP_KERNEL)?)
+        ProcFile::new(
+            uapi::PROC_REPORT,
+            0o400,
+            Arc::new(Report { profiler }, GFP_KERNEL)?,
+        )
     }
 }
 
@@ -52,7 +56,9 @@ fn write_row(out: &mut SnapshotBuffer, row: &ReportRow) -> Result {
         row.sleeps.total_ns / 1000,
         row.sleeps.max_ns / 1000
     )?;
-    let Some(worst) = &row.worst else { return Ok(()) };
+    let Some(worst) = &row.worst else {
+        return Ok(());
+    };
     writeln!(
         out,
         "  trace {} {} {}",

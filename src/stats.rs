@@ -56,7 +56,11 @@ impl ProcSnapshot for Stats {
         }
         if let Some((symbol, events, missed)) = self.probes.nested() {
             // Counting only: no handler time to report.
-            writeln!(out, "probe {} events {} time_ns 0 missed {}", symbol, events, missed)?;
+            writeln!(
+                out,
+                "probe {} events {} time_ns 0 missed {}",
+                symbol, events, missed
+            )?;
         }
         writeln!(out, "dropped_no_node {}", p.dropped.no_node.load(Relaxed))?;
         writeln!(out, "dropped_task_cap {}", p.dropped.task_cap.load(Relaxed))?;
@@ -76,9 +80,21 @@ impl ProcSnapshot for Stats {
         writeln!(out, "pid_dir_failures {}", dirs.failures.load(Relaxed))?;
         let notifier = &self.notifier;
         writeln!(out, "thresholds_armed {}", notifier.armed())?;
-        writeln!(out, "notifier_evaluations {}", notifier.stats.evaluations.load(Relaxed))?;
-        writeln!(out, "notifier_evaluation_ns {}", notifier.stats.evaluation_ns.load(Relaxed))?;
-        writeln!(out, "notifier_dropped_busy {}", notifier.stats.dropped_busy.load(Relaxed))?;
+        writeln!(
+            out,
+            "notifier_evaluations {}",
+            notifier.stats.evaluations.load(Relaxed)
+        )?;
+        writeln!(
+            out,
+            "notifier_evaluation_ns {}",
+            notifier.stats.evaluation_ns.load(Relaxed)
+        )?;
+        writeln!(
+            out,
+            "notifier_dropped_busy {}",
+            notifier.stats.dropped_busy.load(Relaxed)
+        )?;
         Ok(())
     }
 }

@@ -154,7 +154,11 @@ impl TaskTable {
     /// How many nodes of each kind the pools lack: process context
     /// allocates them, unlocked, then hands them to [`Self::refill`].
     pub(crate) fn pool_deficit(&self) -> (usize, usize, usize) {
-        (self.task_nodes.room(), self.latency_nodes.room(), self.processes.pool().1)
+        (
+            self.task_nodes.room(),
+            self.latency_nodes.room(),
+            self.processes.pool().1,
+        )
     }
 
     /// Adds freshly allocated nodes to the pools.
@@ -218,8 +222,16 @@ impl TaskTable {
 
     /// Gives `frames`, walked from the user stack `key`, to the sleep `task`
     /// began at `since`, if that sleep is still the current one.
-    pub(crate) fn set_user_frames(&mut self, task: &TaskId, since: u64, key: UserStackKey, frames: &[usize]) {
-        let Some(record) = self.by_pid.get_mut(&task.tid) else { return };
+    pub(crate) fn set_user_frames(
+        &mut self,
+        task: &TaskId,
+        since: u64,
+        key: UserStackKey,
+        frames: &[usize],
+    ) {
+        let Some(record) = self.by_pid.get_mut(&task.tid) else {
+            return;
+        };
         if record.start_time == task.start_time && record.blocked_since == Some(since) {
             record.nr_pending_user = copy_frames(&mut record.pending_user, frames) as u8;
             record.user_key = Some(key);
@@ -230,7 +242,10 @@ impl TaskTable {
     /// did not see it go to sleep.
     pub(crate) fn end_sleep(&mut self, tid: Pid, start_time: u64, now: u64) -> Option<u64> {
         // A record left by an earlier task with this pid is not this one's.
-        let record = self.by_pid.get_mut(&tid).filter(|r| r.start_time == start_time)?;
+        let record = self
+            .by_pid
+            .get_mut(&tid)
+            .filter(|r| r.start_time == start_time)?;
         let since = record.blocked_since.take()?;
         let old_total = record.sleeps.total_ns;
         let slept = now.saturating_sub(since);
@@ -291,7 +306,11 @@ impl TaskTable {
 
     /// Copies out the per-process sums (of process `tgid` only, if given),
     /// by tgid ascending, up to the reserved capacity of `out`.
-    pub(crate) fn copy_process_sums(&self, tgid: Option<Pid>, out: &mut KVVec<(ProcessId, SleepStats)>) {
+    pub(crate) fn copy_process_sums(
+        &self,
+        tgid: Option<Pid>,
+        out: &mut KVVec<(ProcessId, SleepStats)>,
+    ) {
         match tgid {
             None => self.processes.copy_out(out),
             Some(tgid) => {
@@ -315,7 +334,11 @@ impl TaskTable {
             }
             let (&(total, tid), _) = current.current();
             // A zero key is a task whose pid was reused and has not slept yet.
-            let record = if total > 0 { self.by_pid.get_mut(&tid) } else { None };
+            let record = if total > 0 {
+                self.by_pid.get_mut(&tid)
+            } else {
+                None
+            };
             if let Some(record) = record {
                 if record.exited_at.is_some() && record.reported_at.is_none() {
                     record.reported_at = Some(now);
@@ -377,7 +400,11 @@ impl TaskTable {
     /// The record of `task`, created (from the pool) if new; a record left
     /// by an earlier task with the same pid is reset for this one. Only then
     /// is `leader_start` called, for the process the record adds to.
-    fn record_for(&mut self, task: &TaskId, leader_start: impl Fn() -> u64) -> Result<&mut TaskRecord, Drop> {
+    fn record_for(
+        &mut self,
+        task: &TaskId,
+        leader_start: impl Fn() -> u64,
+    ) -> Result<&mut TaskRecord, Drop> {
         let process = || ProcessId {
             tgid: task.tgid,
             leader_start: leader_start(),
@@ -470,7 +497,6 @@ impl TaskTable {
             }
         }
     }
-
 }
 
 /// Moves nodes from `nodes` into `pool` while it has room.

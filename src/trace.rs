@@ -185,7 +185,11 @@ impl TaskTraces {
     /// total when it already has [`TRACES_PER_TASK`]. Returns `false` when
     /// the arena is full and the sleep's trace was dropped.
     pub(crate) fn record(&mut self, arena: &mut TraceArena, trace: &CallTrace, ns: u64) -> bool {
-        if let Some(&id) = self.ids().iter().find(|&&id| arena.get(id).trace.same_path(trace)) {
+        if let Some(&id) = self
+            .ids()
+            .iter()
+            .find(|&&id| arena.get(id).trace.same_path(trace))
+        {
             arena.entries[id as usize].sleeps.add(ns);
             return true;
         }
@@ -199,7 +203,10 @@ impl TaskTraces {
         }
         let mut sleeps = SleepStats::default();
         sleeps.add(ns);
-        let Some(id) = arena.alloc(TraceEntry { trace: *trace, sleeps }) else {
+        let Some(id) = arena.alloc(TraceEntry {
+            trace: *trace,
+            sleeps,
+        }) else {
             return false;
         };
         self.ids[usize::from(self.len)] = id;

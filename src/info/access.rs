@@ -28,8 +28,12 @@ pub(crate) fn may_read(opener: &Opener, tgid: i32, ids: &TaskIds, memory: Option
     if opener.tgid == tgid || opener.may_ptrace_any {
         return true;
     }
-    let same_user = [ids.uid, ids.euid, ids.suid].iter().all(|&id| id == opener.fsuid);
-    let same_group = [ids.gid, ids.egid, ids.sgid].iter().all(|&id| id == opener.fsgid);
+    let same_user = [ids.uid, ids.euid, ids.suid]
+        .iter()
+        .all(|&id| id == opener.fsuid);
+    let same_group = [ids.gid, ids.egid, ids.sgid]
+        .iter()
+        .all(|&id| id == opener.fsgid);
     same_user && same_group && memory.is_none_or(|m| m.dumpable)
 }
 

@@ -39,6 +39,11 @@ pub(crate) struct PidInfo {
 
 impl ProcSnapshot for PidInfo {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
-        snapshot::build(out, &self.profiler, Scope::One(self.process), &Opener::current())
+        snapshot::build(
+            out,
+            &self.profiler,
+            Scope::One(self.process),
+            &Opener::current(),
+        )
     }
 }

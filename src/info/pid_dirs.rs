@@ -23,8 +23,8 @@ use crate::{
     process_index::ProcessId,
     profiler::Profiler,
     sys::{
-        gfp_quiet,
         deferred::{impl_has_deferred, Deferred},
+        gfp_quiet,
         process::{for_each_process, RcuReadGuard},
         procfs::{ProcDir, ProcFile},
         uapi,
@@ -121,7 +121,10 @@ impl PidDirs {
         let mut cursor = dirs.cursor_front();
         while let Some(mut current) = cursor {
             let (&tgid, dir) = current.current_mut();
-            let found = live.binary_search_by_key(&tgid, |p| p.tgid).ok().map(|i| live[i]);
+            let found = live
+                .binary_search_by_key(&tgid, |p| p.tgid)
+                .ok()
+                .map(|i| live[i]);
             if found.is_some_and(|p| p.leader_start == dir.leader_start) {
                 cursor = current.move_next();
                 continue;
@@ -151,9 +154,10 @@ impl PidDirs {
             if dirs.get(&process.tgid).is_some() {
                 continue;
             }
-            let created = self
-                .create_dir(*process)
-                .and_then(|dir| dirs.try_create_and_insert(process.tgid, dir, GFP_KERNEL).map_err(Into::into));
+            let created = self.create_dir(*process).and_then(|dir| {
+                dirs.try_create_and_insert(process.tgid, dir, GFP_KERNEL)
+                    .map_err(Into::into)
+            });
             match created {
                 Ok(_) => {
                     processes += 1;

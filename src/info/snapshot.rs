@@ -13,8 +13,8 @@ use crate::{
     process_index::ProcessId,
     profiler::{Latencies, Profiler},
     sys::{
-        procfs::SnapshotBuffer,
         process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
+        procfs::SnapshotBuffer,
         task::{now_ns, TaskView, COMM_LEN},
         task_info::{monotonic_ns, Opener, Usage},
         uapi::{self, InfoHeader, Latency, ProcessRecord, RecordHeader, ThreadRecord, UapiStruct},
@@ -42,7 +42,12 @@ struct Full;
 /// Writes the snapshot of `scope`, as `opener` may see it, to `out`. Fails
 /// with `ESRCH` if the one process asked for has exited (or its pid now
 /// belongs to another), `EACCES` if `opener` may not read it.
-pub(crate) fn build(out: &mut SnapshotBuffer, profiler: &Profiler, scope: Scope, opener: &Opener) -> Result {
+pub(crate) fn build(
+    out: &mut SnapshotBuffer,
+    profiler: &Profiler,
+    scope: Scope,
+    opener: &Opener,
+) -> Result {
     let tgid = match scope {
         Scope::All => None,
         Scope::One(process) => Some(process.tgid),
@@ -51,7 +56,10 @@ pub(crate) fn build(out: &mut SnapshotBuffer, profiler: &Profiler, scope: Scope,
     let mut records = count_records(scope).saturating_add(64);
     for _ in 0..ATTEMPTS {
         out.clear();
-        out.reserve(size_of::<InfoHeader>() + records * size_of::<ProcessRecord>().max(size_of::<ThreadRecord>()))?;
+        out.reserve(
+            size_of::<InfoHeader>()
+                + records * size_of::<ProcessRecord>().max(size_of::<ThreadRecord>()),
+        )?;
         let mut pass = Pass {
             out: &mut *out,
             latencies: &latencies,
@@ -117,10 +125,12 @@ impl Pass<'_> {
                 Ok(())
             }
             Scope::One(process) => match find_process(&rcu, process.tgid) {
-                Some(leader) if leader.start_time() == process.leader_start => match self.process(&rcu, leader)? {
-                    true => Ok(()),
-                    false => Err(EACCES),
-                },
+                Some(leader) if leader.start_time() == process.leader_start => {
+                    match self.process(&rcu, leader)? {
+                        true => Ok(()),
+                        false => Err(EACCES),
+                    }
+                }
                 _ => Err(ESRCH),
             },
         };
@@ -194,7 +204,9 @@ impl Pass<'_> {
             return Err(Full);
         }
         set_usage(&mut record, &usage);
-        self.out.overwrite(at, record.as_bytes()).map_err(|_| Full)?;
+        self.out
+            .overwrite(at, record.as_bytes())
+            .map_err(|_| Full)?;
         Ok(true)
     }
 

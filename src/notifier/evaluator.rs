@@ -38,7 +38,10 @@ enum Streams {
     /// One process, or the sum over all.
     One(Stream),
     /// Each process (anypid), by tgid.
-    Each { subjects: RBTree<i32, Subject>, round: u64 },
+    Each {
+        subjects: RBTree<i32, Subject>,
+        round: u64,
+    },
 }
 
 /// An armed threshold and its evaluation state.
@@ -51,7 +54,11 @@ impl Watch {
     /// The state for a newly armed `threshold`, its baseline read now (so
     /// that only changes after arming fire): `ESRCH` when its process has
     /// exited. `processes` is the live process count (process_count).
-    pub(super) fn new(threshold: Arc<Threshold>, profiler: &Profiler, processes: i64) -> Result<Self> {
+    pub(super) fn new(
+        threshold: Arc<Threshold>,
+        profiler: &Profiler,
+        processes: i64,
+    ) -> Result<Self> {
         let spec = &threshold.spec;
         let mut watch = Watch {
             streams: match spec.scope {
@@ -116,7 +123,10 @@ impl Watch {
                         round: *round,
                     };
                     // Replaces a reused pid's. Out of memory: seen next time.
-                    if subjects.try_create_and_insert(id.tgid, new, GFP_KERNEL).is_err() {
+                    if subjects
+                        .try_create_and_insert(id.tgid, new, GFP_KERNEL)
+                        .is_err()
+                    {
                         continue;
                     }
                     match subjects.get_mut(&id.tgid) {
@@ -126,7 +136,14 @@ impl Watch {
                 }
             };
             subject.round = *round;
-            queued &= feed(&self.threshold, &mut subject.stream, values, id.tgid, now, period_ns);
+            queued &= feed(
+                &self.threshold,
+                &mut subject.stream,
+                values,
+                id.tgid,
+                now,
+                period_ns,
+            );
         }
         let mut cursor = subjects.cursor_front();
         while let Some(current) = cursor {
@@ -151,13 +168,22 @@ impl Watch {
         let Streams::One(stream) = &mut self.streams else {
             return false;
         };
-        stream.crossing.feed(&self.threshold.spec.rule, processes, now, period_ns)
+        stream
+            .crossing
+            .feed(&self.threshold.spec.rule, processes, now, period_ns)
     }
 }
 
 /// Feeds `values` to `stream`; fires with `pid` when they cross. Returns
 /// false if the event could not be queued (lock busy).
-fn feed(threshold: &Threshold, stream: &mut Stream, values: &Values, pid: i32, now: u64, period_ns: u64) -> bool {
+fn feed(
+    threshold: &Threshold,
+    stream: &mut Stream,
+    values: &Values,
+    pid: i32,
+    now: u64,
+    period_ns: u64,
+) -> bool {
     let spec = &threshold.spec;
     let (value, tid) = if spec.resource == Resource::CpuUsage {
         let (cpu_ns, _) = values.get(Resource::CpuUsage);
@@ -196,7 +222,11 @@ pub(super) fn evaluate<'a>(
             wide.0 |= watch.threshold.spec.resource.bit();
         }
     }
-    let all = if wide.0 != 0 { sample_all(profiler, wide).ok() } else { None };
+    let all = if wide.0 != 0 {
+        sample_all(profiler, wide).ok()
+    } else {
+        None
+    };
     let now = monotonic_ns();
     for watch in watches.iter_mut() {
         let spec = &watch.threshold.spec;
@@ -209,8 +239,12 @@ pub(super) fn evaluate<'a>(
                 }
                 Err(_) => true,
             },
-            Scope::AnyPid => all.as_ref().is_none_or(|all| watch.feed_each(all, now, period_ns)),
-            Scope::AllPids => all.as_ref().is_none_or(|all| watch.feed_sum(all, now, period_ns)),
+            Scope::AnyPid => all
+                .as_ref()
+                .is_none_or(|all| watch.feed_each(all, now, period_ns)),
+            Scope::AllPids => all
+                .as_ref()
+                .is_none_or(|all| watch.feed_sum(all, now, period_ns)),
         };
         if !queued {
             stats.dropped_busy.fetch_add(1, Relaxed);

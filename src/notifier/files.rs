@@ -115,9 +115,17 @@ impl NotifierDir {
     /// process_count, which only /proc/allpids has. Per-process files may be
     /// opened by anyone (arming checks ptrace's read rule); the others are
     /// root's.
-    pub(crate) fn new(notifier: &Arc<Notifier>, parent: &Arc<ProcDir>, scope: Scope) -> Result<Self> {
+    pub(crate) fn new(
+        notifier: &Arc<Notifier>,
+        parent: &Arc<ProcDir>,
+        scope: Scope,
+    ) -> Result<Self> {
         let dir = ProcDir::new(uapi::PROC_NOTIFIER, 0o555, Some(parent))?;
-        let mode = if matches!(scope, Scope::Process(_)) { 0o666 } else { 0o600 };
+        let mode = if matches!(scope, Scope::Process(_)) {
+            0o666
+        } else {
+            0o600
+        };
         let mut files = KVec::with_capacity(resource::ALL.len(), GFP_KERNEL)?;
         for resource in resource::ALL {
             if resource == Resource::ProcessCount && scope != Scope::AllPids {
@@ -131,7 +139,10 @@ impl NotifierDir {
                 },
                 GFP_KERNEL,
             )?;
-            files.push(StreamFile::new_in(&dir, resource.file_name(), mode, file)?, GFP_KERNEL)?;
+            files.push(
+                StreamFile::new_in(&dir, resource.file_name(), mode, file)?,
+                GFP_KERNEL,
+            )?;
         }
         Ok(Self { _files: files })
     }

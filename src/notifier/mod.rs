@@ -148,7 +148,10 @@ impl Notifier {
         let threshold = Threshold::new(spec, owner, id)?;
         let watch = Watch::new(threshold.clone(), &self.profiler, armed.processes)?;
         armed.watches.try_create_and_insert(id, watch, GFP_KERNEL)?;
-        if let Err(e) = armed.per_user.try_create_and_insert(owner, count + 1, GFP_KERNEL) {
+        if let Err(e) = armed
+            .per_user
+            .try_create_and_insert(owner, count + 1, GFP_KERNEL)
+        {
             armed.watches.remove(&id);
             return Err(e.into());
         }
@@ -202,7 +205,9 @@ impl Notifier {
             Source::ProcessEvents => {}
         }
         self.armed_count.fetch_sub(1, Relaxed);
-        let kick = matches!(threshold.spec.scope, Scope::Process(_)).then(|| armed.pid_dirs.clone()).flatten();
+        let kick = matches!(threshold.spec.scope, Scope::Process(_))
+            .then(|| armed.pid_dirs.clone())
+            .flatten();
         drop(armed);
         drop(watch);
         if let Some(pid_dirs) = kick {
@@ -213,7 +218,8 @@ impl Notifier {
     /// Swaps in a fresh copy of the sleep_latency thresholds for the probe.
     fn update_sleep_watchers(&self, armed: &Armed) -> Result {
         let is_sleeps = |w: &&Watch| w.threshold.source() == Source::Sleeps;
-        let mut copy = KVec::with_capacity(armed.watches.values().filter(is_sleeps).count(), GFP_KERNEL)?;
+        let mut copy =
+            KVec::with_capacity(armed.watches.values().filter(is_sleeps).count(), GFP_KERNEL)?;
         for watch in armed.watches.values().filter(is_sleeps) {
             copy.push(watch.threshold.clone(), GFP_KERNEL)?;
         }
@@ -240,7 +246,16 @@ impl Notifier {
                 Scope::Process(id) => id.tgid == tgid,
                 Scope::AnyPid | Scope::AllPids => true,
             };
-            if mine && !threshold.offer_sleep(tgid, tid, ns, time_ns, self.period_ns, PROBE_LOCK_BUDGET_NS) {
+            if mine
+                && !threshold.offer_sleep(
+                    tgid,
+                    tid,
+                    ns,
+                    time_ns,
+                    self.period_ns,
+                    PROBE_LOCK_BUDGET_NS,
+                )
+            {
                 self.stats.dropped_busy.fetch_add(1, Relaxed);
             }
         }
@@ -306,7 +321,12 @@ impl Notifier {
     fn evaluate(&self) {
         let start = crate::sys::task::now_ns();
         let mut armed = self.armed.lock();
-        evaluator::evaluate(armed.watches.values_mut(), &self.profiler, self.period_ns, &self.stats);
+        evaluator::evaluate(
+            armed.watches.values_mut(),
+            &self.profiler,
+            self.period_ns,
+            &self.stats,
+        );
         let again = !armed.shutting_down && self.sampled_armed.load(Relaxed) > 0;
         drop(armed);
         self.stats.evaluations.fetch_add(1, Relaxed);

@@ -86,13 +86,20 @@ impl Sleeps {
         } else {
             None
         };
-        Ok(Self { latencies, now: now_ns() })
+        Ok(Self {
+            latencies,
+            now: now_ns(),
+        })
     }
 }
 
 /// The values of the live process `id`, or `None` once it has exited (or
 /// its pid belongs to a later process).
-pub(crate) fn sample_process(profiler: &Profiler, id: ProcessId, wanted: Wanted) -> Result<Option<Values>> {
+pub(crate) fn sample_process(
+    profiler: &Profiler,
+    id: ProcessId,
+    wanted: Wanted,
+) -> Result<Option<Values>> {
     let sleeps = Sleeps::new(profiler, wanted, Some(id.tgid))?;
     let rcu = RcuReadGuard::new();
     let Some(leader) = find_process(&rcu, id.tgid) else {
@@ -105,7 +112,10 @@ pub(crate) fn sample_process(profiler: &Profiler, id: ProcessId, wanted: Wanted)
 }
 
 /// The values of every live process, by tgid ascending.
-pub(crate) fn sample_all(profiler: &Profiler, wanted: Wanted) -> Result<KVVec<(ProcessId, Values)>> {
+pub(crate) fn sample_all(
+    profiler: &Profiler,
+    wanted: Wanted,
+) -> Result<KVVec<(ProcessId, Values)>> {
     let sleeps = Sleeps::new(profiler, wanted, None)?;
     let mut room = profiler.counts().processes + 256;
     loop {

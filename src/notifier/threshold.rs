@@ -64,11 +64,18 @@ impl Spec {
     /// Checks `request` for `resource` in `scope`; takes a reference to the
     /// eventfd it names, or to the writer's process for signals. Every
     /// malformed field is `EINVAL`; an eventfd that is not one, `EBADF`.
-    pub(crate) fn parse(request: &ThresholdRequest, resource: Resource, scope: Scope) -> Result<Self> {
+    pub(crate) fn parse(
+        request: &ThresholdRequest,
+        resource: Resource,
+        scope: Scope,
+    ) -> Result<Self> {
         let flags = request.flags;
         let up = flags & uapi::THRESHOLD_UP != 0;
         let down = flags & uapi::THRESHOLD_DOWN != 0;
-        if flags & !KNOWN_FLAGS != 0 || request.reserved0 != 0 || request.reserved.iter().any(|&r| r != 0) {
+        if flags & !KNOWN_FLAGS != 0
+            || request.reserved0 != 0
+            || request.reserved.iter().any(|&r| r != 0)
+        {
             return Err(EINVAL);
         }
         if up == down {
@@ -80,8 +87,12 @@ impl Spec {
         }
         let delivery = match request.delivery {
             uapi::DELIVER_POLL if request.eventfd == 0 && request.signal == 0 => Delivery::Poll,
-            uapi::DELIVER_EVENTFD if request.signal == 0 => Delivery::EventFd(EventFd::from_fd(request.eventfd)?),
-            uapi::DELIVER_SIGNAL if request.eventfd == 0 && (1..=MAX_SIGNAL).contains(&request.signal) => {
+            uapi::DELIVER_EVENTFD if request.signal == 0 => {
+                Delivery::EventFd(EventFd::from_fd(request.eventfd)?)
+            }
+            uapi::DELIVER_SIGNAL
+                if request.eventfd == 0 && (1..=MAX_SIGNAL).contains(&request.signal) =>
+            {
                 Delivery::Signal {
                     target: ProcessRef::current(),
                     signal: request.signal,
@@ -217,12 +228,24 @@ impl Threshold {
     /// A sleep of `ns` by thread `tid` of process `pid` ended at `time_ns`
     /// (from the wake-up probe): fires when the sleeps cross the level.
     /// Returns false when the lock could not be had within `budget_ns`.
-    pub(crate) fn offer_sleep(&self, pid: i32, tid: i32, ns: u64, time_ns: u64, period_ns: u64, budget_ns: u64) -> bool {
+    pub(crate) fn offer_sleep(
+        &self,
+        pid: i32,
+        tid: i32,
+        ns: u64,
+        time_ns: u64,
+        period_ns: u64,
+        budget_ns: u64,
+    ) -> bool {
         let Some(mut queue) = self.queue.try_lock_for(budget_ns) else {
             return false;
         };
         let value = i64::try_from(ns).unwrap_or(i64::MAX);
-        if queue.run != Run::Armed || !queue.sleeps.feed(&self.spec.rule, value, time_ns, period_ns) {
+        if queue.run != Run::Armed
+            || !queue
+                .sleeps
+                .feed(&self.spec.rule, value, time_ns, period_ns)
+        {
             return true;
         }
         let firing = Firing {

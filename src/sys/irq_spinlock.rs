@@ -51,7 +51,11 @@ pub(crate) use new_irq_spinlock;
 
 impl<T> IrqSpinLock<T> {
     /// An initialiser for a lock holding `data`, named `name` for lockdep.
-    pub(crate) fn new(data: T, name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+    pub(crate) fn new(
+        data: T,
+        name: &'static CStr,
+        key: &'static LockClassKey,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             lock <- Opaque::ffi_init(|slot| {
                 // `LockClassKey` is `#[repr(transparent)]` over an `Opaque`

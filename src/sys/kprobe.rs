@@ -90,7 +90,11 @@ fn entry_address(symbol: &CString) -> Result<usize> {
         // SAFETY: registered above, and disabled: this patches no code.
         unsafe { bindings::unregister_kprobe(kp) };
         let on_ftrace = flags & bindings::KPROBE_FLAG_FTRACE != 0;
-        Ok(if on_ftrace { addr + FENTRY_CALL_LEN } else { addr })
+        Ok(if on_ftrace {
+            addr + FENTRY_CALL_LEN
+        } else {
+            addr
+        })
     };
     // SAFETY: `kp` came from `KBox::into_raw` and is no longer registered.
     drop(unsafe { KBox::from_raw(kp) });
@@ -185,7 +189,12 @@ pub(crate) trait SchedHandler: Send + Sync + 'static {
 /// The scheduler functions whose signature is `(struct rq *rq, struct
 /// task_struct *p, int flags)` in 6.12: the only ones a [`SchedProbe`] may
 /// be put on, since its handler reads `p` from the second argument.
-const SCHED_FUNCTIONS: [&[u8]; 4] = [b"enqueue_task", b"dequeue_task", b"activate_task", b"deactivate_task"];
+const SCHED_FUNCTIONS: [&[u8]; 4] = [
+    b"enqueue_task",
+    b"dequeue_task",
+    b"activate_task",
+    b"deactivate_task",
+];
 
 /// Adapts a [`SchedHandler`] to a kprobe on one of [`SCHED_FUNCTIONS`].
 ///

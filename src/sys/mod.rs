@@ -6,22 +6,22 @@
 //! API; the feature code above it is safe Rust.
 
 mod bindings;
-pub(crate) mod module_param;
-pub(crate) mod process;
-pub(crate) mod procfs;
-pub(crate) mod uapi;
 pub(crate) mod deferred;
 pub(crate) mod eventfd;
+pub(crate) mod irq_spinlock;
 pub(crate) mod irq_work;
+pub(crate) mod kprobe;
+pub(crate) mod module_param;
 pub(crate) mod periodic;
 pub(crate) mod proc_stream;
+pub(crate) mod process;
+pub(crate) mod procfs;
 pub(crate) mod signal;
-pub(crate) mod wait;
-pub(crate) mod irq_spinlock;
-pub(crate) mod kprobe;
 pub(crate) mod stack;
 pub(crate) mod task;
 pub(crate) mod task_info;
+pub(crate) mod uapi;
+pub(crate) mod wait;
 
 /// `EDQUOT`, which the 6.12 `kernel` crate does not name.
 #[allow(non_snake_case)]

@@ -95,12 +95,20 @@ const READ_ONLY: u16 = 0o444;
 impl KernelParam {
     /// Describes the `uint` parameter `name` whose value is `value`.
     pub(crate) const fn uint(name: &'static CStr, value: &'static ParamU32) -> Self {
-        Self::new(name, value.0.get().cast(), &raw const bindings::param_ops_uint)
+        Self::new(
+            name,
+            value.0.get().cast(),
+            &raw const bindings::param_ops_uint,
+        )
     }
 
     /// Describes the `charp` parameter `name` whose value is `value`.
     pub(crate) const fn charp(name: &'static CStr, value: &'static ParamStr) -> Self {
-        Self::new(name, value.0.get().cast(), &raw const bindings::param_ops_charp)
+        Self::new(
+            name,
+            value.0.get().cast(),
+            &raw const bindings::param_ops_charp,
+        )
     }
 
     const fn new(
@@ -111,7 +119,9 @@ impl KernelParam {
         Self(bindings::kernel_param {
             name: name.as_char_ptr(),
             // Only the address of the extern static is taken.
-            mod_: (&raw const __this_module).cast::<bindings::module>().cast_mut(),
+            mod_: (&raw const __this_module)
+                .cast::<bindings::module>()
+                .cast_mut(),
             ops,
             perm: READ_ONLY,
             // -1 and 0: what C's module_param() sets.
@@ -154,7 +164,8 @@ macro_rules! module_param_entry {
             const PARMTYPE: &str = concat!("parmtype=", $name, ":", $type, "\0");
             #[link_section = ".modinfo"]
             #[used(compiler)]
-            static PARMTYPE_LINE: [u8; PARMTYPE.len()] = modinfo_line::<{ PARMTYPE.len() }>(PARMTYPE);
+            static PARMTYPE_LINE: [u8; PARMTYPE.len()] =
+                modinfo_line::<{ PARMTYPE.len() }>(PARMTYPE);
         };
     };
 }

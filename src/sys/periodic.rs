@@ -135,7 +135,14 @@ impl<T: HasPeriodic> Periodic<T> {
         }
         // SAFETY: `timer` is initialised (type invariant) and pinned;
         // restarting an armed hrtimer moves it.
-        unsafe { bindings::hrtimer_start_range_ns(self.timer.get(), due_ns, 0, bindings::hrtimer_mode_HRTIMER_MODE_ABS) };
+        unsafe {
+            bindings::hrtimer_start_range_ns(
+                self.timer.get(),
+                due_ns,
+                0,
+                bindings::hrtimer_mode_HRTIMER_MODE_ABS,
+            )
+        };
     }
 
     /// Stops the runs for good: cancels a pending one and waits for one

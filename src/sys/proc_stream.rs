@@ -53,11 +53,24 @@ pub(crate) struct StreamFile<T: ProcStream> {
 
 impl<T: ProcStream> StreamFile<T> {
     /// Creates `name` with permission bits `mode` in `parent`.
-    pub(crate) fn new_in(parent: &Arc<ProcDir>, name: &CStr, mode: u16, data: Arc<T>) -> Result<Self> {
+    pub(crate) fn new_in(
+        parent: &Arc<ProcDir>,
+        name: &CStr,
+        mode: u16,
+        data: Arc<T>,
+    ) -> Result<Self> {
         let private: *const T = &*data;
         // SAFETY: `StreamOps::<T>` takes the private data for a `T`; `Self`
         // keeps `data` until the entry is removed.
-        let entry = unsafe { ProcEntry::create(name, mode, Some(parent.clone()), StreamOps::<T>::build(), private.cast()) }?;
+        let entry = unsafe {
+            ProcEntry::create(
+                name,
+                mode,
+                Some(parent.clone()),
+                StreamOps::<T>::build(),
+                private.cast(),
+            )
+        }?;
         Ok(Self {
             _entry: entry,
             _data: data,
@@ -102,10 +115,16 @@ impl<T: ProcStream> StreamOps<T> {
         }
     }
 
-    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> ffi::c_int {
+    unsafe extern "C" fn open(
+        inode: *mut bindings::inode,
+        file: *mut bindings::file,
+    ) -> ffi::c_int {
         // SAFETY: procfs calls `proc_open` with a live entry of ours.
         let data = unsafe { &*bindings::pde_data(inode).cast::<T>() };
-        let session = match data.open().and_then(|s| KBox::new(s, GFP_KERNEL).map_err(Into::into)) {
+        let session = match data
+            .open()
+            .and_then(|s| KBox::new(s, GFP_KERNEL).map_err(Into::into))
+        {
             Ok(session) => session,
             Err(e) => return e.to_errno(),
         };
@@ -125,7 +144,8 @@ impl<T: ProcStream> StreamOps<T> {
         // SAFETY: procfs calls `proc_read` on an open file of ours.
         let (data, session) = unsafe { Self::parts(file) };
         // SAFETY: `file` is open.
-        let nonblock = unsafe { bindings::file_flags(file) } & bindings::LATTOP_CONST_O_NONBLOCK != 0;
+        let nonblock =
+            unsafe { bindings::file_flags(file) } & bindings::LATTOP_CONST_O_NONBLOCK != 0;
         let out = UserSlice::new(buf as UserPtr, count).writer();
         match data.read(session, out, nonblock) {
             Ok(n) => n as isize,
@@ -148,7 +168,10 @@ impl<T: ProcStream> StreamOps<T> {
         }
     }
 
-    unsafe extern "C" fn poll(file: *mut bindings::file, table: *mut bindings::poll_table_struct) -> ffi::c_uint {
+    unsafe extern "C" fn poll(
+        file: *mut bindings::file,
+        table: *mut bindings::poll_table_struct,
+    ) -> ffi::c_uint {
         // SAFETY: procfs calls `proc_poll` on an open file of ours.
         let (data, session) = unsafe { Self::parts(file) };
         // SAFETY: these are the arguments of this running poll op.
@@ -156,7 +179,10 @@ impl<T: ProcStream> StreamOps<T> {
         data.poll(session, &table)
     }
 
-    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> ffi::c_int {
+    unsafe extern "C" fn release(
+        _inode: *mut bindings::inode,
+        file: *mut bindings::file,
+    ) -> ffi::c_int {
         // SAFETY: `open` stored the box in this file, and procfs releases a
         // file once.
         drop(unsafe { KBox::from_raw(bindings::file_private(file).cast::<T::Session>()) });

@@ -24,7 +24,9 @@ impl RcuReadGuard {
         // SAFETY: rcu_read_lock() may be called in any context; `drop` ends it.
         unsafe { bindings::rcu_read_lock() };
         // INVARIANT: locked above.
-        Self { _not_send: PhantomData }
+        Self {
+            _not_send: PhantomData,
+        }
     }
 }
 
@@ -37,7 +39,10 @@ impl Drop for RcuReadGuard {
 
 /// Calls `f` with the thread-group leader of every process, in the task
 /// list's order (creation), until it breaks.
-pub(crate) fn for_each_process<'a>(rcu: &'a RcuReadGuard, mut f: impl FnMut(TaskView<'a>) -> ControlFlow<()>) {
+pub(crate) fn for_each_process<'a>(
+    rcu: &'a RcuReadGuard,
+    mut f: impl FnMut(TaskView<'a>) -> ControlFlow<()>,
+) {
     let _ = rcu;
     let mut task = core::ptr::addr_of!(bindings::init_task).cast_mut();
     loop {

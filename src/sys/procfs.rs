@@ -80,16 +80,20 @@ impl SnapshotBuffer {
         let mut symbol = [0u8; bindings::LATTOP_CONST_KSYM_SYMBOL_LEN];
         // SAFETY: `symbol` has the room sprint_symbol() may fill
         // (KSYM_SYMBOL_LEN); it only looks `addr` up, never dereferences it.
-        let len = unsafe { bindings::sprint_symbol(symbol.as_mut_ptr().cast(), addr as ffi::c_ulong) };
+        let len =
+            unsafe { bindings::sprint_symbol(symbol.as_mut_ptr().cast(), addr as ffi::c_ulong) };
         let len = usize::try_from(len).unwrap_or(0).min(symbol.len());
-        self.bytes.extend_from_slice(&symbol[..len], super::gfp_quiet())?;
+        self.bytes
+            .extend_from_slice(&symbol[..len], super::gfp_quiet())?;
         Ok(())
     }
 }
 
 impl fmt::Write for SnapshotBuffer {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.bytes.extend_from_slice(s.as_bytes(), super::gfp_quiet()).map_err(|_| fmt::Error)
+        self.bytes
+            .extend_from_slice(s.as_bytes(), super::gfp_quiet())
+            .map_err(|_| fmt::Error)
     }
 }
 
@@ -108,7 +112,12 @@ impl<T: ProcSnapshot> ProcFile<T> {
     }
 
     /// Creates `name` in the directory `parent`.
-    pub(crate) fn new_in(parent: &Arc<ProcDir>, name: &CStr, mode: u16, data: Arc<T>) -> Result<Self> {
+    pub(crate) fn new_in(
+        parent: &Arc<ProcDir>,
+        name: &CStr,
+        mode: u16,
+        data: Arc<T>,
+    ) -> Result<Self> {
         Self::create(name, mode, Some(parent.clone()), data)
     }
 
@@ -116,7 +125,9 @@ impl<T: ProcSnapshot> ProcFile<T> {
         let private: *const T = &*data;
         // SAFETY: the ops are `ProcOps::<T>`'s, which take the private data
         // for a `T`; `Self` keeps `data` until the entry is removed.
-        let entry = unsafe { ProcEntry::create(name, mode, parent, ProcOps::<T>::build(), private.cast()) }?;
+        let entry = unsafe {
+            ProcEntry::create(name, mode, parent, ProcOps::<T>::build(), private.cast())
+        }?;
         Ok(Self {
             _entry: entry,
             _data: data,
@@ -154,16 +165,29 @@ impl ProcEntry {
         ops: &'static bindings::proc_ops,
         private: *const ffi::c_void,
     ) -> Result<Self> {
-        let parent_entry = parent.as_ref().map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
+        let parent_entry = parent
+            .as_ref()
+            .map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
         // SAFETY: `name` is NUL-terminated (procfs copies it); `ops` is
         // static; `private` stays valid as long as the entry (the caller's
         // promise) and `parent_entry` (NULL: /proc) is kept by `Self`.
-        let entry = unsafe { bindings::proc_create_data(name.as_char_ptr(), mode, parent_entry, ops, private.cast_mut()) };
+        let entry = unsafe {
+            bindings::proc_create_data(
+                name.as_char_ptr(),
+                mode,
+                parent_entry,
+                ops,
+                private.cast_mut(),
+            )
+        };
         // proc_create_data() says only NULL when it fails: out of memory is
         // its common cause (a duplicate name also WARNs in the kernel log).
         let entry = NonNull::new(entry).ok_or(ENOMEM)?;
         // INVARIANT: `entry` was just created.
-        Ok(Self { entry, _parent: parent })
+        Ok(Self {
+            entry,
+            _parent: parent,
+        })
     }
 }
 
@@ -197,15 +221,28 @@ impl ProcDir {
     /// or in `parent`.
     pub(crate) fn new(name: &CStr, mode: u16, parent: Option<&Arc<ProcDir>>) -> Result<Arc<Self>> {
         let parent = parent.cloned();
-        let parent_entry = parent.as_ref().map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
+        let parent_entry = parent
+            .as_ref()
+            .map_or(core::ptr::null_mut(), |dir| dir.entry.as_ptr());
         // SAFETY: `name` is NUL-terminated and procfs copies it;
         // `parent_entry` is NULL (/proc) or a live directory kept by `Self`.
         let entry = unsafe {
-            bindings::proc_mkdir_data(name.as_char_ptr(), mode, parent_entry, core::ptr::null_mut())
+            bindings::proc_mkdir_data(
+                name.as_char_ptr(),
+                mode,
+                parent_entry,
+                core::ptr::null_mut(),
+            )
         };
         let entry = NonNull::new(entry).ok_or(ENOMEM)?;
         // INVARIANT: just created.
-        Ok(Arc::new(Self { entry, _parent: parent }, GFP_KERNEL)?)
+        Ok(Arc::new(
+            Self {
+                entry,
+                _parent: parent,
+            },
+            GFP_KERNEL,
+        )?)
     }
 }
 
@@ -240,7 +277,10 @@ impl<T: ProcSnapshot> ProcOps<T> {
     }
 
     /// `proc_open`: renders the snapshot and hands it to the open file.
-    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> ffi::c_int {
+    unsafe extern "C" fn open(
+        inode: *mut bindings::inode,
+        file: *mut bindings::file,
+    ) -> ffi::c_int {
         // SAFETY: procfs calls `proc_open` with the inode of a live entry made
         // by `ProcFile::<T>::new`, whose private data points to its `T`, which
         // outlives the call (see `ProcFile::drop`).
@@ -249,7 +289,9 @@ impl<T: ProcSnapshot> ProcOps<T> {
         if unsafe { bindings::file_mode(file) } & bindings::LATTOP_CONST_FMODE_WRITE != 0 {
             return EACCES.to_errno();
         }
-        let mut text = SnapshotBuffer { bytes: KVVec::new() };
+        let mut text = SnapshotBuffer {
+            bytes: KVVec::new(),
+        };
         if let Err(e) = data.render(&mut text) {
             return e.to_errno();
         }
@@ -288,7 +330,10 @@ impl<T: ProcSnapshot> ProcOps<T> {
     }
 
     /// `proc_release`: frees the snapshot.
-    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> ffi::c_int {
+    unsafe extern "C" fn release(
+        _inode: *mut bindings::inode,
+        file: *mut bindings::file,
+    ) -> ffi::c_int {
         // SAFETY: `open` stored the box in this file, and procfs releases a
         // file once.
         drop(unsafe { KBox::from_raw(bindings::file_private(file).cast::<Snapshot>()) });

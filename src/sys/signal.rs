@@ -45,7 +45,8 @@ impl ProcessRef {
         let rcu = RcuReadGuard::new();
         // SAFETY: `pid` is live (type invariant); pid_task() is called under
         // RCU, which keeps the task it returns alive until `rcu` ends.
-        let task = unsafe { bindings::pid_task(self.pid.as_ptr(), bindings::pid_type_PIDTYPE_TGID) };
+        let task =
+            unsafe { bindings::pid_task(self.pid.as_ptr(), bindings::pid_type_PIDTYPE_TGID) };
         if task.is_null() {
             return false;
         }

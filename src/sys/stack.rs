@@ -16,7 +16,12 @@ pub(crate) fn kernel_trace(task: &TaskView<'_>, frames: &mut [usize]) -> usize {
     // SAFETY: `task` is live (TaskView's invariant); `frames` is writable for
     // `len` entries of the size of `unsigned long`.
     let n = unsafe {
-        bindings::stack_trace_save_tsk(task.as_ptr(), frames.as_mut_ptr().cast::<ffi::c_ulong>(), len, 0)
+        bindings::stack_trace_save_tsk(
+            task.as_ptr(),
+            frames.as_mut_ptr().cast::<ffi::c_ulong>(),
+            len,
+            0,
+        )
     };
     n as usize
 }
@@ -81,7 +86,9 @@ fn user_trace(ip: usize, bp: usize, frames: &mut [usize]) -> usize {
     let mut n = 1;
     let mut fp = bp;
     while n < frames.len() {
-        let Some(record) = read_frame_record(fp) else { break };
+        let Some(record) = read_frame_record(fp) else {
+            break;
+        };
         if record[1] == 0 {
             break;
         }

@@ -62,8 +62,11 @@ pub(crate) struct TaskIds {
 
 // bindgen's layout of `struct cred` is what Rust reads below: check it
 // against GCC's at the first and last fields read.
-const _: () = assert!(core::mem::offset_of!(bindings::cred, uid) == bindings::LATTOP_CONST_CRED_UID_OFFSET);
-const _: () = assert!(core::mem::offset_of!(bindings::cred, fsgid) == bindings::LATTOP_CONST_CRED_FSGID_OFFSET);
+const _: () =
+    assert!(core::mem::offset_of!(bindings::cred, uid) == bindings::LATTOP_CONST_CRED_UID_OFFSET);
+const _: () = assert!(
+    core::mem::offset_of!(bindings::cred, fsgid) == bindings::LATTOP_CONST_CRED_FSGID_OFFSET
+);
 
 fn uid(id: bindings::kuid_t) -> u32 {
     // SAFETY: a plain conversion of a value.
@@ -209,7 +212,11 @@ impl TaskView<'_> {
         unsafe {
             bindings::task_lock(t);
             let files = bindings::task_files(t);
-            let n = if files.is_null() { 0 } else { bindings::files_open_count(files) };
+            let n = if files.is_null() {
+                0
+            } else {
+                bindings::files_open_count(files)
+            };
             bindings::task_unlock(t);
             n
         }

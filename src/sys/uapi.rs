@@ -25,8 +25,9 @@ pub(crate) const PROC_DIR: &CStr = uapi_str(bindings::LATTOP_PROC_DIR);
 pub(crate) const PROC_INFO: &CStr = uapi_str(bindings::LATTOP_PROC_INFO);
 
 pub(crate) use bindings::{
-    lattop_info_header as InfoHeader, lattop_latency as Latency, lattop_process_record as ProcessRecord,
-    lattop_record as RecordHeader, lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION as ABI_VERSION,
+    lattop_info_header as InfoHeader, lattop_latency as Latency,
+    lattop_process_record as ProcessRecord, lattop_record as RecordHeader,
+    lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION as ABI_VERSION,
     LATTOP_INFO_MAGIC as INFO_MAGIC,
 };
 /// Record tags.
@@ -45,7 +46,12 @@ pub(crate) unsafe trait UapiStruct: Sized {
     fn as_bytes(&self) -> &[u8] {
         // SAFETY: `self` is valid for its size, every byte of which is
         // initialised (the trait's safety contract).
-        unsafe { core::slice::from_raw_parts(core::ptr::from_ref(self).cast::<u8>(), core::mem::size_of::<Self>()) }
+        unsafe {
+            core::slice::from_raw_parts(
+                core::ptr::from_ref(self).cast::<u8>(),
+                core::mem::size_of::<Self>(),
+            )
+        }
     }
 }
 
@@ -66,7 +72,8 @@ unsafe impl UapiStruct for ThreadRecord {}
 // No padding: each struct is exactly the sum of its fields (checked where
 // the sums can be spelled), and records are whole 8-byte words.
 const _: () = assert!(core::mem::size_of::<InfoHeader>() == 32);
-const _: () = assert!(record_size::<ProcessRecord>() == 8 + 4 * 4 + 16 + 4 + 4 + 8 * 12 + 4 + 4 + 24);
+const _: () =
+    assert!(record_size::<ProcessRecord>() == 8 + 4 * 4 + 16 + 4 + 4 + 8 * 12 + 4 + 4 + 24);
 const _: () = assert!(record_size::<ThreadRecord>() == 8 + 4 + 4 + 16 + 4 + 4 + 4 + 4 + 8 * 6 + 24);
 
 /// /proc/anypid: the directory of the notifier files applied to each process.

@@ -15,7 +15,8 @@ use core::{
     sync::atomic::{AtomicBool, Ordering::Relaxed},
 };
 use kernel::{
-    error::code::ERESTARTSYS, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque,
+    error::code::ERESTARTSYS, init::PinInit, pin_init, prelude::*, sync::LockClassKey,
+    types::Opaque,
 };
 
 /// A `wait_queue_head`.
@@ -139,7 +140,10 @@ impl PollTable {
     /// # Safety
     ///
     /// `file` and `table` must be the arguments of a running `poll` op.
-    pub(crate) unsafe fn new(file: *mut bindings::file, table: *mut bindings::poll_table_struct) -> Self {
+    pub(crate) unsafe fn new(
+        file: *mut bindings::file,
+        table: *mut bindings::poll_table_struct,
+    ) -> Self {
         Self { file, table }
     }
 }
