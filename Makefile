@@ -15,6 +15,8 @@
 #                        write BENCHMARKS.md (not part of check)
 #   make kernel          only the cached kernel (FLAVOUR=debug|perf)
 #   make deps            only the packages and the pinned bindgen
+#   make fmt             rustfmt the module (the kernel's .rustfmt.toml) and
+#                        cargo fmt the CLI
 #   make clean           remove build outputs from the work tree
 #
 # KDIR=/path/to/linux builds the module against your own Rust-enabled tree.
@@ -27,7 +29,7 @@ BINDGEN ?= $(HOME)/.cargo/bin/bindgen
 
 export FLAVOUR KDIR RUSTC BINDGEN
 
-.PHONY: all module deps kernel check run shell bench clean
+.PHONY: all module deps kernel check run shell bench fmt clean
 
 all: module
 
@@ -51,6 +53,11 @@ shell: module
 
 bench:
 	@scripts/bench.sh
+
+# The module's files are reached from its crate root, as rustc reaches them.
+fmt: kernel
+	rustfmt --edition 2021 --config-path "$$(scripts/build-kernel.sh --dir $(FLAVOUR))/source/.rustfmt.toml" src/lattop.rs
+	cd tools/lattop && cargo fmt
 
 clean:
 	@if [ -n "$(KDIR)" ]; then kdir="$(KDIR)"; else kdir=$$(scripts/build-kernel.sh --dir $(FLAVOUR) 2>/dev/null); fi; \
