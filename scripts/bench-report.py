@@ -181,6 +181,46 @@ def targets(results, clock):
     return "\n".join(lines) + "\n"
 
 
+def profile(results):
+    """Section 7, from scripts/bench-profile.py's lines."""
+    rounds = num(results, "profile_rounds")
+    if not rounds:
+        return ""
+    base = num(results, "profile_pingpong_ns.base")
+    lattop = num(results, "profile_pingpong_ns.lattop")
+    out = ["\n## 7. Where lattop's cost goes: kernel instructions added per round trip\n\n",
+           f"Two more icount boots run the process ping-pong ({rounds:,} round trips), one "
+           "without lattop and one with it, under a QEMU plugin that counts every instruction "
+           "the guest kernel executes, by function (bench/plugin/insn_count.c, "
+           "scripts/bench-profile.py). Both boots do the same work but for the probes (the "
+           "first loads and unloads lattop before its ping-pong), so the difference of their "
+           "counts is what lattop adds. Under icount an instruction is a guest ns, so the total "
+           "can be set against the ping-pong's own difference, the first row: the count covers "
+           "kernel code only, and what it leaves of that difference it does not explain. "
+           "perf cannot show this "
+           "under TCG: with no PMU its samples come from a timer interrupt, and land where "
+           "interrupts come back on, never inside the scheduler or a probe handler.\n\n"]
+    rows = [["ping-pong, ns per round trip: with lattop - without (section 1's measure)",
+             show(lattop - base) if base is not None and lattop is not None else "n/a"],
+            ["kernel instructions added per round trip", show(num(results, "profile_added"))],
+            ["- in lattop's own functions", show(num(results, "profile_group.lattop"))],
+            ["- in the kprobe machinery (optimized probe detour, its trampolines)",
+             show(num(results, "profile_group.kprobes"))],
+            ["- in other kernel functions (what the handlers call: clocks, user-stack reads; "
+             "and boot-to-boot noise)", show(num(results, "profile_group.kernel"))]]
+    out.append(table(["", "instructions"], rows))
+    out.append("\nThe functions that added the most:\n\n")
+    rows = []
+    for rank in range(1, 100):
+        value = results.get(f"profile_fn.{rank}")
+        if value is None:
+            break
+        n, group, name = value.split(None, 2)
+        rows.append([f"`{name}`", group, show(int(n))])
+    out.append(table(["function", "part", "instructions per round trip"], rows))
+    return "".join(out)
+
+
 def main():
     work, clocks = Path(sys.argv[1]), sys.argv[2:]
     setup = read_setup(work / "setup.txt")
@@ -225,6 +265,9 @@ def main():
         for clock in clocks:
             out.append(f"\n{CLOCK_NAMES[clock]}:\n\n")
             out.append(render(runs[clock]))
+    profile_path = Path(work) / "results-profile.txt"
+    if profile_path.exists():
+        out.append(profile(read_pairs(profile_path)))
     out.append("\n## Against the targets\n\n")
     for clock in clocks:
         out.append(targets(runs[clock], clock))

@@ -14,8 +14,11 @@
 #
 # Environment: BENCH_ROUNDS, the ping-pong's round trips (default 20000);
 # BENCH_PARTS, which parts to run (default all: context_switch scale bulk
-# notifier memory); BENCH_CLOCKS (default "icount tcg"); LATTOP_GUEST_MEM in
-# MiB (default 3072); LATTOP_QEMU_TIMEOUT in seconds per boot (default 3600).
+# notifier memory); BENCH_CLOCKS (default "icount tcg"); BENCH_PROFILE=0
+# skips the instruction profile (two more icount boots, with a QEMU plugin
+# counting the kernel's instructions: scripts/bench-profile.py);
+# LATTOP_GUEST_MEM in MiB (default 3072); LATTOP_QEMU_TIMEOUT in seconds per
+# boot (default 3600).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out_md=${1:-$repo/BENCHMARKS.md}
@@ -65,30 +68,56 @@ list=$work/files.list
 cat "$rootfs" "$work/bench.cpio" >"$work/initramfs.cpio"
 
 rounds=${BENCH_ROUNDS:-20000}
-cmdline="console=ttyS0 panic=-1 bench_rounds=$rounds bench_parts=$(echo "${BENCH_PARTS:-all}" | tr " " ,)"
 qemu_base=(qemu-system-x86_64 -cpu max -smp 2 -m "${LATTOP_GUEST_MEM:-3072}" -no-reboot
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio"
 	-display none -monitor none)
-for clock in ${BENCH_CLOCKS:-icount tcg}; do
-	case $clock in
-	# icount needs single-threaded TCG.
-	icount) accel=(-accel tcg,thread=single -icount shift=0,sleep=off) ;;
-	tcg) accel=(-accel tcg,thread=single) ;;
-	*) echo "bench: unknown clock $clock" >&2; exit 2 ;;
-	esac
-	echo "bench: booting ($clock): ${accel[*]}" >&2
-	start=$(date +%s)
-	timeout -k 10 "${LATTOP_QEMU_TIMEOUT:-3600}" "${qemu_base[@]}" "${accel[@]}" \
-		-serial file:"$work/console-$clock.log" -serial stdio -append "$cmdline" \
-		</dev/null 2>"$work/qemu-$clock.stderr" | tr -d '\r' | tee "$work/results-$clock.txt" >&2
-	echo "bench: $clock took $(($(date +%s) - start)) s" >&2
-	grep -q '^# bench done' "$work/results-$clock.txt" ||
-		{ echo "bench: the $clock guest did not finish; see $work/console-$clock.log" >&2; exit 1; }
-	if ! splats=$("$repo/scripts/scan-kernel-log.sh" "$work/console-$clock.log"); then
-		echo "bench: the $clock guest's kernel log has reports:" >&2
+# icount needs single-threaded TCG.
+icount=(-accel tcg,thread=single -icount shift=0,sleep=off)
+
+# boot NAME PARTS QEMU_OPTION...: one guest running PARTS, its results (the
+# serial console's second port) in results-NAME.txt, its kernel log in
+# console-NAME.log; $extra_cmdline goes on its kernel command line.
+extra_cmdline=
+boot() {
+	local name=$1 parts=$2
+	shift 2
+	local cmdline="console=ttyS0 panic=-1 bench_rounds=$rounds bench_parts=$(echo "$parts" | tr " " ,) $extra_cmdline"
+	echo "bench: booting ($name): $*" >&2
+	local start=$(date +%s)
+	timeout -k 10 "${LATTOP_QEMU_TIMEOUT:-3600}" "${qemu_base[@]}" "$@" \
+		-serial file:"$work/console-$name.log" -serial stdio -append "$cmdline" \
+		</dev/null 2>"$work/qemu-$name.stderr" | tr -d '\r' | tee "$work/results-$name.txt" >&2
+	echo "bench: $name took $(($(date +%s) - start)) s" >&2
+	grep -q '^# bench done' "$work/results-$name.txt" ||
+		{ echo "bench: the $name guest did not finish; see $work/console-$name.log" >&2; exit 1; }
+	if ! splats=$("$repo/scripts/scan-kernel-log.sh" "$work/console-$name.log"); then
+		echo "bench: the $name guest's kernel log has reports:" >&2
 		echo "$splats" >&2
 	fi
+}
+
+for clock in ${BENCH_CLOCKS:-icount tcg}; do
+	case $clock in
+	icount) boot icount "${BENCH_PARTS:-all}" "${icount[@]}" ;;
+	tcg) boot tcg "${BENCH_PARTS:-all}" -accel tcg,thread=single ;;
+	*) echo "bench: unknown clock $clock" >&2; exit 2 ;;
+	esac
 done
+
+# The instruction profile: the same ping-pong without and with lattop, each
+# under icount and the plugin that counts the kernel's instructions by block.
+rm -f "$work/results-profile.txt"
+if [ "${BENCH_PROFILE:-1}" = 1 ]; then
+	plugin=$("$repo/scripts/build-qemu-plugin.sh" "$work")
+	# The console's busy-waits for the UART depend on when a message comes,
+	# not on the work: lattop's info messages stay off it.
+	extra_cmdline=loglevel=5
+	for mode in base lattop; do
+		boot "profile-$mode" "profile_$mode" "${icount[@]}" \
+			-plugin "$plugin,outfile=$work/blocks-$mode.txt"
+	done
+	python3 "$repo/scripts/bench-profile.py" "$work" "$kdir/System.map" >"$work/results-profile.txt"
+fi
 
 {
 	echo "kernel_config $(grep -E '^CONFIG_(PREEMPT_VOLUNTARY|PREEMPT_DYNAMIC|UNWINDER_ORC|LATENCYTOP|BPF_JIT)=' "$kdir/.config" | tr '\n' ' ')"

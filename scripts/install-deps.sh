@@ -15,8 +15,9 @@ APT_PACKAGES=(
 	rustc-web rust-web-src libclang-dev
 	# guest
 	qemu-system-x86 busybox-static
-	# the benchmarks' Debian userland, for bpftrace
-	debootstrap
+	# the benchmarks' Debian userland, for bpftrace; curl fetches the QEMU
+	# plugin header (scripts/build-qemu-plugin.sh)
+	debootstrap curl
 	# the CLI (built with the rustup toolchain): file(1) checks it is static
 	file
 	# the package whose tarball is our kernel source

@@ -218,6 +218,35 @@ bench_memory() {
 	wait $procs
 }
 
+# 7. Where the ping-pong's added instructions go: two boots under the
+# instruction-counting QEMU plugin (scripts/bench.sh), doing the same work
+# but for the order: profile_base loads and unloads lattop, then runs the
+# ping-pong; profile_lattop runs it with lattop loaded. The difference of
+# the two counts, by function, is what lattop costs. Each prints lattop's
+# symbols while loaded, to name its addresses.
+print_module_symbols() {
+	awk '$4 == "[lattop]" { print "kallsyms", $1, $2, $3 }' /proc/kallsyms
+}
+
+profile_pingpong() {
+	result profile_rounds "$ROUNDS"
+	result "profile_pingpong_ns.$1" "$(taskset -c 0 pingpong "$ROUNDS" processes | awk '{ print $2 }')"
+}
+
+bench_profile_base() {
+	load
+	print_module_symbols
+	unload
+	profile_pingpong base
+}
+
+bench_profile_lattop() {
+	load
+	print_module_symbols
+	profile_pingpong lattop
+	unload
+}
+
 note "kernel $(uname -r), $(nproc) CPUs, bench_rounds $ROUNDS"
 result bpftrace_version "$(bpftrace --version | awk '{ print $2 }')"
 parts=${bench_parts:-all}

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Folds the instruction counts of the two profile boots into functions and
+prints, as "result KEY VALUE" lines for scripts/bench-report.py, what the
+ping-pong with lattop loaded executed beyond the one without.
+
+    scripts/bench-profile.py WORK_DIR SYSTEM_MAP
+
+WORK_DIR holds, for MODE in base and lattop, blocks-MODE.txt (the QEMU
+plugin's "start instructions executions" lines, hex start) and
+results-MODE.txt (the guest's output: result lines, and "kallsyms ADDR TYPE
+NAME" lines naming lattop's addresses in that boot). Kernel addresses are
+named from SYSTEM_MAP (the perf kernel has no KASLR).
+"""
+import bisect
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+TOP = 15
+# The kprobe machinery: the breakpoint's trap, the optimized probe's detour,
+# single-stepping the displaced instruction.
+KPROBE_CODE = re.compile(r"kprobe|int3|optprobe|optimized_callback|opt_pre_handler|"
+                         r"rethook|text_poke|^exc_int3|^asm_exc_int3")
+
+
+def demangle(names):
+    """Rust's v0 names through c++filt, crate hashes left out."""
+    out = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    return [re.sub(r"\[[0-9a-f]+\]", "", n) for n in out]
+
+
+def kernel_symbols(system_map):
+    symbols = []
+    for line in Path(system_map).read_text().splitlines():
+        addr, kind, name = line.split()[:3]
+        if kind in "tTwW":
+            symbols.append((int(addr, 16), name))
+    symbols.sort()
+    return symbols
+
+
+class Namer:
+    def __init__(self, kernel, results):
+        self.kernel = kernel
+        module = []
+        for line in Path(results).read_text(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[0] == "kallsyms" and parts[2] in "tTwW":
+                module.append((int(parts[1], 16), parts[3]))
+        module.sort()
+        self.module = module
+        self.module_names = set(n for _, n in module)
+        self.kernel_addrs = [a for a, _ in kernel]
+        self.module_addrs = [a for a, _ in module]
+        etext = [a for a, n in kernel if n == "_etext"]
+        self.etext = etext[0] if etext else None
+
+    def name(self, addr):
+        if self.module and self.module_addrs[0] <= addr < self.module_addrs[-1] + 0x10000:
+            i = bisect.bisect_right(self.module_addrs, addr) - 1
+            return self.module[i][1]
+        if self.etext is None or addr < self.etext:
+            i = bisect.bisect_right(self.kernel_addrs, addr) - 1
+            if i >= 0:
+                return self.kernel[i][1]
+        return "(no symbol: kprobe instruction slots, trampolines)"
+
+
+def count(blocks, namer):
+    per_function = defaultdict(int)
+    for line in Path(blocks).read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        start, instructions, executions = line.split()
+        per_function[namer.name(int(start, 16))] += int(instructions) * int(executions)
+    return per_function
+
+
+def results(path):
+    pairs = {}
+    for line in Path(path).read_text(errors="replace").splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[0] == "result":
+            pairs[parts[1]] = parts[2].strip()
+    return pairs
+
+
+def main():
+    work, system_map = Path(sys.argv[1]), sys.argv[2]
+    kernel = kernel_symbols(system_map)
+    counts, module_names = {}, set()
+    for mode in ("base", "lattop"):
+        namer = Namer(kernel, work / f"results-profile-{mode}.txt")
+        module_names |= namer.module_names
+        counts[mode] = count(work / f"blocks-{mode}.txt", namer)
+    lattop = results(work / "results-profile-lattop.txt")
+    base = results(work / "results-profile-base.txt")
+    rounds = int(lattop["profile_rounds"])
+    print(f"result profile_rounds {rounds}")
+    print(f"result profile_pingpong_ns.base {base['profile_pingpong_ns.base']}")
+    print(f"result profile_pingpong_ns.lattop {lattop['profile_pingpong_ns.lattop']}")
+
+    added = {}
+    for name in set(counts["base"]) | set(counts["lattop"]):
+        added[name] = counts["lattop"].get(name, 0) - counts["base"].get(name, 0)
+
+    def group(name):
+        if name in module_names:
+            return "lattop"
+        if name.startswith("(no symbol") or KPROBE_CODE.search(name):
+            return "kprobes"
+        return "kernel"
+
+    groups = defaultdict(int)
+    for name, n in added.items():
+        groups[group(name)] += n
+    print(f"result profile_added {sum(added.values()) / rounds:.0f}")
+    for g in ("lattop", "kprobes", "kernel"):
+        print(f"result profile_group.{g} {groups[g] / rounds:.0f}")
+    top = sorted(added.items(), key=lambda kv: -kv[1])[:TOP]
+    readable = demangle([name for name, _ in top])
+    for rank, ((name, n), shown) in enumerate(zip(top, readable), 1):
+        print(f"result profile_fn.{rank} {n / rounds:.0f} {group(name)} {shown}")
+
+
+if __name__ == "__main__":
+    main()
