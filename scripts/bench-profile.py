@@ -13,6 +13,7 @@ NAME" lines naming lattop's addresses in that boot). Kernel addresses are
 named from SYSTEM_MAP (the perf kernel has no KASLR).
 """
 import bisect
+import importlib.util
 import re
 import subprocess
 import sys
@@ -81,12 +82,12 @@ def count(blocks, namer):
 
 
 def results(path):
-    pairs = {}
-    for line in Path(path).read_text(errors="replace").splitlines():
-        parts = line.split(None, 2)
-        if len(parts) == 3 and parts[0] == "result":
-            pairs[parts[1]] = parts[2].strip()
-    return pairs
+    """The "result" lines of a guest's output, read as bench-report.py reads them."""
+    sys.dont_write_bytecode = True  # no __pycache__ in scripts/
+    spec = importlib.util.spec_from_file_location("bench_report", Path(__file__).with_name("bench-report.py"))
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    return report.read_pairs(path)
 
 
 def main():
