@@ -6,9 +6,9 @@
 //! `work_struct` on the system workqueue (which may wake a worker: fine from
 //! the irq_work, deadly from the probe).
 
-use super::bindings;
+use super::{bindings, work};
 use core::marker::PhantomData;
-use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
+use kernel::{init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 
 /// A type that embeds a [`Deferred`] and runs something when it fires.
 /// Implement it with [`impl_has_deferred!`].
@@ -77,20 +77,8 @@ impl<T: HasDeferred> Deferred<T> {
                 unsafe { bindings::init_irq_work(slot, Some(Self::irq_work_func)) }
             }),
             work <- Opaque::ffi_init(|slot| {
-                // `LockClassKey` is `#[repr(transparent)]` over an `Opaque`
-                // of the C key; its own `as_ptr` is private to the crate.
-                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
-                // SAFETY: `slot` is valid for writing a work_struct; the name
-                // and key live forever.
-                unsafe {
-                    bindings::init_work_with_key(
-                        slot,
-                        Some(Self::work_func),
-                        false,
-                        name.as_char_ptr(),
-                        key,
-                    )
-                }
+                // SAFETY: `slot` is valid for writing a work_struct.
+                unsafe { work::init(slot, Self::work_func, name, key) }
             }),
             _owner: PhantomData,
         })
@@ -131,13 +119,7 @@ impl<T: HasDeferred> Deferred<T> {
         let this = irq_work.cast::<Self>();
         // SAFETY: the irq_work runs only while its Deferred is alive (`sync`
         // waits for it before teardown); `work` is initialised and pinned.
-        unsafe {
-            bindings::queue_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as ffi::c_int,
-                bindings::system_wq,
-                (*this).work.get(),
-            )
-        };
+        unsafe { work::queue((*this).work.get()) };
     }
 
     unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {

@@ -22,6 +22,7 @@ pub(crate) mod task;
 pub(crate) mod task_info;
 pub(crate) mod uapi;
 pub(crate) mod wait;
+mod work;
 
 /// `EDQUOT`, which the 6.12 `kernel` crate does not name.
 #[allow(non_snake_case)]

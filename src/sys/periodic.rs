@@ -6,7 +6,7 @@
 //! workqueue, and its owner re-arms it from each run while it has something
 //! to do, so it costs nothing while idle.
 
-use super::bindings;
+use super::{bindings, work};
 use core::{
     marker::PhantomData,
     sync::atomic::{AtomicBool, AtomicI64, Ordering},
@@ -93,12 +93,8 @@ impl<T: HasPeriodic> Periodic<T> {
                 }
             }),
             work <- Opaque::ffi_init(|slot| {
-                // `LockClassKey` is `#[repr(transparent)]` over an `Opaque`
-                // of the C key; its own `as_ptr` is private to the crate.
-                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
-                // SAFETY: `slot` is valid for writing a work_struct; the name
-                // and key live forever.
-                unsafe { bindings::init_work_with_key(slot, Some(Self::work_func), false, name.as_char_ptr(), key) }
+                // SAFETY: `slot` is valid for writing a work_struct.
+                unsafe { work::init(slot, Self::work_func, name, key) }
             }),
             next_due_ns: AtomicI64::new(0),
             stopped: AtomicBool::new(false),
@@ -165,19 +161,13 @@ impl<T: HasPeriodic> Periodic<T> {
     }
 
     unsafe extern "C" fn timer_func(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
-        // `timer` is the first field of the `#[repr(C)]` Periodic.
+        // `timer` is the first field of the `#[repr(C)]` Periodic. Hard
+        // interrupt context, outside any runqueue lock: queueing work, which
+        // may wake a worker, is allowed here.
         let this = timer.cast::<Self>();
         // SAFETY: the timer fires only while its Periodic is alive (`stop`
         // cancels it before teardown); `work` is initialised and pinned.
-        // Hard interrupt context, outside any runqueue lock: queueing work,
-        // which may wake a worker, is allowed here.
-        unsafe {
-            bindings::queue_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as ffi::c_int,
-                bindings::system_wq,
-                (*this).work.get(),
-            )
-        };
+        unsafe { work::queue((*this).work.get()) };
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }
 

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The two `work_struct` calls [`super::deferred`] and [`super::periodic`]
+//! share: initialising one with its lockdep class, and queueing it on the
+//! system workqueue.
+
+use super::bindings;
+use kernel::{ffi, prelude::*, sync::LockClassKey};
+
+/// Initialises the work at `slot` to run `func`, named `name` for lockdep.
+///
+/// # Safety
+///
+/// `slot` must be valid for writing a `work_struct`.
+pub(super) unsafe fn init(
+    slot: *mut bindings::work_struct,
+    func: unsafe extern "C" fn(*mut bindings::work_struct),
+    name: &'static CStr,
+    key: &'static LockClassKey,
+) {
+    // `LockClassKey` is `#[repr(transparent)]` over an `Opaque` of the C
+    // key; its own `as_ptr` is private to the crate.
+    let key = core::ptr::from_ref(key)
+        .cast::<bindings::lock_class_key>()
+        .cast_mut();
+    // SAFETY: the caller guarantees `slot`; the name and key live forever.
+    unsafe { bindings::init_work_with_key(slot, Some(func), false, name.as_char_ptr(), key) }
+}
+
+/// Queues `work` on the system workqueue, on this CPU, unless it is
+/// pending. It may wake a worker: never under a runqueue lock.
+///
+/// # Safety
+///
+/// `work` must be initialised with [`init`] and stay valid until it has
+/// run or been cancelled.
+pub(super) unsafe fn queue(work: *mut bindings::work_struct) {
+    // SAFETY: the caller guarantees `work`; `system_wq` lives forever.
+    unsafe {
+        bindings::queue_work_on(
+            bindings::wq_misc_consts_WORK_CPU_UNBOUND as ffi::c_int,
+            bindings::system_wq,
+            work,
+        )
+    };
+}
