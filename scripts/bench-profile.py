@@ -81,13 +81,13 @@ def count(blocks, namer):
     return per_function
 
 
-def results(path):
-    """The "result" lines of a guest's output, read as bench-report.py reads them."""
+def load_read_pairs():
+    """bench-report.py's reader of a guest's "result" lines."""
     sys.dont_write_bytecode = True  # no __pycache__ in scripts/
     spec = importlib.util.spec_from_file_location("bench_report", Path(__file__).with_name("bench-report.py"))
     report = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(report)
-    return report.read_pairs(path)
+    return report.read_pairs
 
 
 def main():
@@ -98,8 +98,9 @@ def main():
         namer = Namer(kernel, work / f"results-profile-{mode}.txt")
         module_names |= namer.module_names
         counts[mode] = count(work / f"blocks-{mode}.txt", namer)
-    lattop = results(work / "results-profile-lattop.txt")
-    base = results(work / "results-profile-base.txt")
+    read_pairs = load_read_pairs()
+    lattop = read_pairs(work / "results-profile-lattop.txt")
+    base = read_pairs(work / "results-profile-base.txt")
     rounds = int(lattop["profile_rounds"])
     print(f"result profile_rounds {rounds}")
     print(f"result profile_pingpong_ns.base {base['profile_pingpong_ns.base']}")
