@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use crate::errno;
 
-use super::{EVENT_SIZE, THRESHOLD_SIZE};
+use super::args::THRESHOLD_SIZE;
+use super::event::EVENT_SIZE;
 
 /// Why watching stopped short.
 #[derive(Debug)]
