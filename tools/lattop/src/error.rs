@@ -46,7 +46,12 @@ impl From<ReadError> for CliError {
 
 impl From<WatchError> for CliError {
     fn from(error: WatchError) -> Self {
-        CliError::Watch(error)
+        match error {
+            // The output's failure, whichever subcommand wrote it: a closed
+            // pipe is then no failure either.
+            WatchError::Write(error) => CliError::Write(error),
+            error => CliError::Watch(error),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use lattop::error::CliError;
 use lattop::info::{self, InfoArgs};
 use lattop::watch::{self, WatchArgs};
 
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Info(args) => info::run(args),
-        Command::Watch(args) => watch::run(args),
+        Command::Watch(args) => watch::run(args).map_err(CliError::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

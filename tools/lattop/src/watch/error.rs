@@ -50,6 +50,9 @@ pub enum WatchError {
         call: &'static str,
         error: io::Error,
     },
+    /// Writing the output failed: an event's or a signal's line on stdout,
+    /// or the "watching" line on stderr.
+    Write(io::Error),
 }
 
 impl fmt::Display for WatchError {
@@ -101,6 +104,7 @@ impl fmt::Display for WatchError {
                 path.display()
             ),
             WatchError::Os { call, error } => write!(f, "{call}: {}", describe(error)),
+            WatchError::Write(error) => write!(f, "writing the output: {error}"),
         }
     }
 }

@@ -18,7 +18,6 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use crate::abi::{lattop_event, lattop_threshold};
-use crate::error::CliError;
 use crate::procfs::proc_root;
 
 mod args;
@@ -43,7 +42,7 @@ const READ_EVENTS: usize = 64;
 
 /// Arms the threshold and prints events until the end of the file, --count
 /// events, or an error.
-pub fn run(args: &WatchArgs) -> Result<(), CliError> {
+pub fn run(args: &WatchArgs) -> Result<(), WatchError> {
     let path = notifier_path(&proc_root(), args.target, &resource_name(args.resource));
     // O_NONBLOCK: events are read until EAGAIN once woken, in every mode.
     let mut notifier = OpenOptions::new()
@@ -58,7 +57,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
     let waiter = Waiter::new(args.delivery())?;
     arm(&mut notifier, &path, &args.threshold(waiter.eventfd()))?;
     eprintln!("lattop: watching {}", path.display());
-    io::stderr().flush()?;
+    io::stderr().flush().map_err(WatchError::Write)?;
 
     let format = if args.json {
         Format::Json
@@ -75,7 +74,7 @@ pub fn run(args: &WatchArgs) -> Result<(), CliError> {
         let hangup = waiter.wait(&notifier, &path, &mut printer)?;
         match drain(&mut notifier, &path, &mut buffer, &mut printer)? {
             Drained::End => return Ok(()),
-            Drained::Empty if hangup => return Err(WatchError::HangupWithoutEnd { path }.into()),
+            Drained::Empty if hangup => return Err(WatchError::HangupWithoutEnd { path }),
             Drained::Empty | Drained::Events => {}
         }
     }
@@ -119,7 +118,7 @@ fn drain(
     path: &Path,
     buffer: &mut [u8],
     printer: &mut Printer<impl Write>,
-) -> Result<Drained, CliError> {
+) -> Result<Drained, WatchError> {
     let mut any = false;
     loop {
         let length = match notifier.read(buffer) {
@@ -131,7 +130,7 @@ fn drain(
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => {
                 let path = path.to_path_buf();
-                return Err(WatchError::Read { path, error }.into());
+                return Err(WatchError::Read { path, error });
             }
         };
         let received_ns = monotonic_ns();
@@ -141,7 +140,10 @@ fn drain(
         })?;
         for event in &events {
             any = true;
-            if printer.event(event, received_ns)? {
+            let done = printer
+                .event(event, received_ns)
+                .map_err(WatchError::Write)?;
+            if done {
                 return Ok(Drained::End);
             }
         }
@@ -216,14 +218,14 @@ impl Waiter {
         notifier: &File,
         path: &Path,
         printer: &mut Printer<impl Write>,
-    ) -> Result<bool, CliError> {
+    ) -> Result<bool, WatchError> {
         let os = |call| move |error| WatchError::Os { call, error };
         match self {
             Waiter::Poll => {
                 let revents = poll_in(notifier).map_err(os("poll"))?;
                 if revents & (libc::POLLERR | libc::POLLNVAL) != 0 {
                     let path = path.to_path_buf();
-                    return Err(WatchError::PollError { path, revents }.into());
+                    return Err(WatchError::PollError { path, revents });
                 }
                 Ok(revents & libc::POLLHUP != 0)
             }
@@ -236,7 +238,9 @@ impl Waiter {
             }
             Waiter::Signal(set) => {
                 let (signo, sival_int) = wait_signal(set).map_err(os("sigwaitinfo"))?;
-                printer.signal(signo, sival_int, monotonic_ns())?;
+                printer
+                    .signal(signo, sival_int, monotonic_ns())
+                    .map_err(WatchError::Write)?;
                 Ok(false)
             }
         }
