@@ -6,9 +6,10 @@ use std::io::{self, BufWriter, Write};
 
 use clap::Args;
 
+use crate::abi::{LATTOP_PROC_DIR, LATTOP_PROC_INFO};
 use crate::decode::decode;
 use crate::error::CliError;
-use crate::procfs::{proc_root, read_snapshot};
+use crate::procfs::{proc_root, read_snapshot, uapi_str};
 use crate::snapshot::{Process, Snapshot, Thread};
 
 // Macros rather than consts so that the help text can concat! them.
@@ -29,33 +30,57 @@ pub const THREAD_HEADER: &str = thread_header!();
 /// Thread lines, and the thread header line, start with this.
 pub const THREAD_INDENT: &str = "  ";
 
-const INFO_HELP: &str = concat!(
-    "Table output: a header line, then one line per process, columns\n",
-    "separated by white space:\n  ",
-    process_header!(),
-    "\n\n",
-    "With --threads, a second header line, indented by two spaces, and under\n",
-    "each process one line per thread, indented the same:\n    ",
-    thread_header!(),
-    "\n\n",
-    "Columns are the include/uapi/linux/lattop.h fields of the same name,\n",
-    "except: THREADS nr_threads, FDS nr_fds, RSS_KB (rss_file + rss_anon +\n",
-    "rss_shmem) / 1024, VSIZE_KB vsize / 1024, UTIME_MS STIME_MS BLOCKED_MS\n",
-    "utime_ns stime_ns blocked_ns / 10^6, SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US\n",
-    "latency.sleeps, latency.total_ns / 1000, latency.max_ns / 1000 (all\n",
-    "truncated). COMM comes last, white space in it replaced by '_'.\n\n",
-    "--json prints one JSON document: {\"abi_version\", \"flags\", \"snapshot_ns\",\n",
-    "\"processes\": [...]}, each process and its \"threads\" (always included)\n",
-    "with the field names of include/uapi/linux/lattop.h.\n\n",
-    "Reads $LATTOP_PROC/allpids/info (LATTOP_PROC defaults to /proc). Exits 1,\n",
-    "with a one-line message, when the file cannot be read or decoded."
-);
+/// The subcommand's one-line description; the file names are the UAPI
+/// header's.
+pub fn about() -> String {
+    format!(
+        "Print one snapshot of every process (or of one) from /proc/{}",
+        uapi_str(LATTOP_PROC_DIR)
+    )
+}
+
+/// The text after the options in `lattop info --help`.
+fn info_help() -> String {
+    format!(
+        concat!(
+            "Table output: a header line, then one line per process, columns\n",
+            "separated by white space:\n  ",
+            process_header!(),
+            "\n\n",
+            "With --threads, a second header line, indented by two spaces, and under\n",
+            "each process one line per thread, indented the same:\n    ",
+            thread_header!(),
+            "\n\n",
+            "Columns are the include/uapi/linux/lattop.h fields of the same name,\n",
+            "except: THREADS nr_threads, FDS nr_fds, RSS_KB (rss_file + rss_anon +\n",
+            "rss_shmem) / 1024, VSIZE_KB vsize / 1024, UTIME_MS STIME_MS BLOCKED_MS\n",
+            "utime_ns stime_ns blocked_ns / 10^6, SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US\n",
+            "latency.sleeps, latency.total_ns / 1000, latency.max_ns / 1000 (all\n",
+            "truncated). COMM comes last, white space in it replaced by '_'.\n\n",
+            "--json prints one JSON document: {{\"abi_version\", \"flags\", \"snapshot_ns\",\n",
+            "\"processes\": [...]}}, each process and its \"threads\" (always included)\n",
+            "with the field names of include/uapi/linux/lattop.h.\n\n",
+            "Reads $LATTOP_PROC/{dir}/{info} (LATTOP_PROC defaults to /proc). Exits 1,\n",
+            "with a one-line message, when the file cannot be read or decoded."
+        ),
+        dir = uapi_str(LATTOP_PROC_DIR),
+        info = uapi_str(LATTOP_PROC_INFO),
+    )
+}
+
+/// The --pid option's help.
+fn pid_help() -> String {
+    format!(
+        "Only this process (reads {}/<PID>/{})",
+        uapi_str(LATTOP_PROC_DIR),
+        uapi_str(LATTOP_PROC_INFO)
+    )
+}
 
 #[derive(Debug, Args)]
-#[command(after_help = INFO_HELP)]
+#[command(after_help = info_help())]
 pub struct InfoArgs {
-    /// Only this process (reads allpids/<PID>/info)
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, help = pid_help(), value_parser = clap::value_parser!(u32).range(1..))]
     pub pid: Option<u32>,
     /// Also a line for each thread, under its process
     #[arg(long)]

@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print one snapshot of every process (or of one) from /proc/allpids
+    #[command(about = info::about())]
     Info(InfoArgs),
     /// Arm a threshold on a notifier file and print its events as they come
     Watch(WatchArgs),
