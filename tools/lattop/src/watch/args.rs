@@ -7,48 +7,102 @@
 use std::borrow::Cow;
 use std::mem::{offset_of, size_of};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgGroup, Args};
 
 use crate::abi::{
-    lattop_threshold, LATTOP_DELIVER_EVENTFD, LATTOP_DELIVER_POLL, LATTOP_DELIVER_SIGNAL,
-    LATTOP_PROC_ANYPID, LATTOP_PROC_DIR, LATTOP_PROC_NOTIFIER, LATTOP_THRESHOLD_DOWN,
-    LATTOP_THRESHOLD_LEVEL, LATTOP_THRESHOLD_ONESHOT, LATTOP_THRESHOLD_UP, RESOURCE_NAMES,
+    lattop_threshold, EVENT_KIND_NAMES, LATTOP_DELIVER_EVENTFD, LATTOP_DELIVER_POLL,
+    LATTOP_DELIVER_SIGNAL, LATTOP_PROC_ANYPID, LATTOP_PROC_DIR, LATTOP_PROC_NOTIFIER,
+    LATTOP_RESOURCE_CPU_USAGE, LATTOP_THRESHOLD_DOWN, LATTOP_THRESHOLD_LEVEL,
+    LATTOP_THRESHOLD_ONESHOT, LATTOP_THRESHOLD_UP, RESOURCE_NAMES,
 };
 use crate::procfs::uapi_str;
 
 /// Bytes of the struct lattop_threshold written to arm a notifier.
 pub const THRESHOLD_SIZE: usize = size_of::<lattop_threshold>();
 
-const WATCH_HELP: &str = concat!(
-    "Opens the notifier file of RESOURCE, writes one struct lattop_threshold\n",
-    "to it (include/uapi/linux/lattop.h) and waits for its events:\n",
-    "  PID      $LATTOP_PROC/allpids/PID/notifier/RESOURCE   that process\n",
-    "  anypid   $LATTOP_PROC/anypid/notifier/RESOURCE        each process\n",
-    "  allpids  $LATTOP_PROC/allpids/notifier/RESOURCE       their sum\n",
-    "(LATTOP_PROC defaults to /proc). Once armed it says\n",
-    "\"lattop: watching PATH\" on stderr, then prints one line per event on\n",
-    "stdout as it reads it:\n",
-    "  TIME_NS KIND pid PID tid TID RESOURCE value VALUE level LEVEL cookie COOKIE lost LOST received_ns RECEIVED_NS\n",
-    "KIND is crossed or exited (kindN for a kind this build does not know),\n",
-    "RESOURCE the notifier file's name (resourceN likewise), the numbers the\n",
-    "struct lattop_event fields, and RECEIVED_NS CLOCK_MONOTONIC, ns, when\n",
-    "lattop read the event. With --signal, each signal received prints\n",
-    "  signal SIGNO value SIVAL_INT received_ns RECEIVED_NS\n",
-    "before the events read after it. --json prints one JSON object per line\n",
-    "instead: the struct lattop_event field names, resource and kind as the\n",
-    "names above, plus \"received_ns\"; for a signal {\"signal\", \"sival_int\",\n",
-    "\"received_ns\"}.\n\n",
-    "--above N fires when the value rises to N or more, --below N when it\n",
-    "falls below N; N is an integer in the resource's unit, or min or max.\n",
-    "--level fires at every change while on that side, not only at the\n",
-    "crossing: --above min --level reports any change.\n\n",
-    "Exits 0 at the end of the file (after the watched process's exited\n",
-    "event) or after --count events. Exits 1 with a one-line message naming\n",
-    "the errno when the file cannot be opened, armed or read, e.g.\n",
-    "  lattop: cannot arm PATH: Invalid argument (EINVAL)"
-);
+/// The text after the options in `lattop watch --help`; the file names and
+/// the event kinds are the UAPI header's.
+fn watch_help() -> String {
+    let dir = uapi_str(LATTOP_PROC_DIR);
+    let anypid = uapi_str(LATTOP_PROC_ANYPID);
+    let notifier = uapi_str(LATTOP_PROC_NOTIFIER);
+    let kinds: Vec<&str> = EVENT_KIND_NAMES.iter().map(|&(name, _)| name).collect();
+    format!(
+        concat!(
+            "Opens the notifier file of RESOURCE, writes one struct lattop_threshold\n",
+            "to it (include/uapi/linux/lattop.h) and waits for its events:\n",
+            "  {pid:<8} {pid_path:<44} that process\n",
+            "  {anypid:<8} {anypid_path:<44} each process\n",
+            "  {allpids:<8} {allpids_path:<44} their sum\n",
+            "(LATTOP_PROC defaults to /proc). Once armed it says\n",
+            "\"lattop: watching PATH\" on stderr, then prints one line per event on\n",
+            "stdout as it reads it:\n",
+            "  TIME_NS KIND pid PID tid TID RESOURCE value VALUE level LEVEL cookie COOKIE lost LOST received_ns RECEIVED_NS\n",
+            "KIND is {kinds} (kindN for a kind this build does not know),\n",
+            "RESOURCE the notifier file's name (resourceN likewise), the numbers the\n",
+            "struct lattop_event fields, and RECEIVED_NS CLOCK_MONOTONIC, ns, when\n",
+            "lattop read the event. With --signal, each signal received prints\n",
+            "  signal SIGNO value SIVAL_INT received_ns RECEIVED_NS\n",
+            "before the events read after it. --json prints one JSON object per line\n",
+            "instead: the struct lattop_event field names, resource and kind as the\n",
+            "names above, plus \"received_ns\"; for a signal {{\"signal\", \"sival_int\",\n",
+            "\"received_ns\"}}.\n\n",
+            "--above N fires when the value rises to N or more, --below N when it\n",
+            "falls below N; N is an integer in the resource's unit, or min or max.\n",
+            "--level fires at every change while on that side, not only at the\n",
+            "crossing: --above min --level reports any change.\n\n",
+            "Exits 0 at the end of the file (after the watched process's exited\n",
+            "event) or after --count events. Exits 1 with a one-line message naming\n",
+            "the errno when the file cannot be opened, armed or read, e.g.\n",
+            "  lattop: cannot arm PATH: Invalid argument (EINVAL)"
+        ),
+        pid = "PID",
+        pid_path = format!("$LATTOP_PROC/{dir}/PID/{notifier}/RESOURCE"),
+        anypid = anypid,
+        anypid_path = format!("$LATTOP_PROC/{anypid}/{notifier}/RESOURCE"),
+        allpids = dir,
+        allpids_path = format!("$LATTOP_PROC/{dir}/{notifier}/RESOURCE"),
+        kinds = alternatives(&kinds),
+    )
+}
+
+/// "a", "a or b", "a, b or c"...
+fn alternatives(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// The target's value name: PID or the UAPI header's directory names.
+static TARGET_NAME: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "PID|{}|{}",
+        uapi_str(LATTOP_PROC_ANYPID),
+        uapi_str(LATTOP_PROC_DIR)
+    )
+});
+
+/// The target's help.
+fn target_help() -> String {
+    format!(
+        "A process id, {} (each process) or {} (the sum over all)",
+        uapi_str(LATTOP_PROC_ANYPID),
+        uapi_str(LATTOP_PROC_DIR)
+    )
+}
+
+/// The --window option's help.
+fn window_help() -> String {
+    format!(
+        "Averaging window, ms ({} needs one)",
+        resource_name(LATTOP_RESOURCE_CPU_USAGE)
+    )
+}
 
 /// Who a notifier watches: the first argument of `lattop watch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,12 +125,11 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = WATCH_HELP)]
+#[command(after_help = watch_help())]
 #[command(group(ArgGroup::new("direction").required(true).args(["above", "below"])))]
 #[command(group(ArgGroup::new("delivery").args(["eventfd", "signal", "poll"])))]
 pub struct WatchArgs {
-    /// A process id, anypid (each process) or allpids (the sum over all)
-    #[arg(value_name = "PID|anypid|allpids", value_parser = parse_target)]
+    #[arg(value_name = TARGET_NAME.as_str(), help = target_help(), value_parser = parse_target)]
     pub target: Target,
     /// The resource: the notifier file's name
     #[arg(value_parser = resource_parser())]
@@ -102,8 +155,7 @@ pub struct WatchArgs {
     /// Wait with poll() on the notifier file (the default)
     #[arg(long)]
     pub poll: bool,
-    /// Averaging window, ms (cpu_usage needs one)
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", help = window_help())]
     pub window: Option<u32>,
     /// Echoed in every event
     #[arg(long, value_name = "N", default_value_t = 0)]

@@ -6,9 +6,10 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::abi::LATTOP_RESOURCE_CPU_USAGE;
 use crate::errno;
 
-use super::args::THRESHOLD_SIZE;
+use super::args::{resource_name, THRESHOLD_SIZE};
 use super::event::EVENT_SIZE;
 
 /// Why watching stopped short.
@@ -71,7 +72,8 @@ impl fmt::Display for WatchError {
                 match error.raw_os_error() {
                     Some(libc::EINVAL) => write!(
                         f,
-                        " (cpu_usage needs --window; no other resource takes one)"
+                        " ({} needs --window; no other resource takes one)",
+                        resource_name(LATTOP_RESOURCE_CPU_USAGE)
                     ),
                     Some(libc::ESRCH) => write!(f, " (the process has exited)"),
                     Some(libc::EDQUOT) => {
