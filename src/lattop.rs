@@ -2,28 +2,38 @@
 
 //! lattop: a latency profiler and kernel-introspection module.
 //!
-//! `sys` wraps the kernel APIs the `kernel` crate lacks (all of lattop's
-//! `unsafe` is there); the modules above it are safe Rust, one per concern.
+//! `sys` wraps the kernel APIs the `kernel` crate lacks: all of lattop's
+//! `unsafe` is there, and the compiler holds the rest of the crate to that.
+//! Above it: `profiler` (the task table and the report), `probes` (the
+//! scheduler hooks and their lifecycle), `info` (bulk records), `notifier`
+//! (thresholds), `pid_dirs` (/proc/allpids/<pid>/, which holds files of
+//! both), and this file, which assembles them. README.md's "Layout" says
+//! where to start reading.
+
+#![deny(unsafe_code)]
 
 use kernel::{prelude::*, sync::Arc};
 
+mod access;
+mod ids;
 mod info;
-mod lifecycle;
 mod notifier;
 mod params;
+mod pid_dirs;
 mod probes;
-mod process_index;
 mod profiler;
-mod report;
-mod slot_pool;
 mod stats;
+#[allow(unsafe_code)]
 mod sys;
-mod task_table;
-mod trace;
 
-use lifecycle::State;
-use notifier::{files::NotifierDir, threshold::Scope, Notifier};
-use sys::procfs::{ProcDir, ProcFile};
+use notifier::{files::NotifierDir, threshold::ThresholdScope, DirsLink, Notifier};
+use pid_dirs::PidDirs;
+use probes::{ProbeSet, SchedListener};
+use profiler::{report::Report, Profiler};
+use sys::{
+    procfs::{ProcDir, ProcFile},
+    task::TaskView,
+};
 
 module! {
     type: Lattop,
@@ -33,74 +43,88 @@ module! {
     license: "GPL",
 }
 
-/// The loaded module. Its fields drop in order: the files first (procfs
-/// waits for their readers), then the probes (unregistering waits for their
-/// handlers), then /proc/allpids (waiting for its reconcile), then the
-/// notifier (its evaluator) and the profiler (its housekeeping).
+/// The loaded module. Its fields drop in order: the notifier's link to
+/// /proc/allpids first (the two refer to each other until then), the files
+/// (procfs waits for their readers), then the probes (unregistering waits
+/// for their handlers), then /proc/allpids (waiting for its reconcile),
+/// then the notifier (its evaluator) and the profiler (its housekeeping).
 struct Lattop {
+    _dirs_link: DirsLink,
     _stats: ProcFile<stats::Stats>,
-    _report: ProcFile<report::Report>,
+    _report: ProcFile<Report>,
     /// /proc/anypid/notifier: its files first, then the directory.
     _anypid: (NotifierDir, Arc<ProcDir>),
-    _probes: Arc<probes::ProbeSet>,
-    _pid_dirs: Arc<info::pid_dirs::PidDirs>,
+    probes: Arc<ProbeSet>,
+    _pid_dirs: Arc<PidDirs>,
     notifier: Arc<Notifier>,
-    profiler: Arc<profiler::Profiler>,
+    _profiler: Arc<Profiler>,
+}
+
+/// Where the probes' events go besides the profiler: a process's start or
+/// exit to /proc/allpids, each sleep to the notifier's sleep_latency
+/// thresholds.
+struct Listeners {
+    pid_dirs: Arc<PidDirs>,
+    notifier: Arc<Notifier>,
+}
+
+impl SchedListener for Listeners {
+    fn process_started(&self) {
+        self.pid_dirs.kick();
+    }
+
+    fn process_exited(&self) {
+        self.pid_dirs.kick();
+    }
+
+    fn sleep_ended(&self, task: &TaskView<'_>, ns: u64) {
+        self.notifier.on_sleep(task, ns);
+    }
 }
 
 impl kernel::Module for Lattop {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let profiler = profiler::Profiler::new()?;
+        let profiler = Profiler::new()?;
         let notifier = Notifier::new(profiler.clone())?;
-        let pid_dirs = info::pid_dirs::PidDirs::register(profiler.clone(), notifier.clone())?;
-        notifier.set_pid_dirs(pid_dirs.clone());
-        // The notifier and /proc/allpids refer to each other until shut down.
-        let module = Self::arm(profiler, notifier.clone(), pid_dirs)
-            .inspect_err(|_| notifier.shut_down())?;
-        pr_info!(
-            "loaded: /proc/lattop lists up to {} rows\n",
-            params::MAX_ROWS.get()
-        );
-        Ok(module)
-    }
-}
-
-impl Lattop {
-    /// The rest of init, once the notifier and /proc/allpids exist: the
-    /// anypid files, the probes, the report and the stats.
-    fn arm(
-        profiler: Arc<profiler::Profiler>,
-        notifier: Arc<Notifier>,
-        pid_dirs: Arc<info::pid_dirs::PidDirs>,
-    ) -> Result<Self> {
+        let pid_dirs = PidDirs::register(profiler.clone(), notifier.clone())?;
+        let dirs_link = notifier.link_dirs(pid_dirs.clone());
         let anypid_dir = ProcDir::new(sys::uapi::PROC_ANYPID, 0o555, None)?;
         let anypid = (
-            NotifierDir::new(&notifier, &anypid_dir, Scope::AnyPid)?,
+            NotifierDir::new(&notifier, &anypid_dir, ThresholdScope::AnyPid)?,
             anypid_dir,
         );
-        // Every probe is armed before any records: see lifecycle.rs.
-        let probes = Arc::new(
-            probes::ProbeSet::arm(&profiler, &pid_dirs, &notifier)?,
+        let listeners = Arc::new(
+            Listeners {
+                pid_dirs: pid_dirs.clone(),
+                notifier: notifier.clone(),
+            },
             GFP_KERNEL,
         )?;
-        profiler.lifecycle.set(State::Running);
+        // Every probe is armed before any records: see probes/lifecycle.rs.
+        let probes = Arc::new(ProbeSet::arm(&profiler, listeners)?, GFP_KERNEL)?;
+        probes.start();
         // Processes started while the probes were being armed.
         pid_dirs.kick();
-        let report = report::Report::register(profiler.clone())?;
+        let report = Report::register(profiler.clone())?;
         let stats = stats::Stats::register(
             profiler.clone(),
             probes.clone(),
             pid_dirs.clone(),
             notifier.clone(),
         )?;
+        pr_info!(
+            "loaded: /proc/lattop lists up to {} rows\n",
+            params::MAX_ROWS.get()
+        );
         Ok(Self {
+            _dirs_link: dirs_link,
             _stats: stats,
             _report: report,
             _anypid: anypid,
-            _probes: probes,
+            probes,
             _pid_dirs: pid_dirs,
             notifier,
-            profiler,
+            _profiler: profiler,
         })
     }
 }
@@ -108,7 +132,7 @@ impl Lattop {
 impl Drop for Lattop {
     fn drop(&mut self) {
         // Handlers stop recording now; the fields' drops then wait for them.
-        self.profiler.lifecycle.set(State::Stopping);
+        self.probes.stop();
         // Readers blocked on notifier files return now, so removing the
         // files does not wait for them.
         self.notifier.shut_down();

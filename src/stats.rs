@@ -5,8 +5,8 @@
 //! and misses, what was dropped, and what the table holds.
 
 use crate::{
-    info::pid_dirs::PidDirs,
     notifier::Notifier,
+    pid_dirs::PidDirs,
     probes::ProbeSet,
     profiler::Profiler,
     sys::procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
@@ -43,7 +43,7 @@ impl Stats {
 impl ProcSnapshot for Stats {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
         let p = &self.profiler;
-        writeln!(out, "state {}", p.lifecycle.state().name())?;
+        writeln!(out, "state {}", self.probes.state().name())?;
         for (hook, missed) in self.probes.hooks() {
             writeln!(
                 out,

@@ -2,14 +2,12 @@
 
 //! Bulk transfer: /proc/allpids/info, every process's and thread's record in
 //! one read, and /proc/allpids/<pid>/info, one process's. The directories
-//! follow the processes: see [`pid_dirs`].
+//! that hold them follow the processes: see [`crate::pid_dirs`].
 
-pub(crate) mod access;
-pub(crate) mod pid_dirs;
 mod snapshot;
 
 use crate::{
-    process_index::ProcessId,
+    ids::ProcessId,
     profiler::Profiler,
     sys::{
         procfs::{ProcSnapshot, SnapshotBuffer},
@@ -17,17 +15,23 @@ use crate::{
     },
 };
 use kernel::{prelude::*, sync::Arc};
-use snapshot::Scope;
+use snapshot::SnapshotScope;
 
 /// /proc/allpids/info: every process the reader may see.
 pub(crate) struct AllInfo {
     profiler: Arc<Profiler>,
 }
 
+impl AllInfo {
+    pub(crate) fn new(profiler: Arc<Profiler>) -> Self {
+        Self { profiler }
+    }
+}
+
 impl ProcSnapshot for AllInfo {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
         // Rendered at open: the current task is the opener.
-        snapshot::build(out, &self.profiler, Scope::All, &Opener::current())
+        snapshot::build(out, &self.profiler, SnapshotScope::All, &Opener::current())
     }
 }
 
@@ -37,12 +41,18 @@ pub(crate) struct PidInfo {
     process: ProcessId,
 }
 
+impl PidInfo {
+    pub(crate) fn new(profiler: Arc<Profiler>, process: ProcessId) -> Self {
+        Self { profiler, process }
+    }
+}
+
 impl ProcSnapshot for PidInfo {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
         snapshot::build(
             out,
             &self.profiler,
-            Scope::One(self.process),
+            SnapshotScope::One(self.process),
             &Opener::current(),
         )
     }

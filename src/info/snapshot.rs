@@ -8,10 +8,10 @@
 //! beforehand (nothing may sleep there); when processes appeared meanwhile
 //! and the room runs out, the pass starts over with more.
 
-use super::access::may_read;
+use crate::access::may_read;
 use crate::{
-    process_index::ProcessId,
-    profiler::{Latencies, Profiler},
+    ids::ProcessId,
+    profiler::{Latencies, Profiler, SleepStats},
     sys::{
         process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
         procfs::SnapshotBuffer,
@@ -19,14 +19,13 @@ use crate::{
         task_info::{monotonic_ns, Opener, Usage},
         uapi::{self, InfoHeader, Latency, ProcessRecord, RecordHeader, ThreadRecord, UapiStruct},
     },
-    trace::SleepStats,
 };
 use core::{mem::size_of, ops::ControlFlow};
 use kernel::{error::code::ESRCH, ffi, prelude::*};
 
 /// Which processes a snapshot holds.
 #[derive(Clone, Copy)]
-pub(crate) enum Scope {
+pub(crate) enum SnapshotScope {
     /// Every process the reader may see.
     All,
     /// One process, which must still be the one this identifies.
@@ -45,12 +44,12 @@ struct Full;
 pub(crate) fn build(
     out: &mut SnapshotBuffer,
     profiler: &Profiler,
-    scope: Scope,
+    scope: SnapshotScope,
     opener: &Opener,
 ) -> Result {
     let tgid = match scope {
-        Scope::All => None,
-        Scope::One(process) => Some(process.tgid),
+        SnapshotScope::All => None,
+        SnapshotScope::One(process) => Some(process.tgid),
     };
     let latencies = profiler.latencies(tgid)?;
     let mut records = count_records(scope).saturating_add(64);
@@ -76,18 +75,18 @@ pub(crate) fn build(
 }
 
 /// An upper bound (at the time) of the records `scope` needs.
-fn count_records(scope: Scope) -> usize {
+fn count_records(scope: SnapshotScope) -> usize {
     let rcu = RcuReadGuard::new();
     let mut n = 0usize;
     let mut count = |leader: TaskView<'_>| {
         n = n.saturating_add(1 + leader.nr_threads() as usize);
     };
     match scope {
-        Scope::All => for_each_process(&rcu, |leader| {
+        SnapshotScope::All => for_each_process(&rcu, |leader| {
             count(leader);
             ControlFlow::Continue(())
         }),
-        Scope::One(process) => {
+        SnapshotScope::One(process) => {
             if let Some(leader) = find_process(&rcu, process.tgid) {
                 count(leader);
             }
@@ -109,12 +108,12 @@ struct Pass<'a> {
 impl Pass<'_> {
     /// Writes the whole snapshot; `Err(Full)` if the room ran out, else
     /// whether the scope could be shown.
-    fn run(&mut self, scope: Scope) -> Result<Result, Full> {
+    fn run(&mut self, scope: SnapshotScope) -> Result<Result, Full> {
         self.push(InfoHeader::default().as_bytes())?;
         let rcu = RcuReadGuard::new();
         let mut full = false;
         let shown = match scope {
-            Scope::All => {
+            SnapshotScope::All => {
                 for_each_process(&rcu, |leader| match self.process(&rcu, leader) {
                     Ok(_) => ControlFlow::Continue(()),
                     Err(Full) => {
@@ -124,7 +123,7 @@ impl Pass<'_> {
                 });
                 Ok(())
             }
-            Scope::One(process) => match find_process(&rcu, process.tgid) {
+            SnapshotScope::One(process) => match find_process(&rcu, process.tgid) {
                 Some(leader) if leader.start_time() == process.leader_start => {
                     match self.process(&rcu, leader)? {
                         true => Ok(()),

@@ -7,11 +7,11 @@ use super::{
     crossing::{CpuWindow, Crossing},
     resource::{Resource, Source},
     sample::{sample_all, sample_process, Values, Wanted},
-    threshold::{Firing, Scope, Threshold},
-    NotifierStats, LOCK_BUDGET_NS,
+    stats::NotifierStats,
+    threshold::{Firing, Threshold, ThresholdScope, LOCK_BUDGET_NS},
 };
 use crate::{
-    process_index::ProcessId,
+    ids::ProcessId,
     profiler::Profiler,
     sys::{task_info::monotonic_ns, uapi::EVENT_CROSSED},
 };
@@ -62,7 +62,7 @@ impl Watch {
         let spec = &threshold.spec;
         let mut watch = Watch {
             streams: match spec.scope {
-                Scope::AnyPid => Streams::Each {
+                ThresholdScope::AnyPid => Streams::Each {
                     subjects: RBTree::new(),
                     round: 0,
                 },
@@ -74,7 +74,7 @@ impl Watch {
         let wanted = Wanted(if sampled { spec.resource.bit() } else { 0 });
         let now = monotonic_ns();
         match (spec.scope, spec.resource.source()) {
-            (Scope::Process(id), _) => {
+            (ThresholdScope::Process(id), _) => {
                 let values = sample_process(profiler, id, wanted)?.ok_or(ESRCH)?;
                 if sampled {
                     watch.feed_one(&values, id.tgid, now, 0);
@@ -86,10 +86,10 @@ impl Watch {
                     cpu: CpuWindow::default(),
                 });
             }
-            (Scope::AnyPid, Source::Sampled) => {
+            (ThresholdScope::AnyPid, Source::Sampled) => {
                 watch.feed_each(&sample_all(profiler, wanted)?, now, 0);
             }
-            (Scope::AllPids, Source::Sampled) => {
+            (ThresholdScope::AllPids, Source::Sampled) => {
                 watch.feed_sum(&sample_all(profiler, wanted)?, now, 0);
             }
             _ => {}
@@ -218,7 +218,7 @@ pub(super) fn evaluate<'a>(
     let mut watches: KVec<&mut Watch> = collect(watches);
     let mut wide = Wanted::default();
     for watch in watches.iter() {
-        if !matches!(watch.threshold.spec.scope, Scope::Process(_)) {
+        if !matches!(watch.threshold.spec.scope, ThresholdScope::Process(_)) {
             wide.0 |= watch.threshold.spec.resource.bit();
         }
     }
@@ -231,18 +231,20 @@ pub(super) fn evaluate<'a>(
     for watch in watches.iter_mut() {
         let spec = &watch.threshold.spec;
         let queued = match spec.scope {
-            Scope::Process(id) => match sample_process(profiler, id, Wanted(spec.resource.bit())) {
-                Ok(Some(values)) => watch.feed_one(&values, id.tgid, now, period_ns),
-                Ok(None) => {
-                    watch.threshold.exited(id.tgid);
-                    true
+            ThresholdScope::Process(id) => {
+                match sample_process(profiler, id, Wanted(spec.resource.bit())) {
+                    Ok(Some(values)) => watch.feed_one(&values, id.tgid, now, period_ns),
+                    Ok(None) => {
+                        watch.threshold.exited(id.tgid);
+                        true
+                    }
+                    Err(_) => true,
                 }
-                Err(_) => true,
-            },
-            Scope::AnyPid => all
+            }
+            ThresholdScope::AnyPid => all
                 .as_ref()
                 .is_none_or(|all| watch.feed_each(all, now, period_ns)),
-            Scope::AllPids => all
+            ThresholdScope::AllPids => all
                 .as_ref()
                 .is_none_or(|all| watch.feed_sum(all, now, period_ns)),
         };

@@ -7,11 +7,11 @@
 
 use super::{
     resource::{self, Resource},
-    threshold::{Scope, Spec, Threshold},
+    threshold::{Spec, Threshold, ThresholdScope},
     Notifier,
 };
 use crate::{
-    info::access::check_process,
+    access::check_process,
     sys::{
         proc_stream::{ProcStream, StreamFile},
         procfs::ProcDir,
@@ -32,7 +32,7 @@ use kernel::{
 pub(crate) struct NotifierFile {
     notifier: Arc<Notifier>,
     resource: Resource,
-    scope: Scope,
+    scope: ThresholdScope,
 }
 
 /// An open notifier file: its threshold, once written.
@@ -84,9 +84,11 @@ impl ProcStream for NotifierFile {
         let spec = Spec::parse(&request, self.resource, self.scope)?;
         let opener = Opener::current();
         match self.scope {
-            Scope::Process(id) => check_process(&opener, id)?,
-            Scope::AnyPid | Scope::AllPids if !opener.may_ptrace_any => return Err(EACCES),
-            Scope::AnyPid | Scope::AllPids => {}
+            ThresholdScope::Process(id) => check_process(&opener, id)?,
+            ThresholdScope::AnyPid | ThresholdScope::AllPids if !opener.may_ptrace_any => {
+                return Err(EACCES)
+            }
+            ThresholdScope::AnyPid | ThresholdScope::AllPids => {}
         }
         *slot = Some(self.notifier.arm(spec, opener.fsuid)?);
         Ok(size)
@@ -118,17 +120,17 @@ impl NotifierDir {
     pub(crate) fn new(
         notifier: &Arc<Notifier>,
         parent: &Arc<ProcDir>,
-        scope: Scope,
+        scope: ThresholdScope,
     ) -> Result<Self> {
         let dir = ProcDir::new(uapi::PROC_NOTIFIER, 0o555, Some(parent))?;
-        let mode = if matches!(scope, Scope::Process(_)) {
+        let mode = if matches!(scope, ThresholdScope::Process(_)) {
             0o666
         } else {
             0o600
         };
         let mut files = KVec::with_capacity(resource::ALL.len(), GFP_KERNEL)?;
         for resource in resource::ALL {
-            if resource == Resource::ProcessCount && scope != Scope::AllPids {
+            if resource == Resource::ProcessCount && scope != ThresholdScope::AllPids {
                 continue;
             }
             let file = Arc::new(

@@ -8,23 +8,23 @@
 mod crossing;
 mod evaluator;
 pub(crate) mod files;
+mod quota;
 pub(crate) mod resource;
 mod sample;
+mod stats;
 pub(crate) mod threshold;
 
 use crate::{
-    info::pid_dirs::PidDirs,
+    ids::ProcessId,
     params,
-    process_index::ProcessId,
     profiler::Profiler,
     sys::{
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         periodic::{impl_has_periodic, Periodic},
         task::{monotonic_fast_ns, TaskView},
-        EDQUOT,
     },
 };
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use evaluator::Watch;
 use kernel::{
     c_str,
@@ -35,24 +35,10 @@ use kernel::{
     static_lock_class,
     sync::{Arc, Mutex},
 };
+use quota::UserQuotas;
 use resource::Source;
-use threshold::{Firing, Scope, Spec, Threshold};
-
-/// How long the wake-up probe may wait for a threshold's lock.
-const PROBE_LOCK_BUDGET_NS: u64 = 100_000;
-/// How long process context may wait for one (it only ever waits for a
-/// probe or a reader's short critical section).
-const LOCK_BUDGET_NS: u64 = 10_000_000;
-
-/// The notifier's own counters, shown in /proc/lattop_stats.
-#[derive(Default)]
-pub(crate) struct NotifierStats {
-    /// Evaluator runs, and the time they took, ns.
-    pub(crate) evaluations: AtomicU64,
-    pub(crate) evaluation_ns: AtomicU64,
-    /// Events the evaluator or the probe could not queue in time (lock busy).
-    pub(crate) dropped_busy: AtomicU64,
-}
+pub(crate) use stats::NotifierStats;
+use threshold::{Firing, Spec, Threshold, ThresholdScope, LOCK_BUDGET_NS, PROBE_LOCK_BUDGET_NS};
 
 /// What the armed-thresholds lock guards.
 struct Armed {
@@ -60,13 +46,36 @@ struct Armed {
     watches: RBTree<u64, Watch>,
     next_id: u64,
     /// Thresholds armed by each user.
-    per_user: RBTree<u32, u32>,
+    quotas: UserQuotas,
     /// Live processes, as the reconcile counts them (process_count).
     processes: i64,
     shutting_down: bool,
-    /// Told when a per-process threshold closes, so that an exited
-    /// process's directory kept for it can go. Cleared at shutdown.
-    pid_dirs: Option<Arc<PidDirs>>,
+    /// Told when a per-process threshold closes: set by [`DirsLink`].
+    kept_dirs: Option<Arc<dyn KeptDirs>>,
+}
+
+/// The directories that stay, after their process exited, while
+/// thresholds on it are open (/proc/allpids/<pid>/).
+pub(crate) trait KeptDirs: Send + Sync {
+    /// A threshold on one process was closed: its directory may go now.
+    fn process_threshold_closed(&self);
+}
+
+/// The notifier's link to the [`KeptDirs`], which own notifier files and so
+/// the notifier itself: the link is cut when this is dropped, so whoever
+/// owns it decides, by where it keeps it, when the two stop referring to
+/// each other.
+pub(crate) struct DirsLink {
+    notifier: Arc<Notifier>,
+}
+
+impl Drop for DirsLink {
+    fn drop(&mut self) {
+        let dirs = self.notifier.armed.lock().kept_dirs.take();
+        // Unlocked: were it the last reference, removing the directories
+        // closes their files, which takes the lock.
+        drop(dirs);
+    }
 }
 
 /// The notifier. Lives in an `Arc` shared by its files, the probes and
@@ -103,10 +112,10 @@ impl Notifier {
                     Armed {
                         watches: RBTree::new(),
                         next_id: 0,
-                        per_user: RBTree::new(),
+                        quotas: UserQuotas::new(),
                         processes: 0,
                         shutting_down: false,
-                        pid_dirs: None,
+                        kept_dirs: None,
                     },
                     "lattop_notifier_armed"
                 ),
@@ -122,9 +131,13 @@ impl Notifier {
         )
     }
 
-    /// Lets closing a per-process threshold tell /proc/allpids.
-    pub(crate) fn set_pid_dirs(&self, pid_dirs: Arc<PidDirs>) {
-        self.armed.lock().pid_dirs = Some(pid_dirs);
+    /// Tells `dirs` when a per-process threshold closes, until the
+    /// returned link is dropped.
+    pub(crate) fn link_dirs(self: &Arc<Self>, dirs: Arc<dyn KeptDirs>) -> DirsLink {
+        self.armed.lock().kept_dirs = Some(dirs);
+        DirsLink {
+            notifier: self.clone(),
+        }
     }
 
     /// Thresholds armed now.
@@ -135,34 +148,24 @@ impl Notifier {
     /// Arms a threshold for `spec`, for user `owner`: `ESRCH` if its process
     /// has exited, `EDQUOT` past the per-user cap, `ENODEV` during unload.
     pub(crate) fn arm(&self, spec: Spec, owner: u32) -> Result<Arc<Threshold>> {
-        let mut armed = self.armed.lock();
+        let mut guard = self.armed.lock();
+        let armed = &mut *guard;
         if armed.shutting_down {
             return Err(ENODEV);
         }
-        let count = armed.per_user.get(&owner).copied().unwrap_or(0);
-        if count >= params::MAX_THRESHOLDS_PER_USER.get() {
-            return Err(EDQUOT());
-        }
+        // Given back by its drop if arming fails below.
+        let charge = armed
+            .quotas
+            .charge(owner, params::MAX_THRESHOLDS_PER_USER.get())?;
         let id = armed.next_id;
         armed.next_id += 1;
         let threshold = Threshold::new(spec, owner, id)?;
         let watch = Watch::new(threshold.clone(), &self.profiler, armed.processes)?;
         armed.watches.try_create_and_insert(id, watch, GFP_KERNEL)?;
-        if let Err(e) = armed
-            .per_user
-            .try_create_and_insert(owner, count + 1, GFP_KERNEL)
-        {
-            armed.watches.remove(&id);
-            return Err(e.into());
-        }
         match threshold.source() {
             Source::Sleeps => {
-                if let Err(e) = self.update_sleep_watchers(&armed) {
+                if let Err(e) = self.update_sleep_watchers(&armed.watches) {
                     armed.watches.remove(&id);
-                    match armed.per_user.get_mut(&owner) {
-                        Some(c) if count > 0 => *c = count,
-                        _ => drop(armed.per_user.remove(&owner)),
-                    }
                     return Err(e);
                 }
                 self.sleep_armed.fetch_add(1, Relaxed);
@@ -174,6 +177,7 @@ impl Notifier {
             }
             Source::ProcessEvents => {}
         }
+        charge.keep();
         self.armed_count.fetch_add(1, Relaxed);
         Ok(threshold)
     }
@@ -184,19 +188,13 @@ impl Notifier {
         let Some(watch) = armed.watches.remove(&threshold.id) else {
             return;
         };
-        let owner = threshold.owner;
-        let count = armed.per_user.get(&owner).copied().unwrap_or(1);
-        if count <= 1 {
-            armed.per_user.remove(&owner);
-        } else if let Some(c) = armed.per_user.get_mut(&owner) {
-            *c = count - 1;
-        }
+        armed.quotas.release(threshold.owner);
         match threshold.source() {
             Source::Sleeps => {
                 // On failure (no memory for the smaller copy), the probe keeps
                 // offering sleeps to a threshold nobody reads: harmless, and
                 // it goes with the next successful update.
-                let _ = self.update_sleep_watchers(&armed);
+                let _ = self.update_sleep_watchers(&armed.watches);
                 self.sleep_armed.fetch_sub(1, Relaxed);
             }
             Source::Sampled => {
@@ -205,22 +203,21 @@ impl Notifier {
             Source::ProcessEvents => {}
         }
         self.armed_count.fetch_sub(1, Relaxed);
-        let kick = matches!(threshold.spec.scope, Scope::Process(_))
-            .then(|| armed.pid_dirs.clone())
+        let kept_dirs = matches!(threshold.spec.scope, ThresholdScope::Process(_))
+            .then(|| armed.kept_dirs.clone())
             .flatten();
         drop(armed);
         drop(watch);
-        if let Some(pid_dirs) = kick {
-            pid_dirs.kick();
+        if let Some(dirs) = kept_dirs {
+            dirs.process_threshold_closed();
         }
     }
 
     /// Swaps in a fresh copy of the sleep_latency thresholds for the probe.
-    fn update_sleep_watchers(&self, armed: &Armed) -> Result {
+    fn update_sleep_watchers(&self, watches: &RBTree<u64, Watch>) -> Result {
         let is_sleeps = |w: &&Watch| w.threshold.source() == Source::Sleeps;
-        let mut copy =
-            KVec::with_capacity(armed.watches.values().filter(is_sleeps).count(), GFP_KERNEL)?;
-        for watch in armed.watches.values().filter(is_sleeps) {
+        let mut copy = KVec::with_capacity(watches.values().filter(is_sleeps).count(), GFP_KERNEL)?;
+        for watch in watches.values().filter(is_sleeps) {
             copy.push(watch.threshold.clone(), GFP_KERNEL)?;
         }
         let old = core::mem::replace(&mut *self.sleep_watchers.lock(), copy);
@@ -243,8 +240,8 @@ impl Notifier {
         };
         for threshold in watchers.iter() {
             let mine = match threshold.spec.scope {
-                Scope::Process(id) => id.tgid == tgid,
-                Scope::AnyPid | Scope::AllPids => true,
+                ThresholdScope::Process(id) => id.tgid == tgid,
+                ThresholdScope::AnyPid | ThresholdScope::AllPids => true,
             };
             if mine
                 && !threshold.offer_sleep(
@@ -293,7 +290,7 @@ impl Notifier {
         let armed = self.armed.lock();
         let mut watched = false;
         for watch in armed.watches.values() {
-            if watch.threshold.spec.scope == Scope::Process(id) {
+            if watch.threshold.spec.scope == ThresholdScope::Process(id) {
                 watch.threshold.exited(id.tgid);
                 watched = true;
             }
@@ -306,14 +303,10 @@ impl Notifier {
     pub(crate) fn shut_down(&self) {
         let mut armed = self.armed.lock();
         armed.shutting_down = true;
-        let pid_dirs = armed.pid_dirs.take();
         for watch in armed.watches.values() {
             watch.threshold.shut_down();
         }
         drop(armed);
-        // Unlocked: were it the last reference, removing the directories
-        // closes their files, which takes the lock.
-        drop(pid_dirs);
         self.evaluator.stop();
     }
 

@@ -5,7 +5,7 @@
 
 use super::resource::Resource;
 use crate::{
-    process_index::ProcessId,
+    ids::ProcessId,
     profiler::{Latencies, Profiler},
     sys::{
         gfp_quiet,

@@ -10,7 +10,7 @@ use super::{
     resource::{Resource, Source},
 };
 use crate::{
-    process_index::ProcessId,
+    ids::ProcessId,
     sys::{
         eventfd::EventFd,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
@@ -28,9 +28,15 @@ use kernel::{
     uaccess::UserSliceWriter,
 };
 
+/// How long the wake-up probe may wait for a threshold's lock.
+pub(super) const PROBE_LOCK_BUDGET_NS: u64 = 100_000;
+/// How long process context may wait for one (it only ever waits for a
+/// probe or a reader's short critical section).
+pub(super) const LOCK_BUDGET_NS: u64 = 10_000_000;
+
 /// Which processes a threshold watches.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scope {
+pub(crate) enum ThresholdScope {
     /// One process (/proc/allpids/<pid>/notifier).
     Process(ProcessId),
     /// Each process on its own (/proc/anypid/notifier).
@@ -49,7 +55,7 @@ enum Delivery {
 /// What a threshold was armed with.
 pub(crate) struct Spec {
     pub(crate) resource: Resource,
-    pub(crate) scope: Scope,
+    pub(crate) scope: ThresholdScope,
     pub(crate) rule: Rule,
     pub(crate) cookie: u64,
     pub(crate) window_ns: u64,
@@ -67,7 +73,7 @@ impl Spec {
     pub(crate) fn parse(
         request: &ThresholdRequest,
         resource: Resource,
-        scope: Scope,
+        scope: ThresholdScope,
     ) -> Result<Self> {
         let flags = request.flags;
         let up = flags & uapi::THRESHOLD_UP != 0;

@@ -31,6 +31,8 @@ macro_rules! impl_has_deferred {
     ($type:ty, $field:ident, $run:path) => {
         // SAFETY: `OFFSET` is that of `$field`, which the function below
         // checks is a `Deferred<$type>`.
+        // Expanded outside sys/, which may hold no other unsafe code.
+        #[allow(unsafe_code)]
         unsafe impl $crate::sys::deferred::HasDeferred for $type {
             const OFFSET: usize = {
                 let _: fn(&$type) -> &$crate::sys::deferred::Deferred<$type> = |t| &t.$field;

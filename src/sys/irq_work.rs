@@ -31,6 +31,8 @@ macro_rules! impl_has_irq_work {
     ($type:ty, $field:ident, $run:path) => {
         // SAFETY: `OFFSET` is that of `$field`, which the function below
         // checks is an `IrqWork<$type>`.
+        // Expanded outside sys/, which may hold no other unsafe code.
+        #[allow(unsafe_code)]
         unsafe impl $crate::sys::irq_work::HasIrqWork for $type {
             const OFFSET: usize = {
                 let _: fn(&$type) -> &$crate::sys::irq_work::IrqWork<$type> = |t| &t.$field;

@@ -149,6 +149,9 @@ pub(crate) const fn modinfo_line<const N: usize>(s: &str) -> [u8; N] {
 /// the kernel type `$type`. The two macros below declare parameters with it.
 macro_rules! module_param_entry {
     ($static:ident, $name:literal, $desc:literal, $ctor:ident, $type:literal) => {
+        // A `link_section` static counts as unsafe code; this one is what
+        // `module_param()` declares in C, checked by `KernelParam`'s types.
+        #[allow(unsafe_code)]
         const _: () = {
             use $crate::sys::module_param::{modinfo_line, KernelParam};
 

@@ -32,6 +32,8 @@ macro_rules! impl_has_periodic {
     ($type:ty, $field:ident, $run:path) => {
         // SAFETY: `OFFSET` is that of `$field`, which the function below
         // checks is a `Periodic<$type>`.
+        // Expanded outside sys/, which may hold no other unsafe code.
+        #[allow(unsafe_code)]
         unsafe impl $crate::sys::periodic::HasPeriodic for $type {
             const OFFSET: usize = {
                 let _: fn(&$type) -> &$crate::sys::periodic::Periodic<$type> = |t| &t.$field;

@@ -6,7 +6,7 @@
 //! here; the LSM hooks it would also consult are not.
 
 use crate::{
-    process_index::ProcessId,
+    ids::ProcessId,
     sys::{
         process::{find_process, RcuReadGuard},
         task_info::{Memory, Opener, TaskIds},

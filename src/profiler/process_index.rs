@@ -9,22 +9,12 @@
 //! probe: nodes come from a pool, and emptied entries wait for process
 //! context to collect them.
 
-use crate::{slot_pool::SlotPool, trace::SleepStats};
+use super::{slot_pool::SlotPool, trace::SleepStats};
+use crate::ids::{ProcessId, Tgid};
 use kernel::{
     prelude::*,
     rbtree::{RBTree, RBTreeNodeReservation},
 };
-
-/// A process id (tgid).
-pub(crate) type Tgid = i32;
-
-/// Which process: its tgid, and its group leader's start time, which tells
-/// it from a later process reusing the tgid.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ProcessId {
-    pub(crate) tgid: Tgid,
-    pub(crate) leader_start: u64,
-}
 
 /// What lattop knows of one process.
 pub(crate) struct ProcessRecord {

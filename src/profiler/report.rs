@@ -4,15 +4,14 @@
 //! addresses). The format is documented in README.md: a header line, then
 //! one line per task, worst first, each followed by its worst call trace.
 
+use super::{task_table::ReportRow, Profiler};
 use crate::{
     params,
-    profiler::Profiler,
     sys::{
         procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
         task::COMM_LEN,
         uapi,
     },
-    task_table::ReportRow,
 };
 use kernel::{prelude::*, sync::Arc};
 

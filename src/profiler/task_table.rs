@@ -9,19 +9,19 @@
 //! run under a runqueue lock, never allocate: when a pool is empty the event
 //! is counted as dropped.
 
-use crate::{
-    process_index::{ProcessId, ProcessIndex, ProcessNode},
+use super::{
+    process_index::{ProcessIndex, ProcessNode},
     slot_pool::SlotPool,
-    sys::{stack::UserStackKey, task::COMM_LEN},
     trace::{CallTrace, SleepStats, TaskTraces, TraceArena, TraceEntry, USER_FRAMES},
+};
+use crate::{
+    ids::{Pid, ProcessId},
+    sys::{stack::UserStackKey, task::COMM_LEN},
 };
 use kernel::{
     prelude::*,
     rbtree::{RBTree, RBTreeNodeReservation},
 };
-
-/// A thread id.
-pub(crate) type Pid = i32;
 
 /// How long an exited task stays listed after a report first showed it: one
 /// read may run the report several times (seq_file retries with a larger
@@ -53,6 +53,25 @@ pub(crate) struct TaskRecord {
     reported_at: Option<u64>,
 }
 
+impl TaskRecord {
+    /// The record of `task`, new to the table, adding to `process`.
+    fn new(task: &TaskId, process: ProcessId) -> Self {
+        Self {
+            process,
+            comm: task.comm,
+            start_time: task.start_time,
+            sleeps: SleepStats::default(),
+            blocked_since: None,
+            pending_user: [0; USER_FRAMES],
+            nr_pending_user: 0,
+            user_key: None,
+            traces: TaskTraces::EMPTY,
+            exited_at: None,
+            reported_at: None,
+        }
+    }
+}
+
 /// Who a probe saw, as the table needs it.
 pub(crate) struct TaskId {
     pub(crate) tid: Pid,
@@ -71,7 +90,7 @@ pub(crate) enum UserFrames {
 
 /// Why an event could not be recorded.
 #[derive(Clone, Copy)]
-pub(crate) enum Drop {
+pub(crate) enum NotRecorded {
     /// The node pool was empty.
     NoNode,
     /// `max_tasks` tasks are tracked already.
@@ -203,7 +222,7 @@ impl TaskTable {
         now: u64,
         user_key: Option<UserStackKey>,
         in_schedule: bool,
-    ) -> Result<UserFrames, Drop> {
+    ) -> Result<UserFrames, NotRecorded> {
         let record = self.record_for(task, leader_start)?;
         if record.blocked_since.is_some() && !in_schedule {
             return Ok(UserFrames::Kept);
@@ -404,75 +423,60 @@ impl TaskTable {
         &mut self,
         task: &TaskId,
         leader_start: impl Fn() -> u64,
-    ) -> Result<&mut TaskRecord, Drop> {
+    ) -> Result<&mut TaskRecord, NotRecorded> {
         let process = || ProcessId {
             tgid: task.tgid,
             leader_start: leader_start(),
         };
-        let reused = match self.by_pid.get(&task.tid) {
-            Some(record) => record.start_time != task.start_time,
-            None => {
-                if self.tasks >= self.max_tasks {
-                    return Err(Drop::TaskCap);
-                }
-                let process = process();
-                if !self.processes.can_join(process) {
-                    return Err(Drop::NoNode);
-                }
-                let node = self.task_nodes.take().ok_or(Drop::NoNode)?;
-                self.processes.join(process);
-                let record = TaskRecord {
-                    process,
-                    comm: task.comm,
-                    start_time: task.start_time,
-                    sleeps: SleepStats::default(),
-                    blocked_since: None,
-                    pending_user: [0; USER_FRAMES],
-                    nr_pending_user: 0,
-                    user_key: None,
-                    traces: TaskTraces::EMPTY,
-                    exited_at: None,
-                    reported_at: None,
-                };
-                // The key is free (looked up above): nothing is replaced, so
-                // nothing would be freed here, in a probe.
-                if let Some(replaced) = self.by_pid.insert(node.into_node(task.tid, record)) {
-                    core::mem::forget(replaced);
-                }
-                self.tasks += 1;
-                false
-            }
-        };
-        let new_process = if reused { Some(process()) } else { None };
-        if new_process.is_some_and(|p| !self.processes.can_join(p)) {
-            return Err(Drop::NoNode);
+        match self.by_pid.get(&task.tid) {
+            None => self.insert_new(task, process())?,
+            Some(record) if record.start_time != task.start_time => self.reuse(task, process())?,
+            Some(_) => {}
         }
-        if reused {
-            // Keyed anew at zero, not removed: freeing a node is not for a
-            // probe (kfree() from NMI context), and the report skips zeros.
-            let old_total = self.by_pid.get(&task.tid).map_or(0, |r| r.sleeps.total_ns);
-            self.reindex(task.tid, old_total, 0);
-        }
-        let traces = &mut self.traces;
-        let record = self.by_pid.get_mut(&task.tid).ok_or(Drop::NoNode)?;
-        if let Some(process) = new_process {
-            if record.exited_at.is_some() {
-                self.exited -= 1;
-            }
-            record.traces.release_all(traces);
-            self.processes.leave(record.process);
-            self.processes.join(process);
-            record.process = process;
-            record.start_time = task.start_time;
-            record.sleeps = SleepStats::default();
-            record.blocked_since = None;
-            record.user_key = None;
-            record.nr_pending_user = 0;
-            record.exited_at = None;
-            record.reported_at = None;
-        }
+        let record = self.by_pid.get_mut(&task.tid).ok_or(NotRecorded::NoNode)?;
         record.comm = task.comm;
         Ok(record)
+    }
+
+    /// Creates the record of `task`, which has none, adding to `process`.
+    fn insert_new(&mut self, task: &TaskId, process: ProcessId) -> Result<(), NotRecorded> {
+        if self.tasks >= self.max_tasks {
+            return Err(NotRecorded::TaskCap);
+        }
+        if !self.processes.can_join(process) {
+            return Err(NotRecorded::NoNode);
+        }
+        let node = self.task_nodes.take().ok_or(NotRecorded::NoNode)?;
+        self.processes.join(process);
+        let record = TaskRecord::new(task, process);
+        // The key is free (the caller looked it up): nothing is replaced, so
+        // nothing would be freed here, in a probe.
+        if let Some(replaced) = self.by_pid.insert(node.into_node(task.tid, record)) {
+            core::mem::forget(replaced);
+        }
+        self.tasks += 1;
+        Ok(())
+    }
+
+    /// Resets the record an earlier task with `task`'s pid left, for `task`,
+    /// adding to `process`.
+    fn reuse(&mut self, task: &TaskId, process: ProcessId) -> Result<(), NotRecorded> {
+        if !self.processes.can_join(process) {
+            return Err(NotRecorded::NoNode);
+        }
+        // Keyed anew at zero, not removed: freeing a node is not for a
+        // probe (kfree() from NMI context), and the report skips zeros.
+        let old_total = self.by_pid.get(&task.tid).map_or(0, |r| r.sleeps.total_ns);
+        self.reindex(task.tid, old_total, 0);
+        let record = self.by_pid.get_mut(&task.tid).ok_or(NotRecorded::NoNode)?;
+        if record.exited_at.is_some() {
+            self.exited -= 1;
+        }
+        record.traces.release_all(&mut self.traces);
+        self.processes.leave(record.process);
+        self.processes.join(process);
+        *record = TaskRecord::new(task, process);
+        Ok(())
     }
 
     /// Moves `tid` in the latency index from `old_total` to `new_total`,

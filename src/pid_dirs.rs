@@ -17,10 +17,10 @@
 //! kicks a reconcile, which removes it. Should the pid be reused meanwhile,
 //! the new process wins: the old directory goes, its open files get EIO.
 
-use super::{AllInfo, PidInfo};
 use crate::{
-    notifier::{files::NotifierDir, threshold::Scope, Notifier},
-    process_index::ProcessId,
+    ids::ProcessId,
+    info::{AllInfo, PidInfo},
+    notifier::{files::NotifierDir, threshold::ThresholdScope, KeptDirs, Notifier},
     profiler::Profiler,
     sys::{
         deferred::{impl_has_deferred, Deferred},
@@ -77,14 +77,9 @@ impl PidDirs {
     /// Creates /proc/allpids with `info` and a directory per live process.
     pub(crate) fn register(profiler: Arc<Profiler>, notifier: Arc<Notifier>) -> Result<Arc<Self>> {
         let root = ProcDir::new(uapi::PROC_DIR, 0o555, None)?;
-        let all = Arc::new(
-            AllInfo {
-                profiler: profiler.clone(),
-            },
-            GFP_KERNEL,
-        )?;
+        let all = Arc::new(AllInfo::new(profiler.clone()), GFP_KERNEL)?;
         let all_info = ProcFile::new_in(&root, uapi::PROC_INFO, 0o444, all)?;
-        let all_notifier = NotifierDir::new(&notifier, &root, Scope::AllPids)?;
+        let all_notifier = NotifierDir::new(&notifier, &root, ThresholdScope::AllPids)?;
         let dirs = Arc::pin_init(
             pin_init!(Self {
                 reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), static_lock_class!()),
@@ -117,7 +112,15 @@ impl PidDirs {
         self.reconciles.fetch_add(1, Relaxed);
         let mut dirs = self.dirs.lock();
         let mut processes = dirs.iter().filter(|(_, dir)| !dir.exited).count() as i64;
-        // Gone, or the pid now belongs to a later process.
+        self.remove_gone(&mut dirs, &live, &mut processes);
+        self.add_new(&mut dirs, &live, &mut processes);
+    }
+
+    /// Removes the directories of processes not in `live` (gone, or their
+    /// pid now belongs to a later process), but keeps those of exited
+    /// processes whose thresholds are still open. Tells the notifier of
+    /// each exit, with the count of live processes after it.
+    fn remove_gone(&self, dirs: &mut RBTree<i32, PidDir>, live: &[ProcessId], processes: &mut i64) {
         let mut cursor = dirs.cursor_front();
         while let Some(mut current) = cursor {
             let (&tgid, dir) = current.current_mut();
@@ -134,8 +137,8 @@ impl PidDirs {
                 leader_start: dir.leader_start,
             };
             if !dir.exited {
-                processes -= 1;
-                self.notifier.on_process_count(tgid, processes);
+                *processes -= 1;
+                self.notifier.on_process_count(tgid, *processes);
             }
             // Tells its thresholds (once); kept while they are open, unless
             // a new process has its pid.
@@ -150,6 +153,11 @@ impl PidDirs {
                 cursor = next;
             }
         }
+    }
+
+    /// Creates the directories of the processes of `live` that have none,
+    /// telling the notifier of each start, with the count after it.
+    fn add_new(&self, dirs: &mut RBTree<i32, PidDir>, live: &[ProcessId], processes: &mut i64) {
         for process in live.iter() {
             if dirs.get(&process.tgid).is_some() {
                 continue;
@@ -160,8 +168,8 @@ impl PidDirs {
             });
             match created {
                 Ok(_) => {
-                    processes += 1;
-                    self.notifier.on_process_count(process.tgid, processes);
+                    *processes += 1;
+                    self.notifier.on_process_count(process.tgid, *processes);
                 }
                 Err(_) => {
                     self.failures.fetch_add(1, Relaxed);
@@ -174,16 +182,10 @@ impl PidDirs {
     fn create_dir(&self, process: ProcessId) -> Result<PidDir> {
         let name = CString::try_from_fmt(fmt!("{}", process.tgid))?;
         let dir = ProcDir::new(&name, 0o555, Some(&self.root))?;
-        let info = Arc::new(
-            PidInfo {
-                profiler: self.profiler.clone(),
-                process,
-            },
-            GFP_KERNEL,
-        )?;
+        let info = Arc::new(PidInfo::new(self.profiler.clone(), process), GFP_KERNEL)?;
         Ok(PidDir {
             _info: ProcFile::new_in(&dir, uapi::PROC_INFO, 0o444, info)?,
-            _notifier: NotifierDir::new(&self.notifier, &dir, Scope::Process(process))?,
+            _notifier: NotifierDir::new(&self.notifier, &dir, ThresholdScope::Process(process))?,
             leader_start: process.leader_start,
             exited: false,
         })
@@ -192,6 +194,12 @@ impl PidDirs {
     /// How many directories there are.
     pub(crate) fn len(&self) -> usize {
         self.dirs.lock().iter().count()
+    }
+}
+
+impl KeptDirs for PidDirs {
+    fn process_threshold_closed(&self) {
+        self.kick();
     }
 }
 

@@ -1,12 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The latency profiler: what the probes do, in scheduler context, and what
-//! process context does for them (refilling pools, freeing exited tasks).
+//! The latency profiler's core: what the probes record, in scheduler
+//! context, and what process context does for them (refilling pools,
+//! freeing exited tasks). The task table and its parts live in the files of
+//! this folder; /proc/lattop, the report, is read from it.
+
+mod process_index;
+pub(crate) mod report;
+mod slot_pool;
+mod task_table;
+mod trace;
+
+pub(crate) use trace::SleepStats;
 
 use crate::{
-    lifecycle::Lifecycle,
+    ids::ProcessId,
     params,
-    process_index::ProcessId,
     sys::{
         deferred::{impl_has_deferred, Deferred},
         gfp_quiet,
@@ -14,11 +23,11 @@ use crate::{
         stack::{self, UserStackKey},
         task::{now_ns, TaskView},
     },
-    task_table::{Drop, ReportRow, TableCounts, TaskId, TaskLatency, TaskTable, UserFrames},
-    trace::{SleepStats, KERNEL_FRAMES, USER_FRAMES},
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{c_str, prelude::*, rbtree::RBTreeNodeReservation, static_lock_class, sync::Arc};
+use task_table::{NotRecorded, ReportRow, TableCounts, TaskId, TaskLatency, TaskTable, UserFrames};
+use trace::{KERNEL_FRAMES, USER_FRAMES};
 
 /// Counters of what the probes could not record.
 #[derive(Default)]
@@ -44,7 +53,6 @@ pub(crate) struct Profiler {
     housekeeping: Deferred<Profiler>,
     #[pin]
     table: IrqSpinLock<TaskTable>,
-    pub(crate) lifecycle: Lifecycle,
     pub(crate) dropped: DropCounters,
     trace_threshold_ns: u64,
     retention_ns: u64,
@@ -74,7 +82,6 @@ impl Profiler {
             pin_init!(Self {
                 housekeeping <- Deferred::new(c_str!("lattop_housekeeping"), static_lock_class!()),
                 table <- new_irq_spinlock!(table, "lattop_task_table"),
-                lifecycle: Lifecycle::new(),
                 dropped: DropCounters::default(),
                 trace_threshold_ns: u64::from(params::TRACE_THRESHOLD_US.get()) * 1000,
                 retention_ns: u64::from(params::RETENTION_MS.get()) * 1_000_000,
@@ -88,14 +95,14 @@ impl Profiler {
         Ok(profiler)
     }
 
-    fn count_drop(&self, why: Drop, exited_waiting: bool) {
+    fn count_drop(&self, why: NotRecorded, exited_waiting: bool) {
         let counter = match why {
-            Drop::NoNode => &self.dropped.no_node,
-            Drop::TaskCap => &self.dropped.task_cap,
+            NotRecorded::NoNode => &self.dropped.no_node,
+            NotRecorded::TaskCap => &self.dropped.task_cap,
         };
         counter.fetch_add(1, Relaxed);
         // Housekeeping helps when it can refill, or free exited tasks.
-        if matches!(why, Drop::NoNode) || exited_waiting {
+        if matches!(why, NotRecorded::NoNode) || exited_waiting {
             self.housekeeping.kick();
         }
     }

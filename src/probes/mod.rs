@@ -13,9 +13,11 @@
 //! (deactivate_task, then an activate_task without ENQUEUE_WAKEUP) carry
 //! neither flag and are only counted, never taken for a sleep.
 
+mod lifecycle;
+
+pub(crate) use lifecycle::State;
+
 use crate::{
-    info::pid_dirs::PidDirs,
-    notifier::Notifier,
     params,
     profiler::Profiler,
     sys::{
@@ -26,6 +28,7 @@ use crate::{
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{prelude::*, sync::Arc};
+use lifecycle::Lifecycle;
 
 // Flags of kernel/sched/sched.h (private to the scheduler) in 6.12.
 const DEQUEUE_SLEEP: u32 = 0x01;
@@ -74,14 +77,27 @@ pub(crate) const PROBES: [ProbeSpec; 3] = [
     },
 ];
 
+/// What the probes tell the rest of lattop besides what the profiler
+/// records: when a process starts or exits, and when a sleep ends.
+///
+/// Called in scheduler context, with a runqueue lock held and interrupts
+/// off: an implementation must not sleep, allocate or wake anyone up (defer
+/// with irq_work).
+pub(crate) trait SchedListener: Send + Sync {
+    /// A process started: its leader's first enqueue.
+    fn process_started(&self);
+    /// The last thread of a process is exiting.
+    fn process_exited(&self);
+    /// `task` slept `ns` and is waking now.
+    fn sleep_ended(&self, task: &TaskView<'_>, ns: u64);
+}
+
 /// One armed probe: its table entry, the profiler, its own counters.
 pub(crate) struct Hook {
     pub(crate) spec: &'static ProbeSpec,
     profiler: Arc<Profiler>,
-    /// Told when a process starts or exits, to add or remove its directory.
-    pid_dirs: Arc<PidDirs>,
-    /// Told each sleep's length, for sleep_latency thresholds.
-    notifier: Arc<Notifier>,
+    listener: Arc<dyn SchedListener>,
+    lifecycle: Arc<Lifecycle>,
     /// Events handled (the probed function called with a matching flag
     /// while running).
     pub(crate) events: AtomicU64,
@@ -91,12 +107,12 @@ pub(crate) struct Hook {
 
 impl SchedHandler for Hook {
     fn entered(&self, task: &TaskView<'_>, flags: u32) {
-        if !self.profiler.lifecycle.is_running() {
-            self.profiler.lifecycle.note_idle_hit();
+        if !self.lifecycle.is_running() {
+            self.lifecycle.note_idle_hit();
             return;
         }
         if process_started(self.spec.meaning, task, flags) {
-            self.pid_dirs.kick();
+            self.listener.process_started();
         }
         if flags & self.spec.mask == 0 {
             return;
@@ -109,13 +125,13 @@ impl SchedHandler for Hook {
                 self.profiler.on_exit(task, start);
                 if !task.group_is_live() {
                     // The last thread of its process.
-                    self.pid_dirs.kick();
+                    self.listener.process_exited();
                 }
             }
             Meaning::Block => self.profiler.on_block(task, start),
             Meaning::Wake => {
                 if let Some(slept) = self.profiler.on_wake(task, start) {
-                    self.notifier.on_sleep(task, slept);
+                    self.listener.sleep_ended(task, slept);
                 }
             }
             Meaning::Migrate => {}
@@ -151,24 +167,22 @@ pub(crate) struct ProbeSet {
     probes: KVec<Pin<KBox<Kprobe<SchedProbe<Hook>>>>>,
     /// The counting probe on `nested_symbol`, when one is set.
     nested: Option<Pin<KBox<Kprobe<CountingHook>>>>,
-    profiler: Arc<Profiler>,
+    lifecycle: Arc<Lifecycle>,
 }
 
 impl ProbeSet {
-    /// Arms every probe of the table for `profiler`. The profiler must not
-    /// be running yet: a probe armed before its siblings then records nothing.
-    pub(crate) fn arm(
-        profiler: &Arc<Profiler>,
-        pid_dirs: &Arc<PidDirs>,
-        notifier: &Arc<Notifier>,
-    ) -> Result<Self> {
+    /// Arms every probe of the table, recording into `profiler` and telling
+    /// `listener`; they record nothing until [`Self::start`], so that no
+    /// probe armed before its siblings records half a sleep.
+    pub(crate) fn arm(profiler: &Arc<Profiler>, listener: Arc<dyn SchedListener>) -> Result<Self> {
+        let lifecycle = Arc::new(Lifecycle::new(), GFP_KERNEL)?;
         let mut probes = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
         for spec in PROBES.iter() {
             let hook = Hook {
                 spec,
                 profiler: profiler.clone(),
-                pid_dirs: pid_dirs.clone(),
-                notifier: notifier.clone(),
+                listener: listener.clone(),
+                lifecycle: lifecycle.clone(),
                 events: AtomicU64::new(0),
                 time_ns: AtomicU64::new(0),
             };
@@ -197,8 +211,24 @@ impl ProbeSet {
         Ok(Self {
             probes,
             nested,
-            profiler: profiler.clone(),
+            lifecycle,
         })
+    }
+
+    /// Every probe is armed: the handlers record from now on.
+    pub(crate) fn start(&self) {
+        self.lifecycle.set(State::Running);
+    }
+
+    /// Unload begins: the handlers record nothing more. Dropping the set
+    /// then waits for those still running.
+    pub(crate) fn stop(&self) {
+        self.lifecycle.set(State::Stopping);
+    }
+
+    /// The lifecycle state now.
+    pub(crate) fn state(&self) -> State {
+        self.lifecycle.state()
     }
 
     /// Each armed probe's hook and the kernel's count of its misses.
@@ -225,7 +255,7 @@ impl Drop for ProbeSet {
         self.nested = None;
         pr_info!(
             "probes disarmed: {} hits arrived while unloading and returned at once\n",
-            self.profiler.lifecycle.stopping_hits()
+            self.lifecycle.stopping_hits()
         );
     }
 }

@@ -65,7 +65,7 @@ impl Lifecycle {
 
     /// A handler found the probes not running: counts it if unload has
     /// begun (hits while the probes are still being armed are not counted:
-    /// they are part of starting, as seed 003 has it).
+    /// they are part of starting).
     pub(crate) fn note_idle_hit(&self) {
         if self.state() == State::Stopping {
             self.stopping_hits.fetch_add(1, Ordering::Relaxed);
