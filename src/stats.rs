@@ -9,10 +9,13 @@ use crate::{
     pid_dirs::PidDirs,
     probes::ProbeSet,
     profiler::Profiler,
-    sys::procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
+    sys::{
+        procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
+        uapi,
+    },
 };
 use core::sync::atomic::Ordering::Relaxed;
-use kernel::{c_str, prelude::*, sync::Arc};
+use kernel::{prelude::*, sync::Arc};
 
 /// The stats file's content.
 pub(crate) struct Stats {
@@ -36,7 +39,7 @@ impl Stats {
             pid_dirs,
             notifier,
         };
-        ProcFile::new(c_str!("lattop_stats"), 0o444, Arc::new(stats, GFP_KERNEL)?)
+        ProcFile::new(uapi::PROC_STATS, 0o444, Arc::new(stats, GFP_KERNEL)?)
     }
 }
 

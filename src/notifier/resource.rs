@@ -3,7 +3,7 @@
 //! The resources a threshold can watch: one notifier file each.
 
 use crate::sys::uapi::resource as uapi;
-use kernel::{c_str, str::CStr};
+use kernel::str::CStr;
 
 /// A watched resource (include/uapi/linux/lattop.h's enum lattop_resource).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -45,14 +45,14 @@ impl Resource {
     /// Its file name under a notifier directory.
     pub(crate) fn file_name(self) -> &'static CStr {
         match self {
-            Resource::MemoryUsage => c_str!("memory_usage"),
-            Resource::ShmUsage => c_str!("shm_usage"),
-            Resource::FdCount => c_str!("fd_count"),
-            Resource::ThreadCount => c_str!("thread_count"),
-            Resource::CpuUsage => c_str!("cpu_usage"),
-            Resource::SleepLatency => c_str!("sleep_latency"),
-            Resource::BlockedTime => c_str!("blocked_time"),
-            Resource::ProcessCount => c_str!("process_count"),
+            Resource::MemoryUsage => uapi::NAME_MEMORY_USAGE,
+            Resource::ShmUsage => uapi::NAME_SHM_USAGE,
+            Resource::FdCount => uapi::NAME_FD_COUNT,
+            Resource::ThreadCount => uapi::NAME_THREAD_COUNT,
+            Resource::CpuUsage => uapi::NAME_CPU_USAGE,
+            Resource::SleepLatency => uapi::NAME_SLEEP_LATENCY,
+            Resource::BlockedTime => uapi::NAME_BLOCKED_TIME,
+            Resource::ProcessCount => uapi::NAME_PROCESS_COUNT,
         }
     }
 

@@ -18,6 +18,8 @@ const fn uapi_str(bytes: &'static [u8]) -> &'static CStr {
 pub(crate) const PROC_REPORT: &CStr = uapi_str(bindings::LATTOP_PROC_REPORT);
 /// The first line of the report.
 pub(crate) const REPORT_HEADER: &CStr = uapi_str(bindings::LATTOP_REPORT_HEADER);
+/// The name of the module's counters under /proc.
+pub(crate) const PROC_STATS: &CStr = uapi_str(bindings::LATTOP_PROC_STATS);
 
 /// /proc/allpids: the directory of the bulk-transfer files.
 pub(crate) const PROC_DIR: &CStr = uapi_str(bindings::LATTOP_PROC_DIR);
@@ -112,6 +114,23 @@ pub(crate) mod resource {
     pub(crate) const SLEEP_LATENCY: u32 = bindings::lattop_resource_LATTOP_RESOURCE_SLEEP_LATENCY;
     pub(crate) const BLOCKED_TIME: u32 = bindings::lattop_resource_LATTOP_RESOURCE_BLOCKED_TIME;
     pub(crate) const PROCESS_COUNT: u32 = bindings::lattop_resource_LATTOP_RESOURCE_PROCESS_COUNT;
+
+    use super::uapi_str;
+    use kernel::str::CStr;
+    /// Each resource's notifier file.
+    pub(crate) const NAME_MEMORY_USAGE: &CStr =
+        uapi_str(bindings::LATTOP_RESOURCE_NAME_MEMORY_USAGE);
+    pub(crate) const NAME_SHM_USAGE: &CStr = uapi_str(bindings::LATTOP_RESOURCE_NAME_SHM_USAGE);
+    pub(crate) const NAME_FD_COUNT: &CStr = uapi_str(bindings::LATTOP_RESOURCE_NAME_FD_COUNT);
+    pub(crate) const NAME_THREAD_COUNT: &CStr =
+        uapi_str(bindings::LATTOP_RESOURCE_NAME_THREAD_COUNT);
+    pub(crate) const NAME_CPU_USAGE: &CStr = uapi_str(bindings::LATTOP_RESOURCE_NAME_CPU_USAGE);
+    pub(crate) const NAME_SLEEP_LATENCY: &CStr =
+        uapi_str(bindings::LATTOP_RESOURCE_NAME_SLEEP_LATENCY);
+    pub(crate) const NAME_BLOCKED_TIME: &CStr =
+        uapi_str(bindings::LATTOP_RESOURCE_NAME_BLOCKED_TIME);
+    pub(crate) const NAME_PROCESS_COUNT: &CStr =
+        uapi_str(bindings::LATTOP_RESOURCE_NAME_PROCESS_COUNT);
 }
 
 // SAFETY: integers only, no padding (checked below).

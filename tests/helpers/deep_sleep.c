@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * deep_sleep MS: shaped like the seed's test.c: a chain of calls, then a
+ * deep_sleep MS: a chain of calls, then a
  * sleep at the bottom, so the user trace must show every level. Built with
  * frame pointers; noinline keeps each level a frame of its own.
  */

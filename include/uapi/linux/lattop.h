@@ -21,6 +21,12 @@
 #define LATTOP_REPORT_HEADER "PID TGID COMM SLEEPS TOTAL_US MAX_US"
 
 /*
+ * /proc/lattop_stats: the module's own counters, one "name value" line each
+ * (README.md lists them).
+ */
+#define LATTOP_PROC_STATS "lattop_stats"
+
+/*
  * Bulk transfer: /proc/allpids/info (every process the reader may see) and
  * /proc/allpids/<pid>/info (one process). A read returns a binary snapshot,
  * taken when the file is opened (one pass over the processes) and kept until
@@ -167,7 +173,7 @@ struct lattop_thread_record {
 #define LATTOP_PROC_NOTIFIER "notifier"
 #define LATTOP_EVENT_QUEUE_LEN 64
 
-/* The resources, one notifier file each, named as below. */
+/* The resources, one notifier file each, named LATTOP_RESOURCE_NAME_*. */
 enum lattop_resource {
 	LATTOP_RESOURCE_MEMORY_USAGE = 1,	/* "memory_usage": resident memory (rss_file + rss_anon + rss_shmem), bytes */
 	LATTOP_RESOURCE_SHM_USAGE = 2,		/* "shm_usage": resident shared memory (rss_shmem), bytes */
@@ -179,7 +185,17 @@ enum lattop_resource {
 	LATTOP_RESOURCE_PROCESS_COUNT = 8,	/* "process_count": processes (under /proc/allpids/notifier only) */
 };
 
-/* struct lattop_threshold's flags, as seed 000's THRESHOLD_FLAG_*. */
+/* The notifier file of each resource: LATTOP_RESOURCE_<X> is named LATTOP_RESOURCE_NAME_<X>. */
+#define LATTOP_RESOURCE_NAME_MEMORY_USAGE "memory_usage"
+#define LATTOP_RESOURCE_NAME_SHM_USAGE "shm_usage"
+#define LATTOP_RESOURCE_NAME_FD_COUNT "fd_count"
+#define LATTOP_RESOURCE_NAME_THREAD_COUNT "thread_count"
+#define LATTOP_RESOURCE_NAME_CPU_USAGE "cpu_usage"
+#define LATTOP_RESOURCE_NAME_SLEEP_LATENCY "sleep_latency"
+#define LATTOP_RESOURCE_NAME_BLOCKED_TIME "blocked_time"
+#define LATTOP_RESOURCE_NAME_PROCESS_COUNT "process_count"
+
+/* struct lattop_threshold's flags. */
 #define LATTOP_THRESHOLD_LEVEL   0x1	/* every change while on that side of the level, not only the crossing */
 #define LATTOP_THRESHOLD_UP      0x2	/* rising: at or above the level */
 #define LATTOP_THRESHOLD_DOWN    0x4	/* falling: below the level */
