@@ -5,9 +5,11 @@
 //!
 //! Besides the bindings (lattop_uapi.rs), it writes lattop_names.rs: the
 //! names the CLI prints and parses for the values of the header's named
-//! enums, each the constant's name lowercased past its prefix
-//! (LATTOP_RESOURCE_MEMORY_USAGE is "memory_usage", the notifier file's
-//! name), so a resource added to the header needs no change here.
+//! enums. A resource's is its notifier file's, which the header spells as a
+//! macro (LATTOP_RESOURCE_MEMORY_USAGE is named LATTOP_RESOURCE_NAME_MEMORY_USAGE,
+//! "memory_usage") for the module and the CLI alike; an event kind's is the
+//! constant's name lowercased past its prefix. A resource added to the
+//! header needs no change here.
 
 use std::env;
 use std::fmt::Write as _;
@@ -25,17 +27,48 @@ const CONSTIFIED_ENUMS: &[&str] = &[
     "lattop_event_kind",
 ];
 
-/// The enums that get a name table: (enum, its constants' prefix, table).
-const NAMED_ENUMS: &[(&str, &str, &str)] = &[
-    ("lattop_resource", "LATTOP_RESOURCE_", "RESOURCE_NAMES"),
-    ("lattop_event_kind", "LATTOP_EVENT_", "EVENT_KIND_NAMES"),
+/// The enums that get a name table: (enum, its constants' prefix, table,
+/// the prefix of the string macros that name its constants, if the header
+/// has them).
+const NAMED_ENUMS: &[(&str, &str, &str, Option<&str>)] = &[
+    (
+        "lattop_resource",
+        "LATTOP_RESOURCE_",
+        "RESOURCE_NAMES",
+        Some("LATTOP_RESOURCE_NAME_"),
+    ),
+    (
+        "lattop_event_kind",
+        "LATTOP_EVENT_",
+        "EVENT_KIND_NAMES",
+        None,
+    ),
 ];
 
-/// Records each enum constant bindgen sees: (enum, constant), in header order.
+/// What bindgen sees of the header that the name tables need.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Each enum constant: (enum, constant), in header order.
+    constants: Vec<(String, String)>,
+    /// Each string macro: (macro, value).
+    strings: Vec<(String, String)>,
+}
+
+/// Records what bindgen sees into a [`Seen`].
 #[derive(Debug)]
-struct EnumConstants(Arc<Mutex<Vec<(String, String)>>>);
+struct EnumConstants(Arc<Mutex<Seen>>);
 
 impl ParseCallbacks for EnumConstants {
+    fn str_macro(&self, name: &str, value: &[u8]) {
+        let value = String::from_utf8(value.to_vec())
+            .unwrap_or_else(|_| panic!("the header's {name} is not UTF-8"));
+        self.0
+            .lock()
+            .unwrap()
+            .strings
+            .push((name.to_string(), value));
+    }
+
     fn enum_variant_name(
         &self,
         enum_name: Option<&str>,
@@ -45,9 +78,9 @@ impl ParseCallbacks for EnumConstants {
         if let Some(enum_name) = enum_name {
             let enum_name = enum_name.trim_start_matches("enum ").to_string();
             let entry = (enum_name, variant.to_string());
-            let mut seen = self.0.lock().unwrap();
-            if !seen.contains(&entry) {
-                seen.push(entry);
+            let constants = &mut self.0.lock().unwrap().constants;
+            if !constants.contains(&entry) {
+                constants.push(entry);
             }
         }
         None
@@ -59,12 +92,12 @@ fn main() {
     let header = manifest_dir.join("../../include/uapi/linux/lattop.h");
     println!("cargo:rerun-if-changed={}", header.display());
 
-    let constants = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::new(Mutex::new(Seen::default()));
     let mut builder = bindgen::Builder::default()
         .header(header.to_string_lossy())
         .allowlist_type("lattop_.*")
         .allowlist_var("LATTOP_.*")
-        .parse_callbacks(Box::new(EnumConstants(Arc::clone(&constants))));
+        .parse_callbacks(Box::new(EnumConstants(Arc::clone(&seen))));
     for name in CONSTIFIED_ENUMS {
         builder = builder.constified_enum(name);
     }
@@ -82,29 +115,47 @@ fn main() {
         .write_to_file(&out)
         .unwrap_or_else(|err| panic!("cannot write {}: {err}", out.display()));
 
-    let names = name_tables(&constants.lock().unwrap());
+    let names = name_tables(&seen.lock().unwrap());
     let out = out_dir.join("lattop_names.rs");
     std::fs::write(&out, names)
         .unwrap_or_else(|err| panic!("cannot write {}: {err}", out.display()));
 }
 
 /// The source of one `pub const TABLE: &[(&str, enum)]` per NAMED_ENUMS entry.
-fn name_tables(constants: &[(String, String)]) -> String {
+fn name_tables(seen: &Seen) -> String {
     let mut source = String::new();
-    for (enum_name, prefix, table) in NAMED_ENUMS {
-        writeln!(
-            source,
-            "/// Each `enum {enum_name}` constant and its name: the constant's, \
-             lowercased, without {prefix}."
-        )
+    for (enum_name, prefix, table, names_prefix) in NAMED_ENUMS {
+        match names_prefix {
+            Some(names_prefix) => writeln!(
+                source,
+                "/// Each `enum {enum_name}` constant and its name: the header's \
+                 {names_prefix}* macro."
+            ),
+            None => writeln!(
+                source,
+                "/// Each `enum {enum_name}` constant and its name: the constant's, \
+                 lowercased, without {prefix}."
+            ),
+        }
         .unwrap();
         writeln!(source, "pub const {table}: &[(&str, {enum_name})] = &[").unwrap();
         let mut count = 0;
-        for (_, constant) in constants.iter().filter(|(e, _)| e == enum_name) {
-            let name = constant
+        for (_, constant) in seen.constants.iter().filter(|(e, _)| e == enum_name) {
+            let suffix = constant
                 .strip_prefix(prefix)
-                .unwrap_or_else(|| panic!("{constant} of enum {enum_name} lacks {prefix}"))
-                .to_ascii_lowercase();
+                .unwrap_or_else(|| panic!("{constant} of enum {enum_name} lacks {prefix}"));
+            let name = match names_prefix {
+                Some(names_prefix) => {
+                    let wanted = format!("{names_prefix}{suffix}");
+                    let (_, value) = seen
+                        .strings
+                        .iter()
+                        .find(|(macro_name, _)| *macro_name == wanted)
+                        .unwrap_or_else(|| panic!("the header names {constant} with no {wanted}"));
+                    value.trim_end_matches('\0').to_string()
+                }
+                None => suffix.to_ascii_lowercase(),
+            };
             writeln!(source, "    ({name:?}, {constant}),").unwrap();
             count += 1;
         }
