@@ -25,7 +25,8 @@ use crate::{
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use kernel::{c_str, prelude::*, rbtree::RBTreeNodeReservation, static_lock_class, sync::Arc};
+use kernel::{c_str, prelude::*, static_lock_class, sync::Arc};
+use slot_pool::reserve_nodes;
 use task_table::{NotRecorded, ReportRow, TableCounts, TaskId, TaskLatency, TaskTable, UserFrames};
 use trace::{KERNEL_FRAMES, USER_FRAMES};
 
@@ -307,21 +308,4 @@ impl Latencies {
             .filter(|p| p.0 == process)
             .map(|p| p.1)
     }
-}
-
-/// Up to `n` tree nodes, allocated in process context (fewer if memory is
-/// short: the pool just stays lower until the next refill).
-fn reserve_nodes<K, V>(n: usize) -> KVec<Option<RBTreeNodeReservation<K, V>>> {
-    let mut nodes = KVec::new();
-    if nodes.reserve(n, GFP_KERNEL).is_err() {
-        return nodes;
-    }
-    for _ in 0..n {
-        let Ok(node) = RBTreeNodeReservation::new(GFP_KERNEL) else {
-            break;
-        };
-        // Within the reserved capacity: never allocates.
-        let _ = nodes.push(Some(node), GFP_KERNEL);
-    }
-    nodes
 }

@@ -60,11 +60,7 @@ impl ProcessIndex {
 
     /// Adds freshly allocated nodes to the pool.
     pub(crate) fn refill(&mut self, nodes: &mut KVec<Option<ProcessNode>>) {
-        for slot in nodes.iter_mut() {
-            if let Some(node) = slot.take() {
-                *slot = self.nodes.put(node);
-            }
-        }
+        self.nodes.fill_from(nodes);
     }
 
     /// Whether a thread of `process` can [`Self::join`] it now: its entry

@@ -188,8 +188,8 @@ impl TaskTable {
         process_nodes: &mut KVec<Option<ProcessNode>>,
     ) {
         // What does not fit (another refill won the race) is freed by the caller.
-        fill(&mut self.task_nodes, task_nodes);
-        fill(&mut self.latency_nodes, latency_nodes);
+        self.task_nodes.fill_from(task_nodes);
+        self.latency_nodes.fill_from(latency_nodes);
         self.processes.refill(process_nodes);
     }
 
@@ -499,15 +499,6 @@ impl TaskTable {
             if let Some(node) = self.latency_nodes.put(replaced.into_reservation()) {
                 core::mem::forget(node);
             }
-        }
-    }
-}
-
-/// Moves nodes from `nodes` into `pool` while it has room.
-fn fill<T>(pool: &mut SlotPool<T>, nodes: &mut KVec<Option<T>>) {
-    for slot in nodes.iter_mut() {
-        if let Some(node) = slot.take() {
-            *slot = pool.put(node);
         }
     }
 }
