@@ -17,13 +17,18 @@ done
 
 scripts/build-module.sh
 
+# Every host test and run-guest.sh ends with the totals line of
+# tests/lib/totals.sh. add_totals LOG STATUS NAME: adds LOG's totals; a run
+# that exited non-zero without counting a failure counts one.
+. tests/lib/totals.sh
 pass=0 fail=0 skip=0
-add_totals() { # "pass=N fail=N skip=N" or kselftest's "pass:N fail:N ... skip:N"
-	local p f s
-	p=$(echo "$1" | sed -n 's/.* pass[=:]\([0-9]*\).*/\1/p')
-	f=$(echo "$1" | sed -n 's/.* fail[=:]\([0-9]*\).*/\1/p')
-	s=$(echo "$1" | sed -n 's/.*skip[=:]\([0-9]*\).*/\1/p')
-	pass=$((pass + ${p:-0})) fail=$((fail + ${f:-0})) skip=$((skip + ${s:-0}))
+add_totals() {
+	totals_read "$1" || true
+	pass=$((pass + totals_pass)) fail=$((fail + totals_fail)) skip=$((skip + totals_skip))
+	if [ "$2" -ne 0 ] && [ "$totals_fail" -eq 0 ]; then
+		fail=$((fail + 1))
+		echo "# $3 exited $2"
+	fi
 }
 
 mkdir -p build
@@ -35,14 +40,7 @@ for t in tests/host/*.sh; do
 	"$t" 2>&1 | tee "$log"
 	status=${PIPESTATUS[0]}
 	set -e
-	totals=$(grep '^# Totals:' "$log" | tail -n 1 || true)
-	if [ -n "$totals" ]; then
-		add_totals "$totals"
-	fi
-	if [ "$status" -ne 0 ] && ! echo "$totals" | grep -q ' fail:[1-9]'; then
-		fail=$((fail + 1))
-		echo "# $t exited $status"
-	fi
+	add_totals "$log" "$status" "$t"
 done
 
 echo "# guest: $FLAVOUR kernel"
@@ -50,11 +48,6 @@ set +e
 scripts/run-guest.sh check "${extra[@]}" | tee build/guest-check.log
 status=${PIPESTATUS[0]}
 set -e
-totals=$(grep '^# lattop totals:' build/guest-check.log | tail -n 1 || true)
-if [ -n "$totals" ]; then
-	add_totals "$totals"
-elif [ "$status" -ne 0 ]; then
-	fail=$((fail + 1))
-fi
+add_totals build/guest-check.log "$status" scripts/run-guest.sh
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -11,17 +11,20 @@
 # The kernel's log goes to $LATTOP_RUN_DIR/console.log (default
 # build/<mode>/); a WARNING, BUG, lockdep, KFENCE or kmemleak report there
 # fails the run whatever the tests said, and is printed. For check and run,
-# the last line is "# lattop totals: pass=N fail=N skip=N" and the exit status
-# is 0 only when nothing failed.
+# the last line is the totals line of tests/lib/totals.sh ("# Totals:
+# pass:N fail:N ..."), the guest's counts plus these two checks, and the
+# exit status is 0 only when nothing failed.
 #
 # Environment: KDIR (else the cached $FLAVOUR kernel, debug by default);
 # LATTOP_QEMU_TIMEOUT, the hard limit in seconds (default 1800);
+# LATTOP_TEST_TIMEOUT, each guest test's limit in seconds (default 600);
 # LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
 # (it hangs in the firmware on some hosts, hence TCG by default);
 # LATTOP_TCG_THREAD=multi for QEMU's multi-threaded TCG (default single:
 # see below); LATTOP_QEMU_ARGS, more QEMU options.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tests/lib/totals.sh"
 mode=${1:?usage: run-guest.sh check|run|shell [--only] [EXTRA_TEST_DIR...]}
 shift
 which=all
@@ -55,6 +58,12 @@ fi
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio" ${LATTOP_QEMU_ARGS:-})
 cmdline="console=ttyS0 panic=-1 lattop_mode=$mode lattop_tests=$which"
+if [ -n "${LATTOP_TEST_TIMEOUT:-}" ]; then
+	case $LATTOP_TEST_TIMEOUT in
+	*[!0-9]* | 0) echo "run-guest: LATTOP_TEST_TIMEOUT=$LATTOP_TEST_TIMEOUT is not a number of seconds" >&2; exit 2 ;;
+	esac
+	cmdline+=" lattop_test_timeout=$LATTOP_TEST_TIMEOUT"
+fi
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -nographic -append "$cmdline quiet"
@@ -69,19 +78,16 @@ timeout -k 10 "${LATTOP_QEMU_TIMEOUT:-1800}" "${qemu[@]}" -display none -monitor
 qemu_status=${PIPESTATUS[0]}
 set -e
 
-pass=0 fail=0 skip=0
+# The guest's runner ends with its totals; the demo with any output at all.
+ended=
 if [ "$mode" = check ]; then
-	totals=$(grep '^# lattop-guest-totals' "$run_dir/output.log" | tail -n 1 || true)
-	if [ -n "$totals" ]; then
-		pass=$(echo "$totals" | sed -n 's/.* pass=\([0-9]*\).*/\1/p')
-		fail=$(echo "$totals" | sed -n 's/.* fail=\([0-9]*\).*/\1/p')
-		skip=$(echo "$totals" | sed -n 's/.* skip=\([0-9]*\).*/\1/p')
-	fi
+	totals_read "$run_dir/output.log" && ended=1
 else
-	totals=$(grep -c . "$run_dir/output.log" || true)
-	[ "$totals" = 0 ] && totals=
+	totals_pass=0 totals_fail=0 totals_skip=0
+	grep -q . "$run_dir/output.log" && ended=1
 fi
-if [ -n "$totals" ]; then
+pass=$totals_pass fail=$totals_fail skip=$totals_skip
+if [ -n "$ended" ]; then
 	pass=$((pass + 1))
 	echo "ok - the guest ran to the end"
 else
@@ -100,5 +106,5 @@ else
 	echo "# reports in $console:"
 	echo "$splats" | head -n 60 | sed 's/^/#   /'
 fi
-echo "# lattop totals: pass=$pass fail=$fail skip=$skip"
+totals_print "$pass" "$fail" "$skip"
 [ "$fail" -eq 0 ]

@@ -9,10 +9,25 @@
 #   run-tests.sh all     lattop's tests, then the added ones
 #   run-tests.sh extra   only the added ones
 #
-# The last line, "# lattop-guest-totals pass=N fail=N skip=N", counts the
-# scripts' individual test cases; the host sums it with its own checks.
+# A script fails when it exits other than 0 (pass) or 4 (skip), even after
+# every case it reported passed; when it runs past its time limit
+# ($LATTOP_TEST_TIMEOUT seconds, else the command line's lattop_test_timeout,
+# which run-guest.sh sets from the host's LATTOP_TEST_TIMEOUT; default 600),
+# as "# TIMEOUT"; and when it leaves lattop loaded. Each script runs in a
+# session of its own; when it ends or times out, whatever of it is still
+# running is killed, so nothing it left behind holds the output and stalls
+# the run, and a module it left loaded is unloaded. The last line is the
+# totals line of tests/lib/totals.sh: the scripts' cases, plus one failure
+# for each failed script that reported none.
 
-timeout_s=${LATTOP_TEST_TIMEOUT:-600}
+. "${LATTOP_LIB:-/lattop/lib}/totals.sh"
+
+timeout_s=${LATTOP_TEST_TIMEOUT:-${lattop_test_timeout:-600}}
+case $timeout_s in
+'' | *[!0-9]* | 0)
+	echo "# run-tests: a time limit of '$timeout_s' s makes no sense: 600 s"
+	timeout_s=600 ;;
+esac
 
 tests=
 [ "$1" = extra ] || tests=$(ls /lattop/tests/*.sh 2>/dev/null)
@@ -25,6 +40,25 @@ for t in $tests; do
 done
 set -- $runnable
 
+# run_test N SCRIPT: runs SCRIPT from its directory, its output and errors on
+# stdout, in a new session (a non-interactive shell's background job leads
+# no process group, so busybox setsid execs in place: the session's id is
+# the job's pid). A watchdog, in a session of its own with its output
+# elsewhere, ends the session after $timeout_s, marking /tmp/test-N.timeout;
+# the script's exit status goes to /tmp/test-N.rc. Once the script is gone,
+# what is left of its session is killed: then nothing holds our stdout.
+run_test() {
+	(cd "${2%/*}" && exec setsid "$2") 2>&1 &
+	pid=$!
+	setsid sh -c 'sleep "$1" && echo >"$2" && kill -TERM -"$3" && sleep 5 && kill -KILL -"$3"' \
+		watchdog "$timeout_s" "/tmp/test-$1.timeout" "$pid" </dev/null >/dev/null 2>&1 &
+	watchdog=$!
+	wait "$pid" 2>/dev/null
+	echo "$?" >"/tmp/test-$1.rc"
+	kill -KILL -"$watchdog" 2>/dev/null
+	kill -KILL -"$pid" 2>/dev/null
+}
+
 # Leaks from boot are not ours: report only what the tests leave.
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 
@@ -36,34 +70,40 @@ for t in "$@"; do
 	name=${t#/lattop/}
 	log=/tmp/test-$n.log
 	echo "# selftests: lattop: $name"
-	{ (cd "${t%/*}" && timeout "$timeout_s" "$t") 2>&1; echo "rc=$?" >/tmp/rc; } |
-		tee "$log" | sed 's/^/# /'
-	rc=$(sed -n 's/^rc=//p' /tmp/rc)
-	totals=$(grep '^# Totals:' "$log" | tail -n 1)
-	t_pass=$(echo "$totals" | sed -n 's/.* pass:\([0-9]*\).*/\1/p')
-	t_fail=$(echo "$totals" | sed -n 's/.* fail:\([0-9]*\).*/\1/p')
-	t_skip=$(echo "$totals" | sed -n 's/.*skip:\([0-9]*\).*/\1/p')
-	: "${t_pass:=0}" "${t_fail:=0}" "${t_skip:=0}"
-	case "$rc" in
-	0)
-		[ -n "$totals" ] || t_pass=1
-		echo "ok $n selftests: lattop: $name" ;;
-	4)
-		[ -n "$totals" ] || t_skip=1
-		echo "ok $n selftests: lattop: $name # SKIP" ;;
-	*)
-		# A script that dies, or times out (124), fails even if every case
-		# it reported passed.
-		[ "$t_fail" -gt 0 ] || t_fail=1
-		[ "$rc" = 124 ] && echo "# $name: timed out after ${timeout_s}s"
-		echo "not ok $n selftests: lattop: $name # exit=$rc" ;;
-	esac
-	pass=$((pass + t_pass)) fail=$((fail + t_fail)) skip=$((skip + t_skip))
-	# A test must not leave the module loaded; unload it so the next starts clean.
-	if grep -q '^lattop ' /proc/modules; then
-		echo "# $name left lattop loaded"
-		rmmod lattop
+	run_test "$n" "$t" | tee "$log" | sed 's/^/# /'
+	rc=$(cat "/tmp/test-$n.rc")
+	totals_read "$log"
+	reported=$?
+	why=
+	if [ -e "/tmp/test-$n.timeout" ]; then
+		echo "# $name: timed out after ${timeout_s}s; its processes are killed"
+		why="TIMEOUT $timeout_s seconds"
+	elif [ "$rc" != 0 ] && [ "$rc" != 4 ]; then
+		why="exit=$rc"
 	fi
+	# A test must not leave the module loaded; unload it so the next starts
+	# clean (its processes have just been killed: give them a moment to go).
+	if grep -q '^lattop ' /proc/modules; then
+		echo "# $name left lattop loaded: unloading it"
+		tries=0
+		until rmmod lattop; do
+			tries=$((tries + 1))
+			[ "$tries" -lt 10 ] || { echo "# rmmod lattop failed: it stays loaded"; break; }
+			sleep 1
+		done
+		why="${why:+$why; }left lattop loaded"
+	fi
+	if [ -n "$why" ]; then
+		[ "$totals_fail" -gt 0 ] || totals_fail=1
+		echo "not ok $n selftests: lattop: $name # $why"
+	elif [ "$rc" = 4 ]; then
+		[ "$reported" = 0 ] || totals_skip=1
+		echo "ok $n selftests: lattop: $name # SKIP"
+	else
+		[ "$reported" = 0 ] || totals_pass=1
+		echo "ok $n selftests: lattop: $name"
+	fi
+	pass=$((pass + totals_pass)) fail=$((fail + totals_fail)) skip=$((skip + totals_skip))
 done
 
 # kmemleak reports an object only once it is old enough and a scan has not
@@ -75,4 +115,4 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	sed 's/^/# kmemleak: /' /sys/kernel/debug/kmemleak
 fi
 
-echo "# lattop-guest-totals pass=$pass fail=$fail skip=$skip"
+totals_print "$pass" "$fail" "$skip"

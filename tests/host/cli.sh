@@ -6,6 +6,7 @@
 # as kselftest prints it; a failing step's output follows as "#" lines.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+. "$repo/tests/lib/totals.sh"
 crate=$repo/tools/lattop
 cargo_bin=${CARGO_HOME:-$HOME/.cargo}/bin
 # The rustup toolchain, not the Makefile's RUSTC=/usr/bin/rustc (the kernel's).
@@ -51,5 +52,5 @@ step "cargo fmt --check" "$cargo" fmt --check -- --color=never
 step "cargo clippy --all-targets -- -D warnings" "$cargo" clippy --quiet --locked --all-targets -- -D warnings
 step "cargo test" "$cargo" test --quiet --locked
 step "the static guest build reports a missing module" guest_binary_reports_no_module
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+totals_print "$pass" "$fail" 0
 [ "$fail" -eq 0 ]

@@ -7,6 +7,7 @@
 # fixes what this finds. KTAP; a failure lists rustfmt's diff as "#" lines.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+. "$repo/tests/lib/totals.sh"
 rustfmt=${CARGO_HOME:-$HOME/.cargo}/bin/rustfmt
 kdir=$("$repo/scripts/build-kernel.sh" --dir "${FLAVOUR:-debug}")
 config=$kdir/source/.rustfmt.toml
@@ -15,10 +16,10 @@ echo "TAP version 13"
 echo "1..1"
 if out=$("$rustfmt" --check --color=never --edition 2021 --config-path "$config" "$repo/src/lattop.rs" 2>&1); then
 	echo "ok 1 rustfmt --check with the kernel's .rustfmt.toml"
-	echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	totals_print 1 0 0
 else
 	echo "$out" | sed 's/^/#   /'
 	echo "not ok 1 rustfmt --check with the kernel's .rustfmt.toml"
-	echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
+	totals_print 0 1 0
 	exit 1
 fi
