@@ -19,9 +19,10 @@ use crate::{
     params,
     profiler::Profiler,
     sys::{
+        clock::now_ns,
         kprobe::{Kprobe, ProbeArgs, ProbeHandler, SchedHandler, SchedProbe},
         module_param::ParamStr,
-        task::{now_ns, TaskView},
+        task::TaskView,
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};

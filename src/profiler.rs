@@ -8,11 +8,12 @@ use crate::{
     params,
     process_index::ProcessId,
     sys::{
+        clock::now_ns,
         deferred::{impl_has_deferred, Deferred},
         gfp_quiet,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         stack::{self, UserStackKey},
-        task::{now_ns, TaskView},
+        task::TaskView,
     },
     task_table::{Drop, ReportRow, TableCounts, TaskId, TaskLatency, TaskTable, UserFrames},
     trace::{SleepStats, KERNEL_FRAMES, USER_FRAMES},

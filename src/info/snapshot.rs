@@ -13,10 +13,11 @@ use crate::{
     process_index::ProcessId,
     profiler::{Latencies, Profiler},
     sys::{
+        clock::{monotonic_ns, now_ns},
         process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
         procfs::SnapshotBuffer,
-        task::{now_ns, TaskView, COMM_LEN},
-        task_info::{monotonic_ns, Opener, Usage},
+        task::{TaskView, COMM_LEN},
+        task_info::{Opener, Usage},
         uapi::{self, InfoHeader, Latency, ProcessRecord, RecordHeader, ThreadRecord, UapiStruct},
     },
     trace::SleepStats,

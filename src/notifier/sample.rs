@@ -8,9 +8,10 @@ use crate::{
     process_index::ProcessId,
     profiler::{Latencies, Profiler},
     sys::{
+        clock::now_ns,
         gfp_quiet,
         process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
-        task::{now_ns, TaskView},
+        task::TaskView,
     },
 };
 use core::ops::ControlFlow;

@@ -12,11 +12,11 @@ use super::{
 use crate::{
     process_index::ProcessId,
     sys::{
+        clock::monotonic_ns,
         eventfd::EventFd,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         irq_work::{impl_has_irq_work, IrqWork},
         signal::{ProcessRef, MAX_SIGNAL},
-        task_info::monotonic_ns,
         uapi::{self, Event, ThresholdRequest, EVENT_QUEUE_LEN},
         wait::{new_wait_queue, PollTable, WaitQueue, POLLERR, POLLHUP, POLLIN, POLLPRI},
     },

@@ -13,7 +13,7 @@
 //! spin on `try_lock` within a time budget and give up (the caller counts
 //! the event as dropped) rather than wait without bound.
 
-use super::{bindings, task::now_ns};
+use super::{bindings, clock::now_ns};
 use core::{cell::UnsafeCell, marker::PhantomPinned, ops::Deref, ops::DerefMut};
 use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 

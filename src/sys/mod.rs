@@ -6,6 +6,7 @@
 //! API; the feature code above it is safe Rust.
 
 mod bindings;
+pub(crate) mod clock;
 pub(crate) mod deferred;
 pub(crate) mod eventfd;
 pub(crate) mod irq_spinlock;

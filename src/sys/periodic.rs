@@ -6,10 +6,10 @@
 //! workqueue, and its owner re-arms it from each run while it has something
 //! to do, so it costs nothing while idle.
 
-use super::{bindings, work};
+use super::{bindings, clock::monotonic_ns, work};
 use core::{
     marker::PhantomData,
-    sync::atomic::{AtomicBool, AtomicI64, Ordering},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
 };
 use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 
@@ -63,7 +63,7 @@ pub(crate) struct Periodic<T: HasPeriodic> {
     work: Opaque<bindings::work_struct>,
     /// When the next run is due, CLOCK_MONOTONIC ns: the cadence
     /// [`Self::rearm`] keeps.
-    next_due_ns: AtomicI64,
+    next_due_ns: AtomicU64,
     /// Set by [`Self::stop`]: nothing arms the timer any more.
     stopped: AtomicBool,
     _owner: PhantomData<T>,
@@ -96,7 +96,7 @@ impl<T: HasPeriodic> Periodic<T> {
                 // SAFETY: `slot` is valid for writing a work_struct.
                 unsafe { work::init(slot, Self::work_func, name, key) }
             }),
-            next_due_ns: AtomicI64::new(0),
+            next_due_ns: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             _owner: PhantomData,
         })
@@ -105,7 +105,7 @@ impl<T: HasPeriodic> Periodic<T> {
     /// Starts the runs, the first `period_ns` from now. Process context.
     /// Called while a run is pending, it moves that run to a period from now.
     pub(crate) fn start(&self, period_ns: u64) {
-        let due = now_ns().saturating_add(period_ns as i64);
+        let due = monotonic_ns().saturating_add(period_ns);
         self.next_due_ns.store(due, Ordering::Relaxed);
         self.arm(due);
     }
@@ -117,24 +117,26 @@ impl<T: HasPeriodic> Periodic<T> {
         let due = self
             .next_due_ns
             .load(Ordering::Relaxed)
-            .saturating_add(period_ns as i64)
-            .max(now_ns());
+            .saturating_add(period_ns)
+            .max(monotonic_ns());
         self.next_due_ns.store(due, Ordering::Relaxed);
         self.arm(due);
     }
 
-    fn arm(&self, due_ns: i64) {
+    fn arm(&self, due_ns: u64) {
         // Paired with `stop`: either it sees this start and cancels it, or
         // this sees `stopped`.
         if self.stopped.load(Ordering::SeqCst) {
             return;
         }
+        // A ktime_t: CLOCK_MONOTONIC ns, far from overflowing an i64.
+        let due = i64::try_from(due_ns).unwrap_or(i64::MAX);
         // SAFETY: `timer` is initialised (type invariant) and pinned;
         // restarting an armed hrtimer moves it.
         unsafe {
             bindings::hrtimer_start_range_ns(
                 self.timer.get(),
-                due_ns,
+                due,
                 0,
                 bindings::hrtimer_mode_HRTIMER_MODE_ABS,
             )
@@ -181,12 +183,6 @@ impl<T: HasPeriodic> Periodic<T> {
         // its `T` (type invariant).
         unsafe { &*owner }.run_periodic();
     }
-}
-
-/// CLOCK_MONOTONIC ns, the timer's clock.
-fn now_ns() -> i64 {
-    // SAFETY: ktime_get() has no preconditions outside NMI.
-    unsafe { bindings::ktime_get() }
 }
 
 #[pinned_drop]

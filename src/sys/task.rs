@@ -119,21 +119,3 @@ impl TaskView<'_> {
         })
     }
 }
-
-/// Monotonic nanoseconds from the scheduler's clock, `local_clock()`: cheap,
-/// safe under the runqueue lock, consistent across CPUs to within the
-/// scheduler's own tolerance.
-pub(crate) fn now_ns() -> u64 {
-    // SAFETY: local_clock() has no preconditions and may be called in any
-    // context.
-    unsafe { bindings::local_clock() }
-}
-
-/// CLOCK_MONOTONIC ns, readable in any context, probes included (NMI-safe,
-/// as tracers read it): what user space's clock_gettime() shows, to within
-/// a tick's adjustment.
-pub(crate) fn monotonic_fast_ns() -> u64 {
-    // SAFETY: ktime_get_mono_fast_ns() has no preconditions and is made for
-    // any context.
-    unsafe { bindings::ktime_get_mono_fast_ns() }
-}

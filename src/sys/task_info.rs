@@ -257,10 +257,3 @@ impl Opener {
         }
     }
 }
-
-/// Monotonic ns (`CLOCK_MONOTONIC`), as user space's clock_gettime() reads it.
-pub(crate) fn monotonic_ns() -> u64 {
-    // SAFETY: ktime_get() has no preconditions outside NMI.
-    let now = unsafe { bindings::ktime_get() };
-    u64::try_from(now).unwrap_or(0)
-}
