@@ -58,9 +58,7 @@ impl<T> IrqSpinLock<T> {
     ) -> impl PinInit<Self> {
         pin_init!(Self {
             lock <- Opaque::ffi_init(|slot| {
-                // `LockClassKey` is `#[repr(transparent)]` over an `Opaque`
-                // of the C key; its own `as_ptr` is private to the crate.
-                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
+                let key = super::lock_class_key(key);
                 // SAFETY: `slot` is valid for writing a lock; the name and the
                 // key live forever.
                 unsafe { bindings::raw_spin_lock_init(slot, name.as_char_ptr(), key) }

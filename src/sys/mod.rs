@@ -37,3 +37,17 @@ pub(crate) fn EDQUOT() -> kernel::error::Error {
 pub(crate) fn gfp_quiet() -> kernel::alloc::Flags {
     kernel::alloc::flags::GFP_KERNEL | kernel::alloc::flags::__GFP_NOWARN
 }
+
+/// The C `struct lock_class_key` behind `key`, for the C initialisers that
+/// take one (locks, wait queues, works).
+fn lock_class_key(key: &'static kernel::sync::LockClassKey) -> *mut bindings::lock_class_key {
+    // `LockClassKey` is `#[repr(transparent)]` over an `Opaque` of the C key
+    // (its own `as_ptr` is private to the kernel crate): the same address.
+    core::ptr::from_ref(key)
+        .cast::<bindings::lock_class_key>()
+        .cast_mut()
+}
+const _: () = assert!(
+    core::mem::size_of::<kernel::sync::LockClassKey>()
+        == core::mem::size_of::<bindings::lock_class_key>()
+);

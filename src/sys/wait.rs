@@ -53,7 +53,7 @@ impl WaitQueue {
     pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
             head <- Opaque::ffi_init(|slot| {
-                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
+                let key = super::lock_class_key(key);
                 // SAFETY: `slot` is valid for writing a wait_queue_head; the
                 // name and key live forever.
                 unsafe { bindings::__init_waitqueue_head(slot, name.as_char_ptr(), key) }

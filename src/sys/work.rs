@@ -18,11 +18,7 @@ pub(super) unsafe fn init(
     name: &'static CStr,
     key: &'static LockClassKey,
 ) {
-    // `LockClassKey` is `#[repr(transparent)]` over an `Opaque` of the C
-    // key; its own `as_ptr` is private to the crate.
-    let key = core::ptr::from_ref(key)
-        .cast::<bindings::lock_class_key>()
-        .cast_mut();
+    let key = super::lock_class_key(key);
     // SAFETY: the caller guarantees `slot`; the name and key live forever.
     unsafe { bindings::init_work_with_key(slot, Some(func), false, name.as_char_ptr(), key) }
 }
