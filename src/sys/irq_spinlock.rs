@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A raw spinlock that disables interrupts while held, for data that probe
-//! handlers share with process context.
+//! handlers share with process context and irq_work.
 //!
 //! The 6.12 `kernel::sync::SpinLock` fits neither side. Process context must
 //! disable interrupts, or a wake-up interrupting a reader could enter our
@@ -12,9 +12,22 @@
 //! must never be taken elsewhere, but a trylock cannot deadlock. So probes
 //! spin on `try_lock` within a time budget and give up (the caller counts
 //! the event as dropped) rather than wait without bound.
+//!
+//! Lockdep sees every acquisition but the probes' tries, and each with
+//! interrupts disabled (`raw_spin_lock_irqsave()`), whether from process
+//! context or from an irq_work (hard-interrupt context): a lock only ever
+//! held with interrupts off is hardirq-safe, so an interrupt taking it on a
+//! CPU where process context holds it cannot happen, and lockdep has no
+//! irq-inversion to report. The probes' `trylock` in NMI context is what
+//! lockdep allows there (it never waits).
 
 use super::{bindings, clock::now_ns};
-use core::{cell::UnsafeCell, marker::PhantomPinned, ops::Deref, ops::DerefMut};
+use core::{
+    cell::UnsafeCell,
+    marker::{PhantomData, PhantomPinned},
+    ops::Deref,
+    ops::DerefMut,
+};
 use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 
 /// `T` behind a `raw_spinlock_t` taken with interrupts disabled.
@@ -34,7 +47,9 @@ pub(crate) struct IrqSpinLock<T> {
 
 // SAFETY: the lock hands `&mut T` to one holder at a time, on any thread.
 unsafe impl<T: Send> Send for IrqSpinLock<T> {}
-// SAFETY: as above: shared `&IrqSpinLock` only gives access under the lock.
+// SAFETY: as above: shared `&IrqSpinLock` only gives access under the lock,
+// one holder at a time, so sharing it moves `T` between threads: `T: Send`
+// is needed, and enough (as for `kernel::sync::Lock`).
 unsafe impl<T: Send> Sync for IrqSpinLock<T> {}
 
 /// Creates an [`IrqSpinLock`] initialiser with a lockdep class of its own.
@@ -68,13 +83,16 @@ impl<T> IrqSpinLock<T> {
         })
     }
 
-    /// Takes the lock, spinning as long as it takes. Process context only:
-    /// never from a probe (see the module documentation).
+    /// Takes the lock, spinning as long as it takes, with interrupts saved
+    /// and disabled until the guard drops. From process context or from an
+    /// irq_work (hard-interrupt context); never from a probe, which may
+    /// have interrupted the holder on its own CPU: probes use
+    /// [`Self::try_lock_for`] (see the module documentation).
     pub(crate) fn lock(&self) -> IrqGuard<'_, T> {
         // SAFETY: `lock` is initialised (type invariant).
         let flags = unsafe { bindings::raw_spin_lock_irqsave(self.lock.get()) };
-        // INVARIANT: the lock is held until the guard drops.
-        IrqGuard { owner: self, flags }
+        // SAFETY: taken just above, with `flags` saved; the guard unlocks.
+        unsafe { IrqGuard::new(self, flags) }
     }
 
     /// Tries to take the lock until `budget_ns` have passed; `None` then.
@@ -86,8 +104,9 @@ impl<T> IrqSpinLock<T> {
             // SAFETY: `lock` is initialised (type invariant); `flags` is
             // writable.
             if unsafe { bindings::raw_spin_trylock_irqsave(self.lock.get(), &mut flags) } {
-                // INVARIANT: the lock is held until the guard drops.
-                return Some(IrqGuard { owner: self, flags });
+                // SAFETY: taken just above, with `flags` saved; the guard
+                // unlocks.
+                return Some(unsafe { IrqGuard::new(self, flags) });
             }
             let now = now_ns();
             match deadline {
@@ -101,12 +120,38 @@ impl<T> IrqSpinLock<T> {
 
 /// Access to the data of a held [`IrqSpinLock`]; unlocks when dropped.
 ///
+/// Not `Send`: it must be dropped on the CPU that took the lock, where it
+/// restores the interrupt state it saved there (as `kernel::sync::Guard`).
+///
 /// # Invariants
 ///
-/// `owner.lock` is held by us, taken with interrupt state `flags` saved.
+/// `owner.lock` is held by us, taken on this CPU with interrupt state
+/// `flags` saved.
+#[must_use = "the lock unlocks immediately when the guard is unused"]
 pub(crate) struct IrqGuard<'a, T> {
     owner: &'a IrqSpinLock<T>,
     flags: ffi::c_ulong,
+    _not_send: PhantomData<*mut ()>,
+}
+
+// SAFETY: `&IrqGuard` only gives `&T`, so sharing the guard shares `T`.
+unsafe impl<T: Sync> Sync for IrqGuard<'_, T> {}
+
+impl<'a, T> IrqGuard<'a, T> {
+    /// The guard of `owner`.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold `owner.lock`, taken on this CPU with the
+    /// interrupt state `flags` saved.
+    unsafe fn new(owner: &'a IrqSpinLock<T>, flags: ffi::c_ulong) -> Self {
+        // INVARIANT: the caller guarantees the lock is held so.
+        Self {
+            owner,
+            flags,
+            _not_send: PhantomData,
+        }
+    }
 }
 
 impl<T> Deref for IrqGuard<'_, T> {
