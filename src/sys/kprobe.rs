@@ -46,9 +46,7 @@ impl ProbeArgs<'_> {
 ///
 /// Once `register` has returned it, `kp` is registered with the kernel
 /// until `drop`, at a function's entry, with `Self::pre_handler` as its
-/// pre-handler. `kp` is the first field, so a pointer to it is a pointer to
-/// `Self`.
-#[repr(C)]
+/// pre-handler.
 pub(crate) struct Kprobe<H: ProbeHandler> {
     kp: Opaque<bindings::kprobe>,
     /// Whether `kp` got registered: a failed registration is not undone.
@@ -156,9 +154,9 @@ impl<H: ProbeHandler> Kprobe<H> {
         kp: *mut bindings::kprobe,
         regs: *mut bindings::pt_regs,
     ) -> ffi::c_int {
-        // SAFETY: by the type invariant `kp` is the first field of a live
+        // SAFETY: by the type invariant `kp` is the `kp` field of a live
         // `Kprobe<H>`: the kernel calls this only while it is registered.
-        let this = unsafe { &*kp.cast::<Self>() };
+        let this = unsafe { &*kernel::container_of!(kp, Self, kp) };
         // SAFETY: kprobes pass the live registers of the probed context.
         let regs = unsafe { &*regs };
         this.handler.entered(&ProbeArgs { regs });

@@ -17,10 +17,15 @@ use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types
 ///
 /// # Safety
 ///
-/// `OFFSET` must be the offset of a `Periodic<Self>` field within `Self`.
+/// `from_periodic` must return the `Self` that `ptr` is a field of.
 pub(crate) unsafe trait HasPeriodic: Sized + Send + Sync {
-    /// `core::mem::offset_of!(Self, the_periodic_field)`.
-    const OFFSET: usize;
+    /// The `Self` around the `Periodic<Self>` field at `ptr` (its
+    /// `container_of!`).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to the `Periodic<Self>` field of a `Self`.
+    unsafe fn from_periodic(ptr: *const Periodic<Self>) -> *const Self;
 
     /// Runs in process context (it may sleep), one run at a time.
     fn run_periodic(&self);
@@ -30,13 +35,17 @@ pub(crate) unsafe trait HasPeriodic: Sized + Send + Sync {
 /// `Periodic<$type>`, running `$run(&self)` each time.
 macro_rules! impl_has_periodic {
     ($type:ty, $field:ident, $run:path) => {
-        // SAFETY: `OFFSET` is that of `$field`, which the function below
-        // checks is a `Periodic<$type>`.
+        // SAFETY: `from_periodic` steps back from `$field`, which the
+        // function below checks is a `Periodic<$type>`, to its `$type`.
         unsafe impl $crate::sys::periodic::HasPeriodic for $type {
-            const OFFSET: usize = {
+            unsafe fn from_periodic(
+                ptr: *const $crate::sys::periodic::Periodic<$type>,
+            ) -> *const $type {
                 let _: fn(&$type) -> &$crate::sys::periodic::Periodic<$type> = |t| &t.$field;
-                core::mem::offset_of!($type, $field)
-            };
+                // SAFETY: the caller guarantees `ptr` is the `$field` of a
+                // `$type`, which starts that field's offset before it.
+                unsafe { kernel::container_of!(ptr, $type, $field) }
+            }
 
             fn run_periodic(&self) {
                 $run(self)
@@ -52,9 +61,8 @@ pub(crate) use impl_has_periodic;
 /// # Invariants
 ///
 /// `timer` is initialised on CLOCK_MONOTONIC, absolute mode, with
-/// `Self::timer_func`; `work` with `Self::work_func`. `Self` lives at
-/// `T::OFFSET` within a pinned `T`.
-#[repr(C)]
+/// `Self::timer_func`; `work` with `Self::work_func`. `Self` is the field
+/// of a pinned `T` that `T::from_periodic` steps back from.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Periodic<T: HasPeriodic> {
     #[pin]
@@ -163,25 +171,27 @@ impl<T: HasPeriodic> Periodic<T> {
     }
 
     unsafe extern "C" fn timer_func(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
-        // `timer` is the first field of the `#[repr(C)]` Periodic. Hard
-        // interrupt context, outside any runqueue lock: queueing work, which
-        // may wake a worker, is allowed here.
-        let this = timer.cast::<Self>();
-        // SAFETY: the timer fires only while its Periodic is alive (`stop`
-        // cancels it before teardown); `work` is initialised and pinned.
-        unsafe { work::queue((*this).work.get()) };
+        // Hard interrupt context, outside any runqueue lock: queueing work,
+        // which may wake a worker, is allowed here.
+        // SAFETY: the kernel calls this with our `timer` (type invariant),
+        // which fires only while its Periodic is alive (`stop` cancels it
+        // before teardown).
+        let this = unsafe { &*kernel::container_of!(timer, Self, timer) };
+        // SAFETY: `work` is initialised and pinned (type invariant).
+        unsafe { work::queue(this.work.get()) };
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }
 
     unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {
-        let owner = work
-            .cast::<u8>()
-            .wrapping_sub(core::mem::offset_of!(Self, work) + T::OFFSET)
-            .cast::<T>();
-        // SAFETY: `work` is the `work` field of a live `Periodic<T>` (`stop`
-        // waits for this function before teardown), at `T::OFFSET` within
-        // its `T` (type invariant).
-        unsafe { &*owner }.run_periodic();
+        // SAFETY: the kernel calls this with our `work` (type invariant),
+        // the field of a live `Periodic` (`stop` waits for this function
+        // before teardown), itself the field of a `T` (type invariant), so
+        // that `T` is alive too.
+        let owner = unsafe {
+            let this = kernel::container_of!(work, Self, work);
+            &*T::from_periodic(this)
+        };
+        owner.run_periodic();
     }
 }
 
