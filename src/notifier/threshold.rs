@@ -94,7 +94,7 @@ impl Spec {
                 if request.eventfd == 0 && (1..=MAX_SIGNAL).contains(&request.signal) =>
             {
                 Delivery::Signal {
-                    target: ProcessRef::current(),
+                    target: ProcessRef::current()?,
                     signal: request.signal,
                 }
             }

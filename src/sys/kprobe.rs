@@ -125,15 +125,16 @@ impl<H: ProbeHandler> Kprobe<H> {
             (*kp).pre_handler = Some(Self::pre_handler);
         }
         // SAFETY: `kp` is initialised as above and lives in a box that is
-        // never moved out of (it is returned pinned) until `drop`.
+        // never moved out of: it is returned pinned, and dropping it
+        // unregisters `kp` first.
         let ret = unsafe { bindings::register_kprobe(kp) };
         if ret < 0 {
             return Err(Error::from_errno(ret));
         }
         probe.registered = true;
-        // INVARIANT: `kp` is now registered with `pre_handler`.
-        // SAFETY: the box is never moved out of from here on.
-        Ok(unsafe { Pin::new_unchecked(probe) })
+        // INVARIANT: `kp` is now registered with `pre_handler`; pinned, the
+        // box is never moved out of.
+        Ok(probe.into())
     }
 
     /// The handler this probe calls.
