@@ -21,7 +21,7 @@
 //! irq-inversion to report. The probes' `trylock` in NMI context is what
 //! lockdep allows there (it never waits).
 
-use super::{bindings, clock::now_ns};
+use super::{bindings, clock::now_ns, layout::assert_size};
 use core::{
     cell::UnsafeCell,
     marker::{PhantomData, PhantomPinned},
@@ -44,6 +44,13 @@ pub(crate) struct IrqSpinLock<T> {
     _pin: PhantomPinned,
     data: UnsafeCell<T>,
 }
+
+// Embedded.
+assert_size!(
+    bindings::raw_spinlock_t,
+    RAW_SPINLOCK_SIZE,
+    RAW_SPINLOCK_ALIGN
+);
 
 // SAFETY: the lock hands `&mut T` to one holder at a time, on any thread.
 unsafe impl<T: Send> Send for IrqSpinLock<T> {}

@@ -6,7 +6,7 @@
 //! lock. Wake-ups, eventfd signals and signals are safe there; sleeping is
 //! not (for that, see [`super::deferred`]).
 
-use super::bindings;
+use super::{bindings, layout::assert_size};
 use core::marker::PhantomData;
 use kernel::{init::PinInit, pin_init, prelude::*, types::Opaque};
 
@@ -67,6 +67,9 @@ pub(crate) struct IrqWork<T: HasIrqWork> {
     work: Opaque<bindings::irq_work>,
     _owner: PhantomData<T>,
 }
+
+// Embedded here and by Deferred.
+assert_size!(bindings::irq_work, IRQ_WORK_SIZE, IRQ_WORK_ALIGN);
 
 // SAFETY: an irq_work is made to be queued from any CPU.
 unsafe impl<T: HasIrqWork> Send for IrqWork<T> {}

@@ -3,7 +3,11 @@
 //! kprobes on kernel function entries: `register_kprobe()` and
 //! `unregister_kprobe()`.
 
-use super::{bindings, task::TaskView};
+use super::{
+    bindings,
+    layout::{assert_offset, assert_size},
+    task::TaskView,
+};
 use core::ptr::addr_of_mut;
 use kernel::{alloc::KBox, ffi, fmt, prelude::*, str::CString, types::Opaque};
 
@@ -21,6 +25,15 @@ pub(crate) trait ProbeHandler: Send + Sync + 'static {
 pub(crate) struct ProbeArgs<'a> {
     regs: &'a bindings::pt_regs,
 }
+
+// Read below, and by `TaskView::user_regs` (`ip` and `bp`).
+assert_size!(bindings::pt_regs, PT_REGS_SIZE, PT_REGS_ALIGN);
+assert_offset!(bindings::pt_regs, di, PT_REGS_DI);
+assert_offset!(bindings::pt_regs, si, PT_REGS_SI);
+assert_offset!(bindings::pt_regs, dx, PT_REGS_DX);
+assert_offset!(bindings::pt_regs, cx, PT_REGS_CX);
+assert_offset!(bindings::pt_regs, r8, PT_REGS_R8);
+assert_offset!(bindings::pt_regs, r9, PT_REGS_R9);
 
 impl ProbeArgs<'_> {
     /// The probed function's `n`th integer or pointer argument, from 0
@@ -53,6 +66,14 @@ pub(crate) struct Kprobe<H: ProbeHandler> {
     registered: bool,
     handler: H,
 }
+
+// Allocated here, all-zero, and its fields set or read below.
+assert_size!(bindings::kprobe, KPROBE_SIZE, KPROBE_ALIGN);
+assert_offset!(bindings::kprobe, addr, KPROBE_ADDR);
+assert_offset!(bindings::kprobe, symbol_name, KPROBE_SYMBOL_NAME);
+assert_offset!(bindings::kprobe, pre_handler, KPROBE_PRE_HANDLER);
+assert_offset!(bindings::kprobe, flags, KPROBE_FLAGS);
+assert_offset!(bindings::kprobe, nmissed, KPROBE_NMISSED);
 
 // SAFETY: the kernel may call the handler on any CPU; `H` is `Send + Sync`,
 // and the rest is only touched by `register` and `drop`.

@@ -12,6 +12,7 @@ pub(crate) mod eventfd;
 pub(crate) mod irq_spinlock;
 pub(crate) mod irq_work;
 pub(crate) mod kprobe;
+mod layout;
 pub(crate) mod module_param;
 pub(crate) mod periodic;
 pub(crate) mod proc_stream;
@@ -47,7 +48,9 @@ fn lock_class_key(key: &'static kernel::sync::LockClassKey) -> *mut bindings::lo
         .cast::<bindings::lock_class_key>()
         .cast_mut()
 }
-const _: () = assert!(
-    core::mem::size_of::<kernel::sync::LockClassKey>()
-        == core::mem::size_of::<bindings::lock_class_key>()
+// The kernel crate's key is the C one, as GCC lays it out.
+layout::assert_size!(
+    kernel::sync::LockClassKey,
+    LOCK_CLASS_KEY_SIZE,
+    LOCK_CLASS_KEY_ALIGN
 );

@@ -6,7 +6,12 @@
 //! workqueue, and its owner re-arms it from each run while it has something
 //! to do, so it costs nothing while idle.
 
-use super::{bindings, clock::monotonic_ns, work};
+use super::{
+    bindings,
+    clock::monotonic_ns,
+    layout::{assert_offset, assert_size},
+    work,
+};
 use core::{
     marker::PhantomData,
     sync::atomic::{AtomicBool, AtomicU64, Ordering},
@@ -76,6 +81,10 @@ pub(crate) struct Periodic<T: HasPeriodic> {
     stopped: AtomicBool,
     _owner: PhantomData<T>,
 }
+
+// Embedded, and its `function` set, by `new`.
+assert_size!(bindings::hrtimer, HRTIMER_SIZE, HRTIMER_ALIGN);
+assert_offset!(bindings::hrtimer, function, HRTIMER_FUNCTION);
 
 // SAFETY: an hrtimer and a work_struct may be armed and cancelled from any
 // thread.

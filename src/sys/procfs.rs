@@ -9,7 +9,10 @@
 //! Built on procfs's `proc_mkdir_data()`, `proc_create_data()` and
 //! `proc_remove()`.
 
-use super::bindings;
+use super::{
+    bindings,
+    layout::{assert_offset, assert_size},
+};
 use core::{fmt, marker::PhantomData, ptr::NonNull};
 use kernel::{
     error::code::{EACCES, ENOMEM},
@@ -256,6 +259,13 @@ impl Drop for ProcDir {
 
 /// One open file's snapshot: what `file->private_data` owns.
 type Snapshot = KVVec<u8>;
+
+// Built here and by proc_stream.rs, all-zero but for the fields each names.
+assert_size!(bindings::proc_ops, PROC_OPS_SIZE, PROC_OPS_ALIGN);
+assert_offset!(bindings::proc_ops, proc_open, PROC_OPS_PROC_OPEN);
+assert_offset!(bindings::proc_ops, proc_read, PROC_OPS_PROC_READ);
+assert_offset!(bindings::proc_ops, proc_lseek, PROC_OPS_PROC_LSEEK);
+assert_offset!(bindings::proc_ops, proc_release, PROC_OPS_PROC_RELEASE);
 
 /// The `proc_ops` of a [`ProcFile<T>`].
 struct ProcOps<T>(PhantomData<T>);

@@ -3,12 +3,19 @@
 //! A process to send signals to later, from interrupt context: held by its
 //! `struct pid`, so a recycled pid can never redirect the signal.
 
-use super::{bindings, process::RcuReadGuard};
+use super::{bindings, layout::assert_size, process::RcuReadGuard};
 use core::ptr::NonNull;
 use kernel::{error::code::ESRCH, prelude::*};
 
 /// The highest signal number (`SIGRTMAX`).
 pub(crate) const MAX_SIGNAL: i32 = bindings::_NSIG as i32;
+
+// On `send_queued`'s stack, filled by a C helper.
+assert_size!(
+    bindings::kernel_siginfo,
+    KERNEL_SIGINFO_SIZE,
+    KERNEL_SIGINFO_ALIGN
+);
 
 /// A counted reference to a process's `struct pid`.
 ///

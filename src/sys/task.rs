@@ -3,7 +3,7 @@
 //! Read-only views of a `struct task_struct` that the scheduler hands a
 //! probe: the fields lattop records, read without taking any lock.
 
-use super::bindings;
+use super::{bindings, layout::assert_offset};
 use core::marker::PhantomData;
 
 /// The length of a task's `comm`, with its NUL.
@@ -103,6 +103,10 @@ pub(crate) struct UserRegs {
     /// The frame pointer, the head of the chain of user frames.
     pub(crate) bp: usize,
 }
+
+// Read below; `pt_regs`'s size is asserted in kprobe.rs.
+assert_offset!(bindings::pt_regs, ip, PT_REGS_IP);
+assert_offset!(bindings::pt_regs, bp, PT_REGS_BP);
 
 impl TaskView<'_> {
     /// The user registers of the current task; `None` for a kernel thread.

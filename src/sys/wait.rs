@@ -9,7 +9,7 @@
 //! epoll to drop its entries, then an RCU grace period passes before the
 //! memory goes.
 
-use super::bindings;
+use super::{bindings, layout::assert_size};
 use core::{
     marker::PhantomPinned,
     sync::atomic::{AtomicBool, Ordering::Relaxed},
@@ -33,6 +33,18 @@ pub(crate) struct WaitQueue {
     #[pin]
     _pin: PhantomPinned,
 }
+
+// Embedded here; an entry is on `wait_interruptible`'s stack.
+assert_size!(
+    bindings::wait_queue_head,
+    WAIT_QUEUE_HEAD_SIZE,
+    WAIT_QUEUE_HEAD_ALIGN
+);
+assert_size!(
+    bindings::wait_queue_entry,
+    WAIT_QUEUE_ENTRY_SIZE,
+    WAIT_QUEUE_ENTRY_ALIGN
+);
 
 // SAFETY: wait queues are made to be woken and waited on from any thread;
 // their own spinlock guards them.

@@ -4,8 +4,11 @@
 //! share: initialising one with its lockdep class, and queueing it on the
 //! system workqueue.
 
-use super::bindings;
+use super::{bindings, layout::assert_size};
 use kernel::{ffi, prelude::*, sync::LockClassKey};
+
+// Embedded by Deferred and Periodic.
+assert_size!(bindings::work_struct, WORK_STRUCT_SIZE, WORK_STRUCT_ALIGN);
 
 /// Initialises the work at `slot` to run `func`, named `name` for lockdep.
 ///
