@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * GCC's layout of the C structs Rust reads, writes or allocates itself.
- * Compiled to assembly only (never linked), as the kernel's asm-offsets.c
- * is: each
+ * GCC's layout of the C structs Rust reads, writes or allocates itself, and
+ * the constants the kernel's headers do not give a module. Compiled to
+ * assembly only (never linked), as the kernel's asm-offsets.c is: each
  * DEFINE() leaves a "->NAME value" marker, which Kbuild turns into a
  * `pub(crate) const NAME: usize` of src/sys/layout_generated.rs.
  *
@@ -14,8 +14,19 @@
 #include <linux/hrtimer.h>
 #include <linux/kbuild.h>
 #include <linux/moduleparam.h>
+#include <linux/version.h>
 
 #include "lattop_bindings.h"
+
+/*
+ * The scheduler's enqueue/dequeue flags are in kernel/sched/sched.h, which
+ * is private to the scheduler: a module cannot include it, so they are
+ * spelled out below, as that header has them in the one version they were
+ * checked against. Check them again before allowing another.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#error "lattop's scheduler probe flags (src/layout.c, used by src/probes.rs) were checked against Linux 6.12 only: compare them with kernel/sched/sched.h"
+#endif
 
 /* A type's size and alignment. */
 #define SIZE(sym, type)                          \
@@ -25,6 +36,12 @@
 void lattop_layout(void);
 void lattop_layout(void)
 {
+	COMMENT("kernel/sched/sched.h, Linux 6.12");
+	DEFINE(SCHED_DEQUEUE_SLEEP, 0x01);
+	DEFINE(SCHED_ENQUEUE_WAKEUP, 0x01);
+	DEFINE(SCHED_ENQUEUE_INITIAL, 0x80);
+	DEFINE(SCHED_ENQUEUE_DELAYED, 0x200);
+
 	COMMENT("src/sys/kprobe.rs");
 	SIZE(KPROBE, struct kprobe);
 	OFFSET(KPROBE_ADDR, kprobe, addr);

@@ -5,7 +5,7 @@
 
 use super::{
     bindings,
-    layout::{assert_offset, assert_size},
+    layout::{self, as_u32, assert_offset, assert_size},
     task::TaskView,
 };
 use core::ptr::addr_of_mut;
@@ -199,10 +199,28 @@ impl<H: ProbeHandler> Drop for Kprobe<H> {
     }
 }
 
+/// The flags of kernel/sched/sched.h that [`SchedHandler::entered`] is
+/// given and lattop tests. That header is private to the scheduler, so
+/// `src/layout.c` spells them out, next to the check that fails the build on
+/// a kernel version they were not checked against (6.12 only).
+pub(crate) mod sched_flags {
+    use super::{as_u32, layout};
+
+    /// `dequeue_task()`: the task blocks.
+    pub(crate) const DEQUEUE_SLEEP: u32 = as_u32(layout::SCHED_DEQUEUE_SLEEP);
+    /// `enqueue_task()`: the task wakes up.
+    pub(crate) const ENQUEUE_WAKEUP: u32 = as_u32(layout::SCHED_ENQUEUE_WAKEUP);
+    /// A new task's first enqueue (wake_up_new_task()).
+    pub(crate) const ENQUEUE_INITIAL: u32 = as_u32(layout::SCHED_ENQUEUE_INITIAL);
+    /// `enqueue_task()` of a task EEVDF's delayed dequeue left queued.
+    pub(crate) const ENQUEUE_DELAYED: u32 = as_u32(layout::SCHED_ENQUEUE_DELAYED);
+}
+
 /// What runs when one of the scheduler's enqueue/dequeue functions is entered.
 pub(crate) trait SchedHandler: Send + Sync + 'static {
     /// `task` is being enqueued or dequeued with `flags` (`ENQUEUE_*` or
-    /// `DEQUEUE_*` of kernel/sched/sched.h), under its runqueue's lock.
+    /// `DEQUEUE_*` of kernel/sched/sched.h: see [`sched_flags`]), under its
+    /// runqueue's lock.
     fn entered(&self, task: &TaskView<'_>, flags: u32);
 }
 

@@ -45,3 +45,9 @@ macro_rules! assert_size {
     };
 }
 pub(crate) use assert_size;
+
+/// A constant of `src/layout.c` that is a C `unsigned int`, checked to fit.
+pub(crate) const fn as_u32(value: usize) -> u32 {
+    assert!(value <= u32::MAX as usize);
+    value as u32
+}
