@@ -34,8 +34,8 @@ pub(crate) unsafe trait HasDeferred: Sized + Send + Sync {
 /// `Deferred<$type>`, running `$run(&self)` when it fires.
 macro_rules! impl_has_deferred {
     ($type:ty, $field:ident, $run:path) => {
-        // SAFETY: `from_deferred` steps back from `$field`, which the
-        // function below checks is a `Deferred<$type>`, to its `$type`.
+        // SAFETY: `from_deferred` steps back from `$field`, which its
+        // first line checks is a `Deferred<$type>`, to its `$type`.
         unsafe impl $crate::sys::deferred::HasDeferred for $type {
             unsafe fn from_deferred(
                 ptr: *const $crate::sys::deferred::Deferred<$type>,

@@ -34,8 +34,8 @@ pub(crate) unsafe trait HasIrqWork: Sized + Send + Sync {
 /// `IrqWork<$type>`, running `$run(&self)` when it fires.
 macro_rules! impl_has_irq_work {
     ($type:ty, $field:ident, $run:path) => {
-        // SAFETY: `from_irq_work` steps back from `$field`, which the
-        // function below checks is an `IrqWork<$type>`, to its `$type`.
+        // SAFETY: `from_irq_work` steps back from `$field`, which its
+        // first line checks is an `IrqWork<$type>`, to its `$type`.
         unsafe impl $crate::sys::irq_work::HasIrqWork for $type {
             unsafe fn from_irq_work(
                 ptr: *const $crate::sys::irq_work::IrqWork<$type>,

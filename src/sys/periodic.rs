@@ -40,8 +40,8 @@ pub(crate) unsafe trait HasPeriodic: Sized + Send + Sync {
 /// `Periodic<$type>`, running `$run(&self)` each time.
 macro_rules! impl_has_periodic {
     ($type:ty, $field:ident, $run:path) => {
-        // SAFETY: `from_periodic` steps back from `$field`, which the
-        // function below checks is a `Periodic<$type>`, to its `$type`.
+        // SAFETY: `from_periodic` steps back from `$field`, which its
+        // first line checks is a `Periodic<$type>`, to its `$type`.
         unsafe impl $crate::sys::periodic::HasPeriodic for $type {
             unsafe fn from_periodic(
                 ptr: *const $crate::sys::periodic::Periodic<$type>,
