@@ -144,6 +144,26 @@ pub(crate) struct IrqGuard<'a, T> {
 // SAFETY: `&IrqGuard` only gives `&T`, so sharing the guard shares `T`.
 unsafe impl<T: Sync> Sync for IrqGuard<'_, T> {}
 
+// Checked at compile time: the lock is `Sync` for any `T: Send`, even one
+// that is not `Sync`; it is not for a `T` that is not `Send`, and its guard
+// is never `Send`. (The last two by trait ambiguity: if the type had the
+// trait, both impls below would apply and `some_item` would not resolve.)
+const _: fn() = || {
+    fn sync<T: Sync>() {}
+    sync::<IrqSpinLock<core::cell::Cell<u32>>>();
+
+    trait AmbiguousIf<A, B> {
+        fn some_item() {}
+    }
+    impl<T: ?Sized> AmbiguousIf<(), ()> for T {}
+    struct IfSend;
+    impl<T: ?Sized + Send> AmbiguousIf<IfSend, ()> for T {}
+    struct IfSync;
+    impl<T: ?Sized + Sync> AmbiguousIf<(), IfSync> for T {}
+    let _ = <IrqGuard<'static, u32> as AmbiguousIf<_, ()>>::some_item;
+    let _ = <IrqSpinLock<*mut ()> as AmbiguousIf<(), _>>::some_item;
+};
+
 impl<'a, T> IrqGuard<'a, T> {
     /// The guard of `owner`.
     ///
