@@ -62,4 +62,5 @@ fmt: kernel
 clean:
 	@if [ -n "$(KDIR)" ]; then kdir="$(KDIR)"; else kdir=$$(scripts/build-kernel.sh --dir $(FLAVOUR) 2>/dev/null); fi; \
 	if [ -f "$$kdir/Makefile" ]; then $(MAKE) -s -C "$$kdir" M=$(CURDIR) clean; fi
-	rm -rf build src/sys/bindings_generated.rs src/sys/.bindings_generated.rs.cmd src/sys/.bindings_generated.rs.d
+	rm -rf build src/sys/bindings_generated.rs src/sys/.bindings_generated.rs.cmd src/sys/.bindings_generated.rs.d \
+		src/sys/layout_generated.rs src/sys/.layout_generated.rs.cmd src/layout.s src/.layout.s.cmd

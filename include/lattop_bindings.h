@@ -7,7 +7,8 @@
  * `kernel::bindings`, so both crates agree on `struct file`, `struct inode`...
  *
  * Static inlines and macros bindgen cannot bind are forwarded by
- * src/helpers.c, one line each, declared at the end of this file.
+ * src/helpers.c, one line each, declared at the end of this file. The
+ * layouts Rust relies on are checked against GCC's (src/layout.c).
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -129,7 +130,9 @@ const unsigned int LATTOP_CONST_POLLIN = (__force unsigned int)EPOLLIN;
 const unsigned int LATTOP_CONST_POLLPRI = (__force unsigned int)EPOLLPRI;
 const unsigned int LATTOP_CONST_POLLERR = (__force unsigned int)EPOLLERR;
 const unsigned int LATTOP_CONST_POLLHUP = (__force unsigned int)EPOLLHUP;
-/* Checked against bindgen's layout of struct cred, which Rust reads. */
-const size_t LATTOP_CONST_CRED_UID_OFFSET = offsetof(struct cred, uid);
-const size_t LATTOP_CONST_CRED_FSGID_OFFSET = offsetof(struct cred, fsgid);
 #endif
+/*
+ * Struct layouts are not checked here: an offsetof() evaluated by bindgen's
+ * clang agrees with bindgen's layout by construction. src/layout.c has GCC
+ * compute them instead.
+ */

@@ -17,7 +17,7 @@ mkdir -p "$repo/build"
 stamp=$repo/build/module-kdir
 if [ "$(cat "$stamp" 2>/dev/null)" != "$kdir" ]; then
 	make -s -C "$kdir" M="$repo" clean
-	rm -f "$repo/src/sys/bindings_generated.rs"
+	rm -f "$repo/src/sys/bindings_generated.rs" "$repo/src/sys/layout_generated.rs" "$repo/src/layout.s"
 	echo "$kdir" >"$stamp"
 fi
 make -C "$kdir" M="$repo" RUSTC="$RUSTC" BINDGEN="$BINDGEN" modules

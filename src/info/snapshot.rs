@@ -6,17 +6,22 @@
 //!
 //! The processes are read in one pass under RCU, into room reserved
 //! beforehand (nothing may sleep there); when processes appeared meanwhile
-//! and the room runs out, the pass starts over with more.
+//! and the room runs out, the pass starts over with more. The records are
+//! then written out after the header.
 
 use crate::access::may_read;
 use crate::{
     ids::ProcessId,
     profiler::{Latencies, Profiler, SleepStats},
     sys::{
-        process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
+        clock::{monotonic_ns, now_ns},
+        process::{
+            collect, collect_processes, find_process, for_each_process, for_each_thread, Full,
+            Passes, RcuReadGuard, Room,
+        },
         procfs::SnapshotBuffer,
-        task::{now_ns, TaskView, COMM_LEN},
-        task_info::{monotonic_ns, Opener, Usage},
+        task::{TaskView, COMM_LEN},
+        task_info::{Opener, Usage},
         uapi::{self, InfoHeader, Latency, ProcessRecord, RecordHeader, ThreadRecord, UapiStruct},
     },
 };
@@ -35,8 +40,20 @@ pub(crate) enum SnapshotScope {
 /// How many times a pass that ran out of room is retried.
 const ATTEMPTS: usize = 4;
 
-/// The room ran out during a pass.
-struct Full;
+/// One record of the snapshot, as the pass collects them.
+enum Record {
+    Process(ProcessRecord),
+    Thread(ThreadRecord),
+}
+
+impl Record {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Record::Process(record) => record.as_bytes(),
+            Record::Thread(record) => record.as_bytes(),
+        }
+    }
+}
 
 /// Writes the snapshot of `scope`, as `opener` may see it, to `out`. Fails
 /// with `ESRCH` if the one process asked for has exited (or its pid now
@@ -52,26 +69,56 @@ pub(crate) fn build(
         SnapshotScope::One(process) => Some(process.tgid),
     };
     let latencies = profiler.latencies(tgid)?;
-    let mut records = count_records(scope).saturating_add(64);
-    for _ in 0..ATTEMPTS {
-        out.clear();
-        out.reserve(
-            size_of::<InfoHeader>()
-                + records * size_of::<ProcessRecord>().max(size_of::<ThreadRecord>()),
-        )?;
-        let mut pass = Pass {
-            out: &mut *out,
-            latencies: &latencies,
-            opener,
-            records: 0,
-            now: now_ns(),
-        };
-        match pass.run(scope) {
-            Ok(result) => return result,
-            Err(Full) => records = records.saturating_mul(2),
+    let room = count_records(scope).saturating_add(64);
+    let pass = Pass {
+        latencies: &latencies,
+        opener,
+        now: now_ns(),
+    };
+    let passes = Passes::AtMost(ATTEMPTS);
+    let records = match scope {
+        SnapshotScope::All => collect_processes(room, passes, |rcu, leader, records| {
+            pass.process(rcu, leader, records).map(|_| ())
+        })?,
+        SnapshotScope::One(process) => {
+            let (records, shown) = collect(room, passes, |rcu, records| {
+                Ok(match find_process(rcu, process.tgid) {
+                    Some(leader) if leader.start_time() == process.leader_start => {
+                        match pass.process(rcu, leader, records)? {
+                            true => Ok(()),
+                            false => Err(EACCES),
+                        }
+                    }
+                    _ => Err(ESRCH),
+                })
+            })?;
+            shown?;
+            records
         }
+    };
+    write(out, &records)
+}
+
+/// Writes the header, then `records`.
+fn write(out: &mut SnapshotBuffer, records: &[Record]) -> Result {
+    let size = records
+        .iter()
+        .fold(size_of::<InfoHeader>(), |size, r| size + r.as_bytes().len());
+    out.reserve(size)?;
+    let header = InfoHeader {
+        magic: uapi::INFO_MAGIC,
+        abi_version: uapi::ABI_VERSION as u16,
+        header_size: size_of::<InfoHeader>() as u16,
+        record_count: records.len() as u32,
+        flags: 0,
+        snapshot_ns: monotonic_ns(),
+        total_size: size as u64,
+    };
+    out.push(header.as_bytes())?;
+    for record in records {
+        out.push(record.as_bytes())?;
     }
-    Err(ENOMEM)
+    Ok(())
 }
 
 /// An upper bound (at the time) of the records `scope` needs.
@@ -95,66 +142,23 @@ fn count_records(scope: SnapshotScope) -> usize {
     n
 }
 
-/// One pass over the processes, writing into reserved room.
+/// What the passes over the processes read their records with.
 struct Pass<'a> {
-    out: &'a mut SnapshotBuffer,
     latencies: &'a Latencies,
     opener: &'a Opener,
-    records: u32,
     /// The profiler's clock now, for how long blocked threads have been.
     now: u64,
 }
 
 impl Pass<'_> {
-    /// Writes the whole snapshot; `Err(Full)` if the room ran out, else
-    /// whether the scope could be shown.
-    fn run(&mut self, scope: SnapshotScope) -> Result<Result, Full> {
-        self.push(InfoHeader::default().as_bytes())?;
-        let rcu = RcuReadGuard::new();
-        let mut full = false;
-        let shown = match scope {
-            SnapshotScope::All => {
-                for_each_process(&rcu, |leader| match self.process(&rcu, leader) {
-                    Ok(_) => ControlFlow::Continue(()),
-                    Err(Full) => {
-                        full = true;
-                        ControlFlow::Break(())
-                    }
-                });
-                Ok(())
-            }
-            SnapshotScope::One(process) => match find_process(&rcu, process.tgid) {
-                Some(leader) if leader.start_time() == process.leader_start => {
-                    match self.process(&rcu, leader)? {
-                        true => Ok(()),
-                        false => Err(EACCES),
-                    }
-                }
-                _ => Err(ESRCH),
-            },
-        };
-        drop(rcu);
-        if full {
-            return Err(Full);
-        }
-        let header = InfoHeader {
-            magic: uapi::INFO_MAGIC,
-            abi_version: uapi::ABI_VERSION as u16,
-            header_size: size_of::<InfoHeader>() as u16,
-            record_count: self.records,
-            flags: 0,
-            snapshot_ns: monotonic_ns(),
-            total_size: self.out.len() as u64,
-        };
-        if self.out.overwrite(0, header.as_bytes()).is_err() {
-            return Ok(Err(EINVAL));
-        }
-        Ok(shown)
-    }
-
-    /// Writes the records of the process led by `leader`, if the opener may
+    /// Pushes the records of the process led by `leader`, if the opener may
     /// read it; returns whether it did.
-    fn process(&mut self, rcu: &RcuReadGuard, leader: TaskView<'_>) -> Result<bool, Full> {
+    fn process(
+        &self,
+        rcu: &RcuReadGuard,
+        leader: TaskView<'_>,
+        records: &mut Room<'_, Record>,
+    ) -> Result<bool, Full> {
         let tgid = leader.tgid();
         let ids = leader.ids(rcu);
         let memory = leader.memory();
@@ -184,14 +188,14 @@ impl Pass<'_> {
             leader_start: leader.start_time(),
         };
         record.latency = latency(self.latencies.process(process));
-        // Written now to hold its place, rewritten with the threads' sums.
-        let at = self.out.len();
-        self.push(record.as_bytes())?;
+        // Pushed now to hold its place, completed with the threads' sums.
+        let at = records.len();
+        records.push(Record::Process(record))?;
         let mut usage = leader.exited_threads_usage();
         let mut full = false;
         for_each_thread(rcu, leader, |thread| {
             usage.add(&thread.usage());
-            match self.thread(thread, tgid) {
+            match records.push(self.thread(thread, tgid)) {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(Full) => {
                     full = true;
@@ -202,15 +206,15 @@ impl Pass<'_> {
         if full {
             return Err(Full);
         }
-        set_usage(&mut record, &usage);
-        self.out
-            .overwrite(at, record.as_bytes())
-            .map_err(|_| Full)?;
+        // Always there: pushed at `at` above.
+        if let Some(Record::Process(record)) = records.get_mut(at) {
+            set_usage(record, &usage);
+        }
         Ok(true)
     }
 
-    /// Writes the record of `thread` of process `tgid`.
-    fn thread(&mut self, thread: TaskView<'_>, tgid: i32) -> Result<(), Full> {
+    /// The record of `thread` of process `tgid`.
+    fn thread(&self, thread: TaskView<'_>, tgid: i32) -> Record {
         let usage = thread.usage();
         let state = thread.state_letter();
         let seen = self.latencies.task(thread.tid(), thread.start_time());
@@ -218,7 +222,7 @@ impl Pass<'_> {
             Some(since) if state != b'R' => self.now.saturating_sub(since),
             _ => 0,
         };
-        let record = ThreadRecord {
+        Record::Thread(ThreadRecord {
             record: record_header(uapi::TAG_THREAD, size_of::<ThreadRecord>()),
             tid: thread.tid(),
             pid: tgid,
@@ -235,19 +239,7 @@ impl Pass<'_> {
             blocked_ns,
             latency: latency(seen.map(|t| t.sleeps)),
             ..Default::default()
-        };
-        self.push(record.as_bytes())
-    }
-
-    /// Appends one record's bytes, or reports that the room ran out.
-    fn push(&mut self, bytes: &[u8]) -> Result<(), Full> {
-        if !self.out.push_reserved(bytes) {
-            return Err(Full);
-        }
-        if self.out.len() > size_of::<InfoHeader>() {
-            self.records += 1;
-        }
-        Ok(())
+        })
     }
 }
 

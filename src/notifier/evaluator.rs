@@ -13,7 +13,7 @@ use super::{
 use crate::{
     ids::ProcessId,
     profiler::Profiler,
-    sys::{task_info::monotonic_ns, uapi::EVENT_CROSSED},
+    sys::{clock::monotonic_ns, uapi::EVENT_CROSSED},
 };
 use core::sync::atomic::Ordering::Relaxed;
 use kernel::{error::code::ESRCH, prelude::*, rbtree::RBTree, sync::Arc};

@@ -19,9 +19,10 @@ use crate::{
     params,
     profiler::Profiler,
     sys::{
+        clock::monotonic_fast_ns,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         periodic::{impl_has_periodic, Periodic},
-        task::{monotonic_fast_ns, TaskView},
+        task::TaskView,
     },
 };
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -261,7 +262,7 @@ impl Notifier {
     /// /proc/allpids reconcile: process `pid` started (or exited), the count
     /// of live processes is now `processes`. Fires process_count thresholds.
     pub(crate) fn on_process_count(&self, pid: i32, processes: i64) {
-        let now = crate::sys::task_info::monotonic_ns();
+        let now = crate::sys::clock::monotonic_ns();
         let period_ns = self.period_ns;
         let mut armed = self.armed.lock();
         armed.processes = processes;
@@ -312,7 +313,7 @@ impl Notifier {
 
     /// The periodic evaluator: samples what the armed thresholds watch.
     fn evaluate(&self) {
-        let start = crate::sys::task::now_ns();
+        let start = crate::sys::clock::now_ns();
         let mut armed = self.armed.lock();
         evaluator::evaluate(
             armed.watches.values_mut(),
@@ -323,7 +324,7 @@ impl Notifier {
         let again = !armed.shutting_down && self.sampled_armed.load(Relaxed) > 0;
         drop(armed);
         self.stats.evaluations.fetch_add(1, Relaxed);
-        let spent = crate::sys::task::now_ns().saturating_sub(start);
+        let spent = crate::sys::clock::now_ns().saturating_sub(start);
         self.stats.evaluation_ns.fetch_add(spent, Relaxed);
         if again {
             self.evaluator.rearm(self.period_ns);

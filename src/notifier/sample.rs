@@ -8,9 +8,9 @@ use crate::{
     ids::ProcessId,
     profiler::{Latencies, Profiler},
     sys::{
-        gfp_quiet,
-        process::{find_process, for_each_process, for_each_thread, RcuReadGuard},
-        task::{now_ns, TaskView},
+        clock::now_ns,
+        process::{collect_processes, find_process, for_each_thread, Passes, RcuReadGuard},
+        task::TaskView,
     },
 };
 use core::ops::ControlFlow;
@@ -117,34 +117,19 @@ pub(crate) fn sample_all(
     wanted: Wanted,
 ) -> Result<KVVec<(ProcessId, Values)>> {
     let sleeps = Sleeps::new(profiler, wanted, None)?;
-    let mut room = profiler.counts().processes + 256;
-    loop {
-        let mut all = KVVec::with_capacity(room, gfp_quiet())?;
-        let rcu = RcuReadGuard::new();
-        let mut full = false;
-        for_each_process(&rcu, |leader| {
-            if !leader.group_is_live() {
-                return ControlFlow::Continue(());
-            }
-            let id = ProcessId {
-                tgid: leader.tgid(),
-                leader_start: leader.start_time(),
-            };
-            let entry = (id, values(&rcu, &leader, wanted, &sleeps));
-            // Within the capacity: never allocates (nothing may sleep here).
-            if all.len() == all.capacity() || all.push(entry, GFP_NOWAIT).is_err() {
-                full = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        });
-        drop(rcu);
-        if !full {
-            all.sort_unstable_by_key(|(id, _)| id.tgid);
-            return Ok(all);
+    let room = profiler.counts().processes + 256;
+    let mut all = collect_processes(room, Passes::UntilOutOfMemory, |rcu, leader, all| {
+        if !leader.group_is_live() {
+            return Ok(());
         }
-        room *= 2;
-    }
+        let id = ProcessId {
+            tgid: leader.tgid(),
+            leader_start: leader.start_time(),
+        };
+        all.push((id, values(rcu, &leader, wanted, &sleeps)))
+    })?;
+    all.sort_unstable_by_key(|(id, _)| id.tgid);
+    Ok(all)
 }
 
 /// What `wanted` asks of the process `leader` leads.

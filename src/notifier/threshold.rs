@@ -12,11 +12,11 @@ use super::{
 use crate::{
     ids::ProcessId,
     sys::{
+        clock::monotonic_ns,
         eventfd::EventFd,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         irq_work::{impl_has_irq_work, IrqWork},
         signal::{ProcessRef, MAX_SIGNAL},
-        task_info::monotonic_ns,
         uapi::{self, Event, ThresholdRequest, EVENT_QUEUE_LEN},
         wait::{new_wait_queue, PollTable, WaitQueue, POLLERR, POLLHUP, POLLIN, POLLPRI},
     },
@@ -100,7 +100,7 @@ impl Spec {
                 if request.eventfd == 0 && (1..=MAX_SIGNAL).contains(&request.signal) =>
             {
                 Delivery::Signal {
-                    target: ProcessRef::current(),
+                    target: ProcessRef::current()?,
                     signal: request.signal,
                 }
             }

@@ -21,21 +21,18 @@ use crate::{
     params,
     profiler::Profiler,
     sys::{
-        kprobe::{Kprobe, ProbeArgs, ProbeHandler, SchedHandler, SchedProbe},
+        clock::now_ns,
+        kprobe::{
+            sched_flags::{DEQUEUE_SLEEP, ENQUEUE_DELAYED, ENQUEUE_INITIAL, ENQUEUE_WAKEUP},
+            Kprobe, ProbeArgs, ProbeHandler, SchedHandler, SchedProbe,
+        },
         module_param::ParamStr,
-        task::{now_ns, TaskView},
+        task::TaskView,
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{prelude::*, sync::Arc};
 use lifecycle::Lifecycle;
-
-// Flags of kernel/sched/sched.h (private to the scheduler) in 6.12.
-const DEQUEUE_SLEEP: u32 = 0x01;
-const ENQUEUE_WAKEUP: u32 = 0x01;
-const ENQUEUE_DELAYED: u32 = 0x200;
-/// A new task's first enqueue (wake_up_new_task()).
-const ENQUEUE_INITIAL: u32 = 0x80;
 
 /// What a probe's events mean.
 #[derive(Clone, Copy)]

@@ -17,11 +17,12 @@ use crate::{
     ids::ProcessId,
     params,
     sys::{
+        clock::now_ns,
         deferred::{impl_has_deferred, Deferred},
         gfp_quiet,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         stack::{self, UserStackKey},
-        task::{now_ns, TaskView},
+        task::TaskView,
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};

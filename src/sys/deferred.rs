@@ -15,10 +15,15 @@ use kernel::{init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opa
 ///
 /// # Safety
 ///
-/// `OFFSET` must be the offset of a `Deferred<Self>` field within `Self`.
+/// `from_deferred` must return the `Self` that `ptr` is a field of.
 pub(crate) unsafe trait HasDeferred: Sized + Send + Sync {
-    /// `core::mem::offset_of!(Self, the_deferred_field)`.
-    const OFFSET: usize;
+    /// The `Self` around the `Deferred<Self>` field at `ptr` (its
+    /// `container_of!`).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to the `Deferred<Self>` field of a `Self`.
+    unsafe fn from_deferred(ptr: *const Deferred<Self>) -> *const Self;
 
     /// Runs in process context (it may sleep), at most once at a time, some
     /// time after [`Deferred::kick`].
@@ -29,15 +34,19 @@ pub(crate) unsafe trait HasDeferred: Sized + Send + Sync {
 /// `Deferred<$type>`, running `$run(&self)` when it fires.
 macro_rules! impl_has_deferred {
     ($type:ty, $field:ident, $run:path) => {
-        // SAFETY: `OFFSET` is that of `$field`, which the function below
-        // checks is a `Deferred<$type>`.
+        // SAFETY: `from_deferred` steps back from `$field`, which its
+        // first line checks is a `Deferred<$type>`, to its `$type`.
         // Expanded outside sys/, which may hold no other unsafe code.
         #[allow(unsafe_code)]
         unsafe impl $crate::sys::deferred::HasDeferred for $type {
-            const OFFSET: usize = {
+            unsafe fn from_deferred(
+                ptr: *const $crate::sys::deferred::Deferred<$type>,
+            ) -> *const $type {
                 let _: fn(&$type) -> &$crate::sys::deferred::Deferred<$type> = |t| &t.$field;
-                core::mem::offset_of!($type, $field)
-            };
+                // SAFETY: the caller guarantees `ptr` is the `$field` of a
+                // `$type`, which starts that field's offset before it.
+                unsafe { kernel::container_of!(ptr, $type, $field) }
+            }
 
             fn run_deferred(&self) {
                 $run(self)
@@ -52,9 +61,9 @@ pub(crate) use impl_has_deferred;
 /// # Invariants
 ///
 /// `irq_work` and `work` are initialised with `Self::irq_work_func` and
-/// `Self::work_func`, and `Self` lives at `T::OFFSET` within a `T` that is
-/// pinned, so both functions find the `T` around them.
-#[repr(C)]
+/// `Self::work_func`, and `Self` is the field of a pinned `T` that
+/// `T::from_deferred` steps back from, so both functions find the `T`
+/// around them.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Deferred<T: HasDeferred> {
     #[pin]
@@ -105,35 +114,25 @@ impl<T: HasDeferred> Deferred<T> {
         }
     }
 
-    /// The `T` around the `Deferred` at `this`.
-    ///
-    /// # Safety
-    ///
-    /// `this` must point to a live `Deferred<T>` inside a `T`.
-    unsafe fn owner<'a>(this: *const Self) -> &'a T {
-        // SAFETY: by the type invariant the `T` starts `T::OFFSET` bytes
-        // before its `Deferred`; the caller guarantees it is live.
-        unsafe { &*this.cast::<u8>().sub(T::OFFSET).cast::<T>() }
-    }
-
     unsafe extern "C" fn irq_work_func(irq_work: *mut bindings::irq_work) {
-        // `irq_work` is the first field of the `#[repr(C)]` Deferred.
-        let this = irq_work.cast::<Self>();
-        // SAFETY: the irq_work runs only while its Deferred is alive (`sync`
-        // waits for it before teardown); `work` is initialised and pinned.
-        unsafe { work::queue((*this).work.get()) };
+        // SAFETY: the kernel calls this with our `irq_work` (type
+        // invariant), the field of a `Deferred` that is alive: `sync` waits
+        // for this function before teardown.
+        let this = unsafe { &*kernel::container_of!(irq_work, Self, irq_work) };
+        // SAFETY: `work` is initialised and pinned (type invariant).
+        unsafe { work::queue(this.work.get()) };
     }
 
     unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {
-        // SAFETY: `work` is the `work` field of a live `Deferred<Self>`
-        // (`sync` waits for this function before teardown).
-        let this = unsafe {
-            work.cast::<u8>()
-                .sub(core::mem::offset_of!(Self, work))
-                .cast::<Self>()
+        // SAFETY: the kernel calls this with our `work` (type invariant),
+        // the field of a live `Deferred` (`sync` waits for this function
+        // before teardown), itself the field of a `T` (type invariant), so
+        // that `T` is alive too.
+        let owner = unsafe {
+            let this = kernel::container_of!(work, Self, work);
+            &*T::from_deferred(this)
         };
-        // SAFETY: as above, inside its `T` (type invariant).
-        unsafe { Self::owner(this) }.run_deferred();
+        owner.run_deferred();
     }
 }
 

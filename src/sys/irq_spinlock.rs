@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A raw spinlock that disables interrupts while held, for data that probe
-//! handlers share with process context.
+//! handlers share with process context and irq_work.
 //!
 //! The 6.12 `kernel::sync::SpinLock` fits neither side. Process context must
 //! disable interrupts, or a wake-up interrupting a reader could enter our
@@ -12,9 +12,22 @@
 //! must never be taken elsewhere, but a trylock cannot deadlock. So probes
 //! spin on `try_lock` within a time budget and give up (the caller counts
 //! the event as dropped) rather than wait without bound.
+//!
+//! Lockdep sees every acquisition but the probes' tries, and each with
+//! interrupts disabled (`raw_spin_lock_irqsave()`), whether from process
+//! context or from an irq_work (hard-interrupt context): a lock only ever
+//! held with interrupts off is hardirq-safe, so an interrupt taking it on a
+//! CPU where process context holds it cannot happen, and lockdep has no
+//! irq-inversion to report. The probes' `trylock` in NMI context is what
+//! lockdep allows there (it never waits).
 
-use super::{bindings, task::now_ns};
-use core::{cell::UnsafeCell, marker::PhantomPinned, ops::Deref, ops::DerefMut};
+use super::{bindings, clock::now_ns, layout::assert_size};
+use core::{
+    cell::UnsafeCell,
+    marker::{PhantomData, PhantomPinned},
+    ops::Deref,
+    ops::DerefMut,
+};
 use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 
 /// `T` behind a `raw_spinlock_t` taken with interrupts disabled.
@@ -32,9 +45,18 @@ pub(crate) struct IrqSpinLock<T> {
     data: UnsafeCell<T>,
 }
 
+// Embedded.
+assert_size!(
+    bindings::raw_spinlock_t,
+    RAW_SPINLOCK_SIZE,
+    RAW_SPINLOCK_ALIGN
+);
+
 // SAFETY: the lock hands `&mut T` to one holder at a time, on any thread.
 unsafe impl<T: Send> Send for IrqSpinLock<T> {}
-// SAFETY: as above: shared `&IrqSpinLock` only gives access under the lock.
+// SAFETY: as above: shared `&IrqSpinLock` only gives access under the lock,
+// one holder at a time, so sharing it moves `T` between threads: `T: Send`
+// is needed, and enough (as for `kernel::sync::Lock`).
 unsafe impl<T: Send> Sync for IrqSpinLock<T> {}
 
 /// Creates an [`IrqSpinLock`] initialiser with a lockdep class of its own.
@@ -58,9 +80,7 @@ impl<T> IrqSpinLock<T> {
     ) -> impl PinInit<Self> {
         pin_init!(Self {
             lock <- Opaque::ffi_init(|slot| {
-                // `LockClassKey` is `#[repr(transparent)]` over an `Opaque`
-                // of the C key; its own `as_ptr` is private to the crate.
-                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
+                let key = super::lock_class_key(key);
                 // SAFETY: `slot` is valid for writing a lock; the name and the
                 // key live forever.
                 unsafe { bindings::raw_spin_lock_init(slot, name.as_char_ptr(), key) }
@@ -70,13 +90,16 @@ impl<T> IrqSpinLock<T> {
         })
     }
 
-    /// Takes the lock, spinning as long as it takes. Process context only:
-    /// never from a probe (see the module documentation).
+    /// Takes the lock, spinning as long as it takes, with interrupts saved
+    /// and disabled until the guard drops. From process context or from an
+    /// irq_work (hard-interrupt context); never from a probe, which may
+    /// have interrupted the holder on its own CPU: probes use
+    /// [`Self::try_lock_for`] (see the module documentation).
     pub(crate) fn lock(&self) -> IrqGuard<'_, T> {
         // SAFETY: `lock` is initialised (type invariant).
         let flags = unsafe { bindings::raw_spin_lock_irqsave(self.lock.get()) };
-        // INVARIANT: the lock is held until the guard drops.
-        IrqGuard { owner: self, flags }
+        // SAFETY: taken just above, with `flags` saved; the guard unlocks.
+        unsafe { IrqGuard::new(self, flags) }
     }
 
     /// Tries to take the lock until `budget_ns` have passed; `None` then.
@@ -88,8 +111,9 @@ impl<T> IrqSpinLock<T> {
             // SAFETY: `lock` is initialised (type invariant); `flags` is
             // writable.
             if unsafe { bindings::raw_spin_trylock_irqsave(self.lock.get(), &mut flags) } {
-                // INVARIANT: the lock is held until the guard drops.
-                return Some(IrqGuard { owner: self, flags });
+                // SAFETY: taken just above, with `flags` saved; the guard
+                // unlocks.
+                return Some(unsafe { IrqGuard::new(self, flags) });
             }
             let now = now_ns();
             match deadline {
@@ -103,12 +127,58 @@ impl<T> IrqSpinLock<T> {
 
 /// Access to the data of a held [`IrqSpinLock`]; unlocks when dropped.
 ///
+/// Not `Send`: it must be dropped on the CPU that took the lock, where it
+/// restores the interrupt state it saved there (as `kernel::sync::Guard`).
+///
 /// # Invariants
 ///
-/// `owner.lock` is held by us, taken with interrupt state `flags` saved.
+/// `owner.lock` is held by us, taken on this CPU with interrupt state
+/// `flags` saved.
+#[must_use = "the lock unlocks immediately when the guard is unused"]
 pub(crate) struct IrqGuard<'a, T> {
     owner: &'a IrqSpinLock<T>,
     flags: ffi::c_ulong,
+    _not_send: PhantomData<*mut ()>,
+}
+
+// SAFETY: `&IrqGuard` only gives `&T`, so sharing the guard shares `T`.
+unsafe impl<T: Sync> Sync for IrqGuard<'_, T> {}
+
+// Checked at compile time: the lock is `Sync` for any `T: Send`, even one
+// that is not `Sync`; it is not for a `T` that is not `Send`, and its guard
+// is never `Send`. (The last two by trait ambiguity: if the type had the
+// trait, both impls below would apply and `some_item` would not resolve.)
+const _: fn() = || {
+    fn sync<T: Sync>() {}
+    sync::<IrqSpinLock<core::cell::Cell<u32>>>();
+
+    trait AmbiguousIf<A, B> {
+        fn some_item() {}
+    }
+    impl<T: ?Sized> AmbiguousIf<(), ()> for T {}
+    struct IfSend;
+    impl<T: ?Sized + Send> AmbiguousIf<IfSend, ()> for T {}
+    struct IfSync;
+    impl<T: ?Sized + Sync> AmbiguousIf<(), IfSync> for T {}
+    let _ = <IrqGuard<'static, u32> as AmbiguousIf<_, ()>>::some_item;
+    let _ = <IrqSpinLock<*mut ()> as AmbiguousIf<(), _>>::some_item;
+};
+
+impl<'a, T> IrqGuard<'a, T> {
+    /// The guard of `owner`.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold `owner.lock`, taken on this CPU with the
+    /// interrupt state `flags` saved.
+    unsafe fn new(owner: &'a IrqSpinLock<T>, flags: ffi::c_ulong) -> Self {
+        // INVARIANT: the caller guarantees the lock is held so.
+        Self {
+            owner,
+            flags,
+            _not_send: PhantomData,
+        }
+    }
 }
 
 impl<T> Deref for IrqGuard<'_, T> {

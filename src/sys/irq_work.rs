@@ -6,7 +6,7 @@
 //! lock. Wake-ups, eventfd signals and signals are safe there; sleeping is
 //! not (for that, see [`super::deferred`]).
 
-use super::bindings;
+use super::{bindings, layout::assert_size};
 use core::marker::PhantomData;
 use kernel::{init::PinInit, pin_init, prelude::*, types::Opaque};
 
@@ -15,10 +15,15 @@ use kernel::{init::PinInit, pin_init, prelude::*, types::Opaque};
 ///
 /// # Safety
 ///
-/// `OFFSET` must be the offset of an `IrqWork<Self>` field within `Self`.
+/// `from_irq_work` must return the `Self` that `ptr` is a field of.
 pub(crate) unsafe trait HasIrqWork: Sized + Send + Sync {
-    /// `core::mem::offset_of!(Self, the_irq_work_field)`.
-    const OFFSET: usize;
+    /// The `Self` around the `IrqWork<Self>` field at `ptr` (its
+    /// `container_of!`).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to the `IrqWork<Self>` field of a `Self`.
+    unsafe fn from_irq_work(ptr: *const IrqWork<Self>) -> *const Self;
 
     /// Runs in hard-interrupt context (it must not sleep), at most once at a
     /// time, soon after [`IrqWork::kick`].
@@ -29,15 +34,19 @@ pub(crate) unsafe trait HasIrqWork: Sized + Send + Sync {
 /// `IrqWork<$type>`, running `$run(&self)` when it fires.
 macro_rules! impl_has_irq_work {
     ($type:ty, $field:ident, $run:path) => {
-        // SAFETY: `OFFSET` is that of `$field`, which the function below
-        // checks is an `IrqWork<$type>`.
+        // SAFETY: `from_irq_work` steps back from `$field`, which its
+        // first line checks is an `IrqWork<$type>`, to its `$type`.
         // Expanded outside sys/, which may hold no other unsafe code.
         #[allow(unsafe_code)]
         unsafe impl $crate::sys::irq_work::HasIrqWork for $type {
-            const OFFSET: usize = {
+            unsafe fn from_irq_work(
+                ptr: *const $crate::sys::irq_work::IrqWork<$type>,
+            ) -> *const $type {
                 let _: fn(&$type) -> &$crate::sys::irq_work::IrqWork<$type> = |t| &t.$field;
-                core::mem::offset_of!($type, $field)
-            };
+                // SAFETY: the caller guarantees `ptr` is the `$field` of a
+                // `$type`, which starts that field's offset before it.
+                unsafe { kernel::container_of!(ptr, $type, $field) }
+            }
 
             fn run_irq_work(&self) {
                 $run(self)
@@ -51,15 +60,18 @@ pub(crate) use impl_has_irq_work;
 ///
 /// # Invariants
 ///
-/// `work` is initialised with `Self::func`, and `Self` lives at `T::OFFSET`
-/// within a pinned `T`, so `func` finds the `T` around it.
-#[repr(C)]
+/// `work` is initialised with `Self::func`, and `Self` is the field of a
+/// pinned `T` that `T::from_irq_work` steps back from, so `func` finds the
+/// `T` around it.
 #[pin_data(PinnedDrop)]
 pub(crate) struct IrqWork<T: HasIrqWork> {
     #[pin]
     work: Opaque<bindings::irq_work>,
     _owner: PhantomData<T>,
 }
+
+// Embedded here and by Deferred.
+assert_size!(bindings::irq_work, IRQ_WORK_SIZE, IRQ_WORK_ALIGN);
 
 // SAFETY: an irq_work is made to be queued from any CPU.
 unsafe impl<T: HasIrqWork> Send for IrqWork<T> {}
@@ -93,12 +105,15 @@ impl<T: HasIrqWork> IrqWork<T> {
     }
 
     unsafe extern "C" fn func(work: *mut bindings::irq_work) {
-        // `work` is the first field of the `#[repr(C)]` IrqWork, which sits
-        // at `T::OFFSET` in its `T` (type invariant).
-        let owner = work.cast::<u8>().wrapping_sub(T::OFFSET).cast::<T>();
-        // SAFETY: the irq_work runs only while its `T` is alive: dropping
-        // the `IrqWork` waits for it (see `drop`).
-        unsafe { &*owner }.run_irq_work();
+        // SAFETY: the kernel calls this with our `work` (type invariant),
+        // the field of an `IrqWork` inside its `T` (type invariant); the
+        // irq_work runs only while that `T` is alive: dropping the `IrqWork`
+        // waits for it (see `drop`).
+        let owner = unsafe {
+            let this = kernel::container_of!(work, Self, work);
+            &*T::from_irq_work(this)
+        };
+        owner.run_irq_work();
     }
 }
 

@@ -3,7 +3,11 @@
 //! kprobes on kernel function entries: `register_kprobe()` and
 //! `unregister_kprobe()`.
 
-use super::{bindings, task::TaskView};
+use super::{
+    bindings,
+    layout::{self, as_u32, assert_offset, assert_size},
+    task::TaskView,
+};
 use core::ptr::addr_of_mut;
 use kernel::{alloc::KBox, ffi, fmt, prelude::*, str::CString, types::Opaque};
 
@@ -21,6 +25,15 @@ pub(crate) trait ProbeHandler: Send + Sync + 'static {
 pub(crate) struct ProbeArgs<'a> {
     regs: &'a bindings::pt_regs,
 }
+
+// Read below, and by `TaskView::user_regs` (`ip` and `bp`).
+assert_size!(bindings::pt_regs, PT_REGS_SIZE, PT_REGS_ALIGN);
+assert_offset!(bindings::pt_regs, di, PT_REGS_DI);
+assert_offset!(bindings::pt_regs, si, PT_REGS_SI);
+assert_offset!(bindings::pt_regs, dx, PT_REGS_DX);
+assert_offset!(bindings::pt_regs, cx, PT_REGS_CX);
+assert_offset!(bindings::pt_regs, r8, PT_REGS_R8);
+assert_offset!(bindings::pt_regs, r9, PT_REGS_R9);
 
 impl ProbeArgs<'_> {
     /// The probed function's `n`th integer or pointer argument, from 0
@@ -46,15 +59,21 @@ impl ProbeArgs<'_> {
 ///
 /// Once `register` has returned it, `kp` is registered with the kernel
 /// until `drop`, at a function's entry, with `Self::pre_handler` as its
-/// pre-handler. `kp` is the first field, so a pointer to it is a pointer to
-/// `Self`.
-#[repr(C)]
+/// pre-handler.
 pub(crate) struct Kprobe<H: ProbeHandler> {
     kp: Opaque<bindings::kprobe>,
     /// Whether `kp` got registered: a failed registration is not undone.
     registered: bool,
     handler: H,
 }
+
+// Allocated here, all-zero, and its fields set or read below.
+assert_size!(bindings::kprobe, KPROBE_SIZE, KPROBE_ALIGN);
+assert_offset!(bindings::kprobe, addr, KPROBE_ADDR);
+assert_offset!(bindings::kprobe, symbol_name, KPROBE_SYMBOL_NAME);
+assert_offset!(bindings::kprobe, pre_handler, KPROBE_PRE_HANDLER);
+assert_offset!(bindings::kprobe, flags, KPROBE_FLAGS);
+assert_offset!(bindings::kprobe, nmissed, KPROBE_NMISSED);
 
 // SAFETY: the kernel may call the handler on any CPU; `H` is `Send + Sync`,
 // and the rest is only touched by `register` and `drop`.
@@ -127,15 +146,16 @@ impl<H: ProbeHandler> Kprobe<H> {
             (*kp).pre_handler = Some(Self::pre_handler);
         }
         // SAFETY: `kp` is initialised as above and lives in a box that is
-        // never moved out of (it is returned pinned) until `drop`.
+        // never moved out of: it is returned pinned, and dropping it
+        // unregisters `kp` first.
         let ret = unsafe { bindings::register_kprobe(kp) };
         if ret < 0 {
             return Err(Error::from_errno(ret));
         }
         probe.registered = true;
-        // INVARIANT: `kp` is now registered with `pre_handler`.
-        // SAFETY: the box is never moved out of from here on.
-        Ok(unsafe { Pin::new_unchecked(probe) })
+        // INVARIANT: `kp` is now registered with `pre_handler`; pinned, the
+        // box is never moved out of.
+        Ok(probe.into())
     }
 
     /// The handler this probe calls.
@@ -156,9 +176,9 @@ impl<H: ProbeHandler> Kprobe<H> {
         kp: *mut bindings::kprobe,
         regs: *mut bindings::pt_regs,
     ) -> ffi::c_int {
-        // SAFETY: by the type invariant `kp` is the first field of a live
+        // SAFETY: by the type invariant `kp` is the `kp` field of a live
         // `Kprobe<H>`: the kernel calls this only while it is registered.
-        let this = unsafe { &*kp.cast::<Self>() };
+        let this = unsafe { &*kernel::container_of!(kp, Self, kp) };
         // SAFETY: kprobes pass the live registers of the probed context.
         let regs = unsafe { &*regs };
         this.handler.entered(&ProbeArgs { regs });
@@ -179,10 +199,28 @@ impl<H: ProbeHandler> Drop for Kprobe<H> {
     }
 }
 
+/// The flags of kernel/sched/sched.h that [`SchedHandler::entered`] is
+/// given and lattop tests. That header is private to the scheduler, so
+/// `src/layout.c` spells them out, next to the check that fails the build on
+/// a kernel version they were not checked against (6.12 only).
+pub(crate) mod sched_flags {
+    use super::{as_u32, layout};
+
+    /// `dequeue_task()`: the task blocks.
+    pub(crate) const DEQUEUE_SLEEP: u32 = as_u32(layout::SCHED_DEQUEUE_SLEEP);
+    /// `enqueue_task()`: the task wakes up.
+    pub(crate) const ENQUEUE_WAKEUP: u32 = as_u32(layout::SCHED_ENQUEUE_WAKEUP);
+    /// A new task's first enqueue (wake_up_new_task()).
+    pub(crate) const ENQUEUE_INITIAL: u32 = as_u32(layout::SCHED_ENQUEUE_INITIAL);
+    /// `enqueue_task()` of a task EEVDF's delayed dequeue left queued.
+    pub(crate) const ENQUEUE_DELAYED: u32 = as_u32(layout::SCHED_ENQUEUE_DELAYED);
+}
+
 /// What runs when one of the scheduler's enqueue/dequeue functions is entered.
 pub(crate) trait SchedHandler: Send + Sync + 'static {
     /// `task` is being enqueued or dequeued with `flags` (`ENQUEUE_*` or
-    /// `DEQUEUE_*` of kernel/sched/sched.h), under its runqueue's lock.
+    /// `DEQUEUE_*` of kernel/sched/sched.h: see [`sched_flags`]), under its
+    /// runqueue's lock.
     fn entered(&self, task: &TaskView<'_>, flags: u32);
 }
 

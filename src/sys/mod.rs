@@ -6,11 +6,13 @@
 //! API; the feature code above it is safe Rust.
 
 mod bindings;
+pub(crate) mod clock;
 pub(crate) mod deferred;
 pub(crate) mod eventfd;
 pub(crate) mod irq_spinlock;
 pub(crate) mod irq_work;
 pub(crate) mod kprobe;
+mod layout;
 pub(crate) mod module_param;
 pub(crate) mod periodic;
 pub(crate) mod proc_stream;
@@ -36,3 +38,19 @@ pub(crate) fn EDQUOT() -> kernel::error::Error {
 pub(crate) fn gfp_quiet() -> kernel::alloc::Flags {
     kernel::alloc::flags::GFP_KERNEL | kernel::alloc::flags::__GFP_NOWARN
 }
+
+/// The C `struct lock_class_key` behind `key`, for the C initialisers that
+/// take one (locks, wait queues, works).
+fn lock_class_key(key: &'static kernel::sync::LockClassKey) -> *mut bindings::lock_class_key {
+    // `LockClassKey` is `#[repr(transparent)]` over an `Opaque` of the C key
+    // (its own `as_ptr` is private to the kernel crate): the same address.
+    core::ptr::from_ref(key)
+        .cast::<bindings::lock_class_key>()
+        .cast_mut()
+}
+// The kernel crate's key is the C one, as GCC lays it out.
+layout::assert_size!(
+    kernel::sync::LockClassKey,
+    LOCK_CLASS_KEY_SIZE,
+    LOCK_CLASS_KEY_ALIGN
+);

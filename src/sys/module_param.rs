@@ -5,7 +5,10 @@
 //! the module loader looks for them, and the `parm`/`parmtype` lines that
 //! `modinfo` shows.
 
-use super::bindings;
+use super::{
+    bindings,
+    layout::{assert_offset, assert_size},
+};
 use core::cell::UnsafeCell;
 use kernel::{ffi, str::CStr, types::Opaque};
 
@@ -75,6 +78,21 @@ impl ParamStr {
 /// [`ParamU32`] or [`ParamStr`]) and the kernel's exported ops for its type.
 #[repr(transparent)]
 pub(crate) struct KernelParam(bindings::kernel_param);
+
+// Built below, one array element of `__param` that the loader walks.
+assert_size!(
+    bindings::kernel_param,
+    KERNEL_PARAM_SIZE,
+    KERNEL_PARAM_ALIGN
+);
+assert_offset!(bindings::kernel_param, name, KERNEL_PARAM_NAME);
+assert_offset!(bindings::kernel_param, mod_, KERNEL_PARAM_MOD);
+assert_offset!(bindings::kernel_param, ops, KERNEL_PARAM_OPS);
+assert_offset!(bindings::kernel_param, perm, KERNEL_PARAM_PERM);
+assert_offset!(bindings::kernel_param, level, KERNEL_PARAM_LEVEL);
+assert_offset!(bindings::kernel_param, flags, KERNEL_PARAM_FLAGS);
+// `arg`, the union's member at its offset 0.
+assert_offset!(bindings::kernel_param, __bindgen_anon_1, KERNEL_PARAM_ARG);
 
 // SAFETY: the module never reads or writes it after it is built at compile
 // time; only the module loader and sysfs read it, and by the type invariant it

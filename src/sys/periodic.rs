@@ -6,10 +6,15 @@
 //! workqueue, and its owner re-arms it from each run while it has something
 //! to do, so it costs nothing while idle.
 
-use super::{bindings, work};
+use super::{
+    bindings,
+    clock::monotonic_ns,
+    layout::{assert_offset, assert_size},
+    work,
+};
 use core::{
     marker::PhantomData,
-    sync::atomic::{AtomicBool, AtomicI64, Ordering},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
 };
 use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
 
@@ -17,10 +22,15 @@ use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types
 ///
 /// # Safety
 ///
-/// `OFFSET` must be the offset of a `Periodic<Self>` field within `Self`.
+/// `from_periodic` must return the `Self` that `ptr` is a field of.
 pub(crate) unsafe trait HasPeriodic: Sized + Send + Sync {
-    /// `core::mem::offset_of!(Self, the_periodic_field)`.
-    const OFFSET: usize;
+    /// The `Self` around the `Periodic<Self>` field at `ptr` (its
+    /// `container_of!`).
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to the `Periodic<Self>` field of a `Self`.
+    unsafe fn from_periodic(ptr: *const Periodic<Self>) -> *const Self;
 
     /// Runs in process context (it may sleep), one run at a time.
     fn run_periodic(&self);
@@ -30,15 +40,19 @@ pub(crate) unsafe trait HasPeriodic: Sized + Send + Sync {
 /// `Periodic<$type>`, running `$run(&self)` each time.
 macro_rules! impl_has_periodic {
     ($type:ty, $field:ident, $run:path) => {
-        // SAFETY: `OFFSET` is that of `$field`, which the function below
-        // checks is a `Periodic<$type>`.
+        // SAFETY: `from_periodic` steps back from `$field`, which its
+        // first line checks is a `Periodic<$type>`, to its `$type`.
         // Expanded outside sys/, which may hold no other unsafe code.
         #[allow(unsafe_code)]
         unsafe impl $crate::sys::periodic::HasPeriodic for $type {
-            const OFFSET: usize = {
+            unsafe fn from_periodic(
+                ptr: *const $crate::sys::periodic::Periodic<$type>,
+            ) -> *const $type {
                 let _: fn(&$type) -> &$crate::sys::periodic::Periodic<$type> = |t| &t.$field;
-                core::mem::offset_of!($type, $field)
-            };
+                // SAFETY: the caller guarantees `ptr` is the `$field` of a
+                // `$type`, which starts that field's offset before it.
+                unsafe { kernel::container_of!(ptr, $type, $field) }
+            }
 
             fn run_periodic(&self) {
                 $run(self)
@@ -54,9 +68,8 @@ pub(crate) use impl_has_periodic;
 /// # Invariants
 ///
 /// `timer` is initialised on CLOCK_MONOTONIC, absolute mode, with
-/// `Self::timer_func`; `work` with `Self::work_func`. `Self` lives at
-/// `T::OFFSET` within a pinned `T`.
-#[repr(C)]
+/// `Self::timer_func`; `work` with `Self::work_func`. `Self` is the field
+/// of a pinned `T` that `T::from_periodic` steps back from.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Periodic<T: HasPeriodic> {
     #[pin]
@@ -65,11 +78,15 @@ pub(crate) struct Periodic<T: HasPeriodic> {
     work: Opaque<bindings::work_struct>,
     /// When the next run is due, CLOCK_MONOTONIC ns: the cadence
     /// [`Self::rearm`] keeps.
-    next_due_ns: AtomicI64,
+    next_due_ns: AtomicU64,
     /// Set by [`Self::stop`]: nothing arms the timer any more.
     stopped: AtomicBool,
     _owner: PhantomData<T>,
 }
+
+// Embedded, and its `function` set, by `new`.
+assert_size!(bindings::hrtimer, HRTIMER_SIZE, HRTIMER_ALIGN);
+assert_offset!(bindings::hrtimer, function, HRTIMER_FUNCTION);
 
 // SAFETY: an hrtimer and a work_struct may be armed and cancelled from any
 // thread.
@@ -98,7 +115,7 @@ impl<T: HasPeriodic> Periodic<T> {
                 // SAFETY: `slot` is valid for writing a work_struct.
                 unsafe { work::init(slot, Self::work_func, name, key) }
             }),
-            next_due_ns: AtomicI64::new(0),
+            next_due_ns: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             _owner: PhantomData,
         })
@@ -107,7 +124,7 @@ impl<T: HasPeriodic> Periodic<T> {
     /// Starts the runs, the first `period_ns` from now. Process context.
     /// Called while a run is pending, it moves that run to a period from now.
     pub(crate) fn start(&self, period_ns: u64) {
-        let due = now_ns().saturating_add(period_ns as i64);
+        let due = monotonic_ns().saturating_add(period_ns);
         self.next_due_ns.store(due, Ordering::Relaxed);
         self.arm(due);
     }
@@ -119,24 +136,26 @@ impl<T: HasPeriodic> Periodic<T> {
         let due = self
             .next_due_ns
             .load(Ordering::Relaxed)
-            .saturating_add(period_ns as i64)
-            .max(now_ns());
+            .saturating_add(period_ns)
+            .max(monotonic_ns());
         self.next_due_ns.store(due, Ordering::Relaxed);
         self.arm(due);
     }
 
-    fn arm(&self, due_ns: i64) {
+    fn arm(&self, due_ns: u64) {
         // Paired with `stop`: either it sees this start and cancels it, or
         // this sees `stopped`.
         if self.stopped.load(Ordering::SeqCst) {
             return;
         }
+        // A ktime_t: CLOCK_MONOTONIC ns, far from overflowing an i64.
+        let due = i64::try_from(due_ns).unwrap_or(i64::MAX);
         // SAFETY: `timer` is initialised (type invariant) and pinned;
         // restarting an armed hrtimer moves it.
         unsafe {
             bindings::hrtimer_start_range_ns(
                 self.timer.get(),
-                due_ns,
+                due,
                 0,
                 bindings::hrtimer_mode_HRTIMER_MODE_ABS,
             )
@@ -163,32 +182,28 @@ impl<T: HasPeriodic> Periodic<T> {
     }
 
     unsafe extern "C" fn timer_func(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
-        // `timer` is the first field of the `#[repr(C)]` Periodic. Hard
-        // interrupt context, outside any runqueue lock: queueing work, which
-        // may wake a worker, is allowed here.
-        let this = timer.cast::<Self>();
-        // SAFETY: the timer fires only while its Periodic is alive (`stop`
-        // cancels it before teardown); `work` is initialised and pinned.
-        unsafe { work::queue((*this).work.get()) };
+        // Hard interrupt context, outside any runqueue lock: queueing work,
+        // which may wake a worker, is allowed here.
+        // SAFETY: the kernel calls this with our `timer` (type invariant),
+        // which fires only while its Periodic is alive (`stop` cancels it
+        // before teardown).
+        let this = unsafe { &*kernel::container_of!(timer, Self, timer) };
+        // SAFETY: `work` is initialised and pinned (type invariant).
+        unsafe { work::queue(this.work.get()) };
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }
 
     unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {
-        let owner = work
-            .cast::<u8>()
-            .wrapping_sub(core::mem::offset_of!(Self, work) + T::OFFSET)
-            .cast::<T>();
-        // SAFETY: `work` is the `work` field of a live `Periodic<T>` (`stop`
-        // waits for this function before teardown), at `T::OFFSET` within
-        // its `T` (type invariant).
-        unsafe { &*owner }.run_periodic();
+        // SAFETY: the kernel calls this with our `work` (type invariant),
+        // the field of a live `Periodic` (`stop` waits for this function
+        // before teardown), itself the field of a `T` (type invariant), so
+        // that `T` is alive too.
+        let owner = unsafe {
+            let this = kernel::container_of!(work, Self, work);
+            &*T::from_periodic(this)
+        };
+        owner.run_periodic();
     }
-}
-
-/// CLOCK_MONOTONIC ns, the timer's clock.
-fn now_ns() -> i64 {
-    // SAFETY: ktime_get() has no preconditions outside NMI.
-    unsafe { bindings::ktime_get() }
 }
 
 #[pinned_drop]

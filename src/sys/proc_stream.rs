@@ -12,6 +12,7 @@
 
 use super::{
     bindings,
+    layout::assert_offset,
     procfs::{ProcDir, ProcEntry},
     wait::PollTable,
 };
@@ -77,6 +78,13 @@ impl<T: ProcStream> StreamFile<T> {
         })
     }
 }
+
+// The fields named below; the size is asserted in procfs.rs.
+assert_offset!(bindings::proc_ops, proc_open, PROC_OPS_PROC_OPEN);
+assert_offset!(bindings::proc_ops, proc_read, PROC_OPS_PROC_READ);
+assert_offset!(bindings::proc_ops, proc_write, PROC_OPS_PROC_WRITE);
+assert_offset!(bindings::proc_ops, proc_poll, PROC_OPS_PROC_POLL);
+assert_offset!(bindings::proc_ops, proc_release, PROC_OPS_PROC_RELEASE);
 
 /// The `proc_ops` of a [`StreamFile<T>`]; `file->private_data` owns a
 /// `KBox<T::Session>`.

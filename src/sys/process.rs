@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Walking the kernel's processes and their threads, as `for_each_process()`
-//! and `for_each_thread()` do, under an RCU read-side critical section.
+//! and `for_each_thread()` do, under an RCU read-side critical section, and
+//! collecting what they show into room reserved beforehand (nothing may
+//! sleep, so allocate, under RCU).
 
-use super::{bindings, task::TaskView};
+use super::{bindings, gfp_quiet, task::TaskView};
 use core::{marker::PhantomData, ops::ControlFlow};
+use kernel::{alloc::KVVec, prelude::*};
 
 /// An RCU read-side critical section: tasks reached through the task list
 /// stay allocated until it ends (they are freed after a grace period).
@@ -98,4 +101,103 @@ pub(crate) fn find_process<'a>(rcu: &'a RcuReadGuard, tgid: i32) -> Option<TaskV
     };
     // SAFETY: a task found under `rcu` stays allocated until it ends.
     (!task.is_null()).then(|| unsafe { TaskView::from_raw(task) })
+}
+
+/// The room reserved for a pass of [`collect`] ran out.
+pub(crate) struct Full;
+
+/// The items of one pass of [`collect`], in room reserved before it:
+/// pushing never allocates.
+pub(crate) struct Room<'a, T> {
+    items: &'a mut KVVec<T>,
+}
+
+impl<T> Room<'_, T> {
+    /// Appends `item`, or fails if the room is full.
+    pub(crate) fn push(&mut self, item: T) -> Result<(), Full> {
+        if self.items.len() == self.items.capacity() {
+            return Err(Full);
+        }
+        // Within the capacity: never allocates.
+        self.items.push(item, GFP_NOWAIT).map_err(|_| Full)
+    }
+
+    /// How many items were pushed in this pass: the index of the next one.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The item pushed at `index` in this pass.
+    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        self.items.get_mut(index)
+    }
+}
+
+/// How many passes [`collect`] makes before it gives up with `ENOMEM`.
+#[derive(Clone, Copy)]
+pub(crate) enum Passes {
+    /// As many as it takes, doubling the room each time, until allocating
+    /// it fails.
+    UntilOutOfMemory,
+    /// At most this many.
+    AtMost(usize),
+}
+
+/// Runs `pass` under RCU with room for `room` items, reserved beforehand;
+/// when the room runs out (`pass` returns [`Full`], as pushing into a full
+/// [`Room`] does), the items are dropped and the pass starts over with
+/// twice the room, until it completes or `passes` are spent. Returns the
+/// items of the pass that completed, and what it returned.
+pub(crate) fn collect<T, R>(
+    mut room: usize,
+    passes: Passes,
+    mut pass: impl FnMut(&RcuReadGuard, &mut Room<'_, T>) -> Result<R, Full>,
+) -> Result<(KVVec<T>, R)> {
+    let mut left = match passes {
+        Passes::UntilOutOfMemory => None,
+        Passes::AtMost(n) => Some(n),
+    };
+    loop {
+        match &mut left {
+            Some(0) => return Err(ENOMEM),
+            Some(n) => *n -= 1,
+            None => {}
+        }
+        let mut items = KVVec::with_capacity(room, gfp_quiet())?;
+        let rcu = RcuReadGuard::new();
+        let done = pass(&rcu, &mut Room { items: &mut items });
+        drop(rcu);
+        if let Ok(result) = done {
+            return Ok((items, result));
+        }
+        room = room.saturating_mul(2);
+    }
+}
+
+/// [`collect`] over every process: calls `f` with the thread-group leader of
+/// each (as [`for_each_process`]), which pushes what it wants of it, any
+/// number of items, into the room; a full room ends the pass, and the next
+/// starts over from the first process. Returns the items, in the task
+/// list's order.
+pub(crate) fn collect_processes<T>(
+    room: usize,
+    passes: Passes,
+    mut f: impl for<'a> FnMut(&'a RcuReadGuard, TaskView<'a>, &mut Room<'_, T>) -> Result<(), Full>,
+) -> Result<KVVec<T>> {
+    let (items, ()) = collect(room, passes, |rcu, room| {
+        let mut full = false;
+        for_each_process(rcu, |leader| match f(rcu, leader, room) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(Full) => {
+                full = true;
+                ControlFlow::Break(())
+            }
+        });
+        if full {
+            Err(Full)
+        } else {
+            Ok(())
+        }
+    })?;
+    Ok(items)
 }

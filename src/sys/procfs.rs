@@ -9,7 +9,10 @@
 //! Built on procfs's `proc_mkdir_data()`, `proc_create_data()` and
 //! `proc_remove()`.
 
-use super::bindings;
+use super::{
+    bindings,
+    layout::{assert_offset, assert_size},
+};
 use core::{fmt, marker::PhantomData, ptr::NonNull};
 use kernel::{
     error::code::{EACCES, ENOMEM},
@@ -32,41 +35,17 @@ pub(crate) struct SnapshotBuffer {
 }
 
 impl SnapshotBuffer {
-    /// Bytes written so far.
-    pub(crate) fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// Makes room for `n` more bytes, so that [`Self::push_reserved`] can
-    /// then add them without allocating (where allocating is not allowed).
+    /// Makes room for `n` more bytes, so that pushing them will not
+    /// allocate.
     pub(crate) fn reserve(&mut self, n: usize) -> Result {
         self.bytes.reserve(n, super::gfp_quiet())?;
         Ok(())
     }
 
-    /// Appends `bytes` if the room reserved holds them, never allocating;
-    /// returns whether it did.
-    pub(crate) fn push_reserved(&mut self, bytes: &[u8]) -> bool {
-        if self.bytes.capacity() - self.bytes.len() < bytes.len() {
-            return false;
-        }
-        // Within the capacity: never allocates.
-        self.bytes.extend_from_slice(bytes, GFP_NOWAIT).is_ok()
-    }
-
-    /// Overwrites the bytes at `offset` (already written) with `bytes`.
-    pub(crate) fn overwrite(&mut self, offset: usize, bytes: &[u8]) -> Result {
-        let end = offset.checked_add(bytes.len()).ok_or(EINVAL)?;
-        let target = self.bytes.get_mut(offset..end).ok_or(EINVAL)?;
-        for (d, s) in target.iter_mut().zip(bytes) {
-            *d = *s;
-        }
+    /// Appends `bytes`.
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> Result {
+        self.bytes.extend_from_slice(bytes, super::gfp_quiet())?;
         Ok(())
-    }
-
-    /// Forgets everything written, and the room.
-    pub(crate) fn clear(&mut self) {
-        self.bytes = KVVec::new();
     }
 
     /// Formats `args` into the text, for `write!` and `writeln!`.
@@ -256,6 +235,13 @@ impl Drop for ProcDir {
 
 /// One open file's snapshot: what `file->private_data` owns.
 type Snapshot = KVVec<u8>;
+
+// Built here and by proc_stream.rs, all-zero but for the fields each names.
+assert_size!(bindings::proc_ops, PROC_OPS_SIZE, PROC_OPS_ALIGN);
+assert_offset!(bindings::proc_ops, proc_open, PROC_OPS_PROC_OPEN);
+assert_offset!(bindings::proc_ops, proc_read, PROC_OPS_PROC_READ);
+assert_offset!(bindings::proc_ops, proc_lseek, PROC_OPS_PROC_LSEEK);
+assert_offset!(bindings::proc_ops, proc_release, PROC_OPS_PROC_RELEASE);
 
 /// The `proc_ops` of a [`ProcFile<T>`].
 struct ProcOps<T>(PhantomData<T>);

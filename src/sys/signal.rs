@@ -3,11 +3,19 @@
 //! A process to send signals to later, from interrupt context: held by its
 //! `struct pid`, so a recycled pid can never redirect the signal.
 
-use super::{bindings, process::RcuReadGuard};
+use super::{bindings, layout::assert_size, process::RcuReadGuard};
 use core::ptr::NonNull;
+use kernel::{error::code::ESRCH, prelude::*};
 
 /// The highest signal number (`SIGRTMAX`).
 pub(crate) const MAX_SIGNAL: i32 = bindings::_NSIG as i32;
+
+// On `send_queued`'s stack, filled by a C helper.
+assert_size!(
+    bindings::kernel_siginfo,
+    KERNEL_SIGINFO_SIZE,
+    KERNEL_SIGINFO_ALIGN
+);
 
 /// A counted reference to a process's `struct pid`.
 ///
@@ -24,15 +32,16 @@ unsafe impl Send for ProcessRef {}
 unsafe impl Sync for ProcessRef {}
 
 impl ProcessRef {
-    /// The current task's process.
-    pub(crate) fn current() -> Self {
+    /// The current task's process. `ESRCH` if it has no pid, which a live
+    /// task always has: that is for the type system, not a case to meet.
+    pub(crate) fn current() -> Result<Self> {
         // SAFETY: the current task's thread-group pid lives while it does;
-        // the helper takes a reference.
+        // the helper takes a reference (get_pid() of NULL takes none).
         let pid = unsafe { bindings::current_tgid_pid_get() };
-        // INVARIANT: a reference was taken; a live task always has a pid.
-        Self {
-            pid: NonNull::new(pid).expect("a live task has a pid"),
-        }
+        // INVARIANT: a reference was taken.
+        Ok(Self {
+            pid: NonNull::new(pid).ok_or(ESRCH)?,
+        })
     }
 
     /// Sends signal `signal` (1..=[`MAX_SIGNAL`]) to the process's main

@@ -3,7 +3,7 @@
 //! Read-only views of a `struct task_struct` that the scheduler hands a
 //! probe: the fields lattop records, read without taking any lock.
 
-use super::bindings;
+use super::{bindings, layout::assert_offset};
 use core::marker::PhantomData;
 
 /// The length of a task's `comm`, with its NUL.
@@ -104,6 +104,10 @@ pub(crate) struct UserRegs {
     pub(crate) bp: usize,
 }
 
+// Read below; `pt_regs`'s size is asserted in kprobe.rs.
+assert_offset!(bindings::pt_regs, ip, PT_REGS_IP);
+assert_offset!(bindings::pt_regs, bp, PT_REGS_BP);
+
 impl TaskView<'_> {
     /// The user registers of the current task; `None` for a kernel thread.
     pub(crate) fn user_regs(&self) -> Option<UserRegs> {
@@ -118,22 +122,4 @@ impl TaskView<'_> {
             bp: regs.bp as usize,
         })
     }
-}
-
-/// Monotonic nanoseconds from the scheduler's clock, `local_clock()`: cheap,
-/// safe under the runqueue lock, consistent across CPUs to within the
-/// scheduler's own tolerance.
-pub(crate) fn now_ns() -> u64 {
-    // SAFETY: local_clock() has no preconditions and may be called in any
-    // context.
-    unsafe { bindings::local_clock() }
-}
-
-/// CLOCK_MONOTONIC ns, readable in any context, probes included (NMI-safe,
-/// as tracers read it): what user space's clock_gettime() shows, to within
-/// a tick's adjustment.
-pub(crate) fn monotonic_fast_ns() -> u64 {
-    // SAFETY: ktime_get_mono_fast_ns() has no preconditions and is made for
-    // any context.
-    unsafe { bindings::ktime_get_mono_fast_ns() }
 }

@@ -6,7 +6,12 @@
 //! that is running change while they are read: each is one consistent word,
 //! the set is not, as with /proc.
 
-use super::{bindings, process::RcuReadGuard, task::TaskView};
+use super::{
+    bindings,
+    layout::{assert_offset, assert_size},
+    process::RcuReadGuard,
+    task::TaskView,
+};
 
 /// The state letters of /proc/<pid>/stat, indexed by `task_state_index()`.
 const STATE_LETTERS: &[u8; 9] = b"RSDTtXZPI";
@@ -60,13 +65,19 @@ pub(crate) struct TaskIds {
     pub(crate) sgid: u32,
 }
 
-// bindgen's layout of `struct cred` is what Rust reads below: check it
-// against GCC's at the first and last fields read.
-const _: () =
-    assert!(core::mem::offset_of!(bindings::cred, uid) == bindings::LATTOP_CONST_CRED_UID_OFFSET);
-const _: () = assert!(
-    core::mem::offset_of!(bindings::cred, fsgid) == bindings::LATTOP_CONST_CRED_FSGID_OFFSET
-);
+// `struct cred`'s ids are read below, through a reference to the struct.
+assert_size!(bindings::cred, CRED_SIZE, CRED_ALIGN);
+assert_offset!(bindings::cred, uid, CRED_UID);
+assert_offset!(bindings::cred, gid, CRED_GID);
+assert_offset!(bindings::cred, suid, CRED_SUID);
+assert_offset!(bindings::cred, sgid, CRED_SGID);
+assert_offset!(bindings::cred, euid, CRED_EUID);
+assert_offset!(bindings::cred, egid, CRED_EGID);
+assert_offset!(bindings::cred, fsuid, CRED_FSUID);
+assert_offset!(bindings::cred, fsgid, CRED_FSGID);
+// Passed by value to the C helpers.
+assert_size!(bindings::kuid_t, KUID_SIZE, KUID_ALIGN);
+assert_size!(bindings::kgid_t, KGID_SIZE, KGID_ALIGN);
 
 fn uid(id: bindings::kuid_t) -> u32 {
     // SAFETY: a plain conversion of a value.
@@ -256,11 +267,4 @@ impl Opener {
             may_ptrace_any,
         }
     }
-}
-
-/// Monotonic ns (`CLOCK_MONOTONIC`), as user space's clock_gettime() reads it.
-pub(crate) fn monotonic_ns() -> u64 {
-    // SAFETY: ktime_get() has no preconditions outside NMI.
-    let now = unsafe { bindings::ktime_get() };
-    u64::try_from(now).unwrap_or(0)
 }

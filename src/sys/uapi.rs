@@ -3,7 +3,7 @@
 //! lattop's user ABI, from `include/uapi/linux/lattop.h` through bindgen:
 //! the header's string macros as `CStr`s.
 
-use super::bindings;
+use super::{bindings, layout::assert_size};
 use kernel::str::CStr;
 
 /// A bindgen'd string macro (bytes with their NUL) as a `CStr`, at compile time.
@@ -74,6 +74,8 @@ unsafe impl UapiStruct for ThreadRecord {}
 // No padding: each struct is exactly the sum of its fields (checked where
 // the sums can be spelled), and records are whole 8-byte words.
 const _: () = assert!(core::mem::size_of::<InfoHeader>() == 32);
+const _: () = assert!(core::mem::size_of::<RecordHeader>() == 2 + 2 + 4);
+const _: () = assert!(core::mem::size_of::<Latency>() == 8 * 3);
 const _: () =
     assert!(record_size::<ProcessRecord>() == 8 + 4 * 4 + 16 + 4 + 4 + 8 * 12 + 4 + 4 + 24);
 const _: () = assert!(record_size::<ThreadRecord>() == 8 + 4 + 4 + 16 + 4 + 4 + 4 + 4 + 8 * 6 + 24);
@@ -142,3 +144,30 @@ unsafe impl kernel::types::AsBytes for Event {}
 
 const _: () = assert!(core::mem::size_of::<ThresholdRequest>() == 8 + 8 + 4 * 6 + 8 * 2);
 const _: () = assert!(record_size::<Event>() == 8 * 4 + 4 * 4 + 8);
+
+// And GCC's sizes are bindgen's. With the sums above (no padding in
+// bindgen's layout), that proves GCC's has none either, so that every field
+// sits at the same offset, the sum of the fields before it, for both.
+assert_size!(
+    InfoHeader,
+    LATTOP_INFO_HEADER_SIZE,
+    LATTOP_INFO_HEADER_ALIGN
+);
+assert_size!(RecordHeader, LATTOP_RECORD_SIZE, LATTOP_RECORD_ALIGN);
+assert_size!(Latency, LATTOP_LATENCY_SIZE, LATTOP_LATENCY_ALIGN);
+assert_size!(
+    ProcessRecord,
+    LATTOP_PROCESS_RECORD_SIZE,
+    LATTOP_PROCESS_RECORD_ALIGN
+);
+assert_size!(
+    ThreadRecord,
+    LATTOP_THREAD_RECORD_SIZE,
+    LATTOP_THREAD_RECORD_ALIGN
+);
+assert_size!(
+    ThresholdRequest,
+    LATTOP_THRESHOLD_SIZE,
+    LATTOP_THRESHOLD_ALIGN
+);
+assert_size!(Event, LATTOP_EVENT_SIZE, LATTOP_EVENT_ALIGN);

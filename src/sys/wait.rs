@@ -9,7 +9,7 @@
 //! epoll to drop its entries, then an RCU grace period passes before the
 //! memory goes.
 
-use super::bindings;
+use super::{bindings, layout::assert_size};
 use core::{
     marker::PhantomPinned,
     sync::atomic::{AtomicBool, Ordering::Relaxed},
@@ -34,6 +34,18 @@ pub(crate) struct WaitQueue {
     _pin: PhantomPinned,
 }
 
+// Embedded here; an entry is on `wait_interruptible`'s stack.
+assert_size!(
+    bindings::wait_queue_head,
+    WAIT_QUEUE_HEAD_SIZE,
+    WAIT_QUEUE_HEAD_ALIGN
+);
+assert_size!(
+    bindings::wait_queue_entry,
+    WAIT_QUEUE_ENTRY_SIZE,
+    WAIT_QUEUE_ENTRY_ALIGN
+);
+
 // SAFETY: wait queues are made to be woken and waited on from any thread;
 // their own spinlock guards them.
 unsafe impl Send for WaitQueue {}
@@ -53,7 +65,7 @@ impl WaitQueue {
     pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
         pin_init!(Self {
             head <- Opaque::ffi_init(|slot| {
-                let key = core::ptr::from_ref(key).cast::<bindings::lock_class_key>().cast_mut();
+                let key = super::lock_class_key(key);
                 // SAFETY: `slot` is valid for writing a wait_queue_head; the
                 // name and key live forever.
                 unsafe { bindings::__init_waitqueue_head(slot, name.as_char_ptr(), key) }

@@ -4,8 +4,11 @@
 //! share: initialising one with its lockdep class, and queueing it on the
 //! system workqueue.
 
-use super::bindings;
+use super::{bindings, layout::assert_size};
 use kernel::{ffi, prelude::*, sync::LockClassKey};
+
+// Embedded by Deferred and Periodic.
+assert_size!(bindings::work_struct, WORK_STRUCT_SIZE, WORK_STRUCT_ALIGN);
 
 /// Initialises the work at `slot` to run `func`, named `name` for lockdep.
 ///
@@ -18,11 +21,7 @@ pub(super) unsafe fn init(
     name: &'static CStr,
     key: &'static LockClassKey,
 ) {
-    // `LockClassKey` is `#[repr(transparent)]` over an `Opaque` of the C
-    // key; its own `as_ptr` is private to the crate.
-    let key = core::ptr::from_ref(key)
-        .cast::<bindings::lock_class_key>()
-        .cast_mut();
+    let key = super::lock_class_key(key);
     // SAFETY: the caller guarantees `slot`; the name and key live forever.
     unsafe { bindings::init_work_with_key(slot, Some(func), false, name.as_char_ptr(), key) }
 }

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GCC's layout of the C structs Rust reads, writes or allocates itself, and
+ * the constants the kernel's headers do not give a module. Compiled to
+ * assembly only (never linked), as the kernel's asm-offsets.c is: each
+ * DEFINE() leaves a "->NAME value" marker, which Kbuild turns into a
+ * `pub(crate) const NAME: usize` of src/sys/layout_generated.rs.
+ *
+ * bindgen lays its structs out with clang, which can disagree with GCC (it
+ * does for task_struct, whose fields Rust therefore never reads): Rust
+ * asserts, at compile time and next to each use, that bindgen's offset of
+ * every field it touches and size of every struct it allocates are these.
+ */
+#include <linux/hrtimer.h>
+#include <linux/kbuild.h>
+#include <linux/moduleparam.h>
+#include <linux/version.h>
+
+#include "lattop_bindings.h"
+
+/*
+ * The scheduler's enqueue/dequeue flags are in kernel/sched/sched.h, which
+ * is private to the scheduler: a module cannot include it, so they are
+ * spelled out below, as that header has them in the one version they were
+ * checked against. Check them again before allowing another.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#error "lattop's scheduler probe flags (src/layout.c, used by src/probes.rs) were checked against Linux 6.12 only: compare them with kernel/sched/sched.h"
+#endif
+
+/* A type's size and alignment. */
+#define SIZE(sym, type)                          \
+	DEFINE(sym##_SIZE, sizeof(type));        \
+	DEFINE(sym##_ALIGN, __alignof__(type))
+
+void lattop_layout(void);
+void lattop_layout(void)
+{
+	COMMENT("kernel/sched/sched.h, Linux 6.12");
+	DEFINE(SCHED_DEQUEUE_SLEEP, 0x01);
+	DEFINE(SCHED_ENQUEUE_WAKEUP, 0x01);
+	DEFINE(SCHED_ENQUEUE_INITIAL, 0x80);
+	DEFINE(SCHED_ENQUEUE_DELAYED, 0x200);
+
+	COMMENT("src/sys/kprobe.rs");
+	SIZE(KPROBE, struct kprobe);
+	OFFSET(KPROBE_ADDR, kprobe, addr);
+	OFFSET(KPROBE_SYMBOL_NAME, kprobe, symbol_name);
+	OFFSET(KPROBE_PRE_HANDLER, kprobe, pre_handler);
+	OFFSET(KPROBE_FLAGS, kprobe, flags);
+	OFFSET(KPROBE_NMISSED, kprobe, nmissed);
+
+	COMMENT("src/sys/kprobe.rs, src/sys/task.rs");
+	SIZE(PT_REGS, struct pt_regs);
+	OFFSET(PT_REGS_DI, pt_regs, di);
+	OFFSET(PT_REGS_SI, pt_regs, si);
+	OFFSET(PT_REGS_DX, pt_regs, dx);
+	OFFSET(PT_REGS_CX, pt_regs, cx);
+	OFFSET(PT_REGS_R8, pt_regs, r8);
+	OFFSET(PT_REGS_R9, pt_regs, r9);
+	OFFSET(PT_REGS_IP, pt_regs, ip);
+	OFFSET(PT_REGS_BP, pt_regs, bp);
+
+	COMMENT("src/sys/periodic.rs");
+	SIZE(HRTIMER, struct hrtimer);
+	OFFSET(HRTIMER_FUNCTION, hrtimer, function);
+
+	COMMENT("src/sys/work.rs, src/sys/irq_work.rs");
+	SIZE(WORK_STRUCT, struct work_struct);
+	SIZE(IRQ_WORK, struct irq_work);
+
+	COMMENT("src/sys/irq_spinlock.rs, src/sys/mod.rs");
+	SIZE(RAW_SPINLOCK, raw_spinlock_t);
+	SIZE(LOCK_CLASS_KEY, struct lock_class_key);
+
+	COMMENT("src/sys/wait.rs");
+	SIZE(WAIT_QUEUE_HEAD, struct wait_queue_head);
+	SIZE(WAIT_QUEUE_ENTRY, struct wait_queue_entry);
+
+	COMMENT("src/sys/signal.rs");
+	SIZE(KERNEL_SIGINFO, struct kernel_siginfo);
+
+	COMMENT("src/sys/procfs.rs, src/sys/proc_stream.rs");
+	SIZE(PROC_OPS, struct proc_ops);
+	OFFSET(PROC_OPS_PROC_OPEN, proc_ops, proc_open);
+	OFFSET(PROC_OPS_PROC_READ, proc_ops, proc_read);
+	OFFSET(PROC_OPS_PROC_WRITE, proc_ops, proc_write);
+	OFFSET(PROC_OPS_PROC_LSEEK, proc_ops, proc_lseek);
+	OFFSET(PROC_OPS_PROC_RELEASE, proc_ops, proc_release);
+	OFFSET(PROC_OPS_PROC_POLL, proc_ops, proc_poll);
+
+	COMMENT("src/sys/task_info.rs");
+	SIZE(CRED, struct cred);
+	OFFSET(CRED_UID, cred, uid);
+	OFFSET(CRED_GID, cred, gid);
+	OFFSET(CRED_SUID, cred, suid);
+	OFFSET(CRED_SGID, cred, sgid);
+	OFFSET(CRED_EUID, cred, euid);
+	OFFSET(CRED_EGID, cred, egid);
+	OFFSET(CRED_FSUID, cred, fsuid);
+	OFFSET(CRED_FSGID, cred, fsgid);
+	SIZE(KUID, kuid_t);
+	SIZE(KGID, kgid_t);
+
+	COMMENT("src/sys/module_param.rs");
+	SIZE(KERNEL_PARAM, struct kernel_param);
+	OFFSET(KERNEL_PARAM_NAME, kernel_param, name);
+	OFFSET(KERNEL_PARAM_MOD, kernel_param, mod);
+	OFFSET(KERNEL_PARAM_OPS, kernel_param, ops);
+	OFFSET(KERNEL_PARAM_PERM, kernel_param, perm);
+	OFFSET(KERNEL_PARAM_LEVEL, kernel_param, level);
+	OFFSET(KERNEL_PARAM_FLAGS, kernel_param, flags);
+	OFFSET(KERNEL_PARAM_ARG, kernel_param, arg);
+
+	COMMENT("src/sys/uapi.rs");
+	SIZE(LATTOP_INFO_HEADER, struct lattop_info_header);
+	SIZE(LATTOP_RECORD, struct lattop_record);
+	SIZE(LATTOP_LATENCY, struct lattop_latency);
+	SIZE(LATTOP_PROCESS_RECORD, struct lattop_process_record);
+	SIZE(LATTOP_THREAD_RECORD, struct lattop_thread_record);
+	SIZE(LATTOP_THRESHOLD, struct lattop_threshold);
+	SIZE(LATTOP_EVENT, struct lattop_event);
+}
