@@ -24,8 +24,7 @@ use crate::{
     profiler::Profiler,
     sys::{
         deferred::{impl_has_deferred, Deferred},
-        gfp_quiet,
-        process::{for_each_process, RcuReadGuard},
+        process::{collect_processes, for_each_process, Passes, RcuReadGuard},
         procfs::{ProcDir, ProcFile},
         uapi,
     },
@@ -205,33 +204,21 @@ impl KeptDirs for PidDirs {
 
 /// The processes with a live thread, by tgid ascending.
 fn live_processes() -> Result<KVVec<ProcessId>> {
-    let mut room = count_processes() + 64;
-    loop {
-        let mut live = KVVec::with_capacity(room, gfp_quiet())?;
-        let rcu = RcuReadGuard::new();
-        let mut full = false;
-        for_each_process(&rcu, |leader| {
+    let mut live = collect_processes(
+        count_processes() + 64,
+        Passes::UntilOutOfMemory,
+        |_, leader, live| {
             if !leader.group_is_live() {
-                return ControlFlow::Continue(());
+                return Ok(());
             }
-            let process = ProcessId {
+            live.push(ProcessId {
                 tgid: leader.tgid(),
                 leader_start: leader.start_time(),
-            };
-            // Within the capacity: never allocates (nothing may sleep here).
-            if live.len() == live.capacity() || live.push(process, GFP_NOWAIT).is_err() {
-                full = true;
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
-        });
-        drop(rcu);
-        if !full {
-            live.sort_unstable_by_key(|p| p.tgid);
-            return Ok(live);
-        }
-        room *= 2;
-    }
+            })
+        },
+    )?;
+    live.sort_unstable_by_key(|p| p.tgid);
+    Ok(live)
 }
 
 fn count_processes() -> usize {

@@ -7,8 +7,9 @@
 //! A session lives from open to release. procfs calls release for every
 //! open file when the entry is removed (rmmod), even while user space still
 //! holds the file; calls after that get EIO from procfs without reaching
-//! us. A read blocked in our op would stall that removal, so sessions must
-//! be woken and ended first: see [`ProcStream::shutdown`].
+//! us. A read blocked in our op would stall that removal, so the owner must
+//! wake and end its sessions before it removes the entry (the notifier's
+//! `shut_down`, at unload).
 
 use super::{
     bindings,
