@@ -11,6 +11,19 @@
  * asserts, at compile time and next to each use, that bindgen's offset of
  * every field it touches and size of every struct it allocates are these.
  */
+/*
+ * The UAPI structs go to user space as their bytes, so none may have a
+ * hole or tail padding (uninitialised bytes, and a layout a reader in
+ * another language would have to guess): GCC checks every struct of the
+ * header for it here, first, before anything else includes the header
+ * (but after the kernel's types, which are not ours to check).
+ */
+#include <linux/types.h>
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wpadded"
+#include "uapi/linux/lattop.h"
+#pragma GCC diagnostic pop
+
 #include <linux/hrtimer.h>
 #include <linux/kbuild.h>
 #include <linux/moduleparam.h>
