@@ -9,7 +9,9 @@
  *   fuzz_thresholds fuzz SEED WRITES CAP [FOREIGN_PID]
  *	CAP is the module's max_thresholds_per_user. As root: the files of its
  *	own pid, of a child that lives throughout, of a "mortal" child killed
- *	and reaped halfway, of /proc/anypid and of /proc/allpids. As another
+ *	and reaped halfway (one threshold armed on it at the start and held
+ *	to the end keeps its directory), of /proc/anypid and of
+ *	/proc/allpids. As another
  *	user: its own pid, child and mortal child, and FOREIGN_PID (a root
  *	process: every write refused); opening anypid's and allpids' files
  *	must fail with EACCES.
@@ -26,14 +28,20 @@
  *	window on another resource than cpu_usage or none on it, a delivery
  *	that is none of the three, an eventfd or signal field that is not 0
  *	when the delivery does not use it, a signal outside 1..64; EBADF for
- *	an eventfd field that is not an open eventfd;
+ *	an eventfd field that is not an open eventfd (the helper's eventfds
+ *	sit on fixed descriptors, 200-203 never closed, 204-207 closed and
+ *	made again by the closer: "maybe"; every other number is known not
+ *	to be one);
  *   state (what the helper knows): EBUSY if its file may hold a threshold;
  *	EACCES for another user's process; ESRCH once the process was reaped
  *	(a threshold held open on it keeps its directory, so not EIO); EBADF
  *	if the closer thread may have closed the descriptor during the write;
- *   quota, only for a struct that would otherwise arm: EDQUOT if the
- *	helper's upper bound on its user's armed thresholds was >= CAP, and
- *	arming (the full size returned) only if its lower bound was < CAP.
+ *   quota, only for a struct that would otherwise arm (valid, its file
+ *	maybe free, the process live and readable): EDQUOT if the helper's
+ *	upper bound on its user's armed thresholds was >= CAP, and arming
+ *	(the full size returned) only if its lower bound was < CAP.
+ * ENODEV (unload under way) and EIO (after rmmod) are documented too, but
+ * the module stays loaded throughout, so they are failures here.
  * Anything else (another errno, a short count, arming an invalid struct, a
  * second threshold on one file, a refused valid one) is a failure, printed
  * with the struct's bytes and the command line that replays the seed (the
@@ -47,7 +55,10 @@
  * close's release has run (a close drops the file at once, unless the
  * writer's write holds it, and then that write's end drops it). So lo <=
  * armed <= hi whenever the writer looks, hi does not grow during a write
- * (only the writer adds) and lo does not grow either.
+ * (only the writer adds) and lo does not grow either. Whether a ONESHOT
+ * that fired, or a threshold whose process exited, still counts is not
+ * documented: those stay out of lo. Checked the other way round: told a
+ * CAP one more or one less than the module's, the oracle fails the run.
  *
  * Prints, one per line: "writes N", "rate N", "errno NAME N" for each
  * result, "arms SCOPE N", "arms_delivery NAME N", "armed_closes N",
