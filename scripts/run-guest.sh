@@ -21,7 +21,8 @@
 # LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
 # (it hangs in the firmware on some hosts, hence TCG by default);
 # LATTOP_TCG_THREAD=multi for QEMU's multi-threaded TCG (default single:
-# see below); LATTOP_QEMU_ARGS, more QEMU options.
+# see below); LATTOP_QEMU_ARGS, more QEMU options; LATTOP_KERNEL_ARGS, more
+# kernel command-line words.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 . "$repo/tests/lib/totals.sh"
@@ -57,7 +58,15 @@ fi
 # guest time count instructions (repeatable timings; see the benchmarks).
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio" ${LATTOP_QEMU_ARGS:-})
-cmdline="console=ttyS0 panic=-1 lattop_mode=$mode lattop_tests=$which"
+# The debug kernel's detectors, switched on: full SLUB debugging (sanity
+# checks, red zones, poisoning, alloc/free owner tracking), a KFENCE sample
+# every millisecond (the default 100 ms would let most of a test's
+# allocations by), and the soft-lockup watchdog at 20 s (a report after
+# 40 s without scheduling: far past any legitimate stretch, well inside a
+# test; the default 10 risks reports when the host stalls the emulator).
+# Hung tasks are reported after the kernel's DEFAULT_HUNG_TASK_TIMEOUT.
+detectors="slub_debug=FZPU kfence.sample_interval=1 watchdog_thresh=20"
+cmdline="console=ttyS0 panic=-1 $detectors lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
 if [ -n "${LATTOP_TEST_TIMEOUT:-}" ]; then
 	case $LATTOP_TEST_TIMEOUT in
 	*[!0-9]* | 0) echo "run-guest: LATTOP_TEST_TIMEOUT=$LATTOP_TEST_TIMEOUT is not a number of seconds" >&2; exit 2 ;;

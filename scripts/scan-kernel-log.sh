@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prints the lines of a guest's kernel log that report a kernel problem: a
-# WARNING or BUG, a lockdep, KFENCE, kmemleak or atomic-sleep report, an Oops,
-# a panic, a Rust panic, an RCU stall or a hung task. Exits 1 if there is
-# one, 0 if the log is clean, 2 if the log is missing.
+# WARNING or BUG, a lockdep, KFENCE, SLUB, kmemleak or atomic-sleep report,
+# a soft lockup, an Oops, a panic, a Rust panic, an RCU stall or a hung
+# task. Exits 1 if there is one, 0 if the log is clean, 2 if it is missing.
 #
 #   scripts/scan-kernel-log.sh build/check/console.log
 set -euo pipefail
@@ -22,6 +22,10 @@ patterns=(
 	'possible circular locking'
 	'inconsistent lock state'
 	'suspected memory leak'         # kmemleak
+	'Poison overwritten'            # SLUB debugging: a write after free
+	'Redzone overwritten'           # SLUB debugging: a write past the end
+	'Object already free'           # SLUB debugging: a double free
+	'Freepointer corrupt'
 	'panicked at'                   # a Rust panic
 	'UBSAN:'
 	'self-detected stall'

@@ -43,6 +43,7 @@ boot() {
 	env "$@" LATTOP_RUN_DIR="$work/run-$dir" "$repo/scripts/run-guest.sh" check --only "$work/$dir" >"$log" 2>&1
 	status=$?
 	seconds=$SECONDS
+	ktap_print_msg "boot $dir: exit $status after ${seconds}s"
 }
 
 guest_test passing passing 1 'ktap_test_result "true is true" true'
@@ -93,16 +94,51 @@ verdict() {
 	fi
 }
 
+# The debug kernel's detectors, each planted in a guest by a test that
+# itself passes: the run must fail, and its output name the detector. LKDTM
+# plants the faults; kmemleak's own sample module the leaks.
+# plant FAULT: has LKDTM plant FAULT from a process of its own session,
+# with no descriptor of the test's (it may never return).
+plant='plant() { setsid sh -c "echo $1 >/sys/kernel/debug/provoke-crash/DIRECT" </dev/null >/dev/null 2>&1 & }
+# reported TEXT: waits up to 30 s for TEXT in the kernel log.
+reported() { i=0; until dmesg | grep -q "$1"; do i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1; done; }'
+guest_test memory memory 4 "$plant"'
+echo WRITE_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
+# SLUB finds the poison overwritten when the object is handed out again,
+# or here, checking every object of the cache.
+echo 1 >/sys/kernel/slab/kmalloc-1k/validate 2>/dev/null
+ktap_test_pass "planted a write after free"
+echo KFENCE_READ_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
+ktap_test_pass "planted a read after free of a KFENCE object"
+insmod ./kmemleak-test.ko && rmmod kmemleak_test
+ktap_test_pass "planted leaks with kmemleak-test.ko"
+echo 2 >/proc/sys/kernel/hung_task_timeout_secs
+plant HUNG_TASK
+reported "blocked for more than"
+ktap_test_pass "planted a task that sleeps in D for ever"'
+cp "$kdir/samples/kmemleak/kmemleak-test.ko" "$work/memory/"
+guest_test lockup lockup 1 "$plant"'
+echo 3 >/proc/sys/kernel/watchdog_thresh
+plant SOFTLOCKUP
+reported "soft lockup"
+ktap_test_pass "planted a CPU that never schedules again"
+# The lost CPU keeps the guest from rebooting: end the boot at once.
+echo PANIC >/sys/kernel/debug/provoke-crash/DIRECT'
+guest_test panic panic 1 '
+ktap_print_msg "panicking"
+echo PANIC >/sys/kernel/debug/provoke-crash/DIRECT'
+guest_test no_kmemleak no_kmemleak 1 'ktap_test_pass "nothing planted"'
+
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 15
 
 boot passing
 verdict "a passing guest test passes the run" 0 \
-	'^# Totals: pass:3 fail:0 xfail:0 xpass:0 skip:0 error:0$'
+	'^# Totals: pass:4 fail:0 xfail:0 xpass:0 skip:0 error:0$'
 
 boot failing
 verdict "a failing guest test fails the run" nonzero \
-	'^# Totals: pass:2 fail:1 xfail:0 xpass:0 skip:0 error:0$'
+	'^# Totals: pass:3 fail:1 xfail:0 xpass:0 skip:0 error:0$'
 
 boot warning
 verdict "a WARNING in the guest's kernel log fails the run" nonzero \
@@ -117,13 +153,13 @@ verdict "the next test runs and passes, the timed-out one's child killed, in hal
 	'^# ok 2 no process of the timed-out test is left$' \
 	'^ok 2 selftests: lattop: extra/1/2_next.sh$' \
 	'^ok - the guest ran to the end$' \
-	'^# Totals: pass:4 fail:1 xfail:0 xpass:0 skip:0 error:0$'
+	'^# Totals: pass:5 fail:1 xfail:0 xpass:0 skip:0 error:0$'
 
 boot loaded
 verdict "a test that leaves lattop loaded fails the run, named" nonzero \
 	'^# extra/1/1_loads.sh left lattop loaded' \
 	'^not ok 1 selftests: lattop: extra/1/1_loads.sh # left lattop loaded$' \
-	'^# Totals: pass:4 fail:1 xfail:0 xpass:0 skip:0 error:0$'
+	'^# Totals: pass:5 fail:1 xfail:0 xpass:0 skip:0 error:0$'
 verdict "the test after it starts with lattop unloaded" nonzero \
 	'^ok 2 selftests: lattop: extra/1/2_next.sh$'
 
@@ -131,6 +167,31 @@ boot dies
 verdict "a script that dies after its cases passed fails the run" nonzero \
 	'^# ok 1 the one case passes$' \
 	'^not ok 1 selftests: lattop: extra/1/dies.sh # exit=137$' \
-	'^# Totals: pass:3 fail:1 xfail:0 xpass:0 skip:0 error:0$'
+	'^# Totals: pass:4 fail:1 xfail:0 xpass:0 skip:0 error:0$'
+
+boot memory
+verdict "a write after free fails the run, named by SLUB debugging" nonzero \
+	'^#   .*Poison overwritten'
+verdict "a read after free fails the run, named by KFENCE" nonzero \
+	'^#   .*BUG: KFENCE: use-after-free read'
+verdict "a task blocked in D fails the run, named by the hung-task detector" nonzero \
+	'^#   .*blocked for more than 2 seconds'
+verdict "a leak fails the run, named by kmemleak" nonzero \
+	'^#   .*new suspected memory leaks' \
+	'^not ok 2 kmemleak: the tests leaked nothing # [0-9]* unreferenced objects$'
+
+boot lockup
+verdict "a CPU that stops scheduling fails the run, named by the soft-lockup detector" nonzero \
+	'^#   .*BUG: soft lockup - CPU#'
+
+boot panic
+verdict "a panic fails the run, which does not end" nonzero \
+	'^not ok - the guest ran to the end' \
+	'Kernel panic - not syncing'
+
+boot no_kmemleak LATTOP_KERNEL_ARGS=kmemleak=off
+verdict "a run kmemleak cannot scan fails" nonzero \
+	'^ok 1 selftests: lattop: extra/1/no_kmemleak.sh$' \
+	'^not ok 2 kmemleak: the tests leaked nothing # kmemleak is unavailable or its scan failed$'
 
 ktap_finished
