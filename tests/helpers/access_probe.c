@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * access_probe ACTION...: looks at lattop's files with the credentials it
+ * has (or takes), one line of output per action, in order:
+ *
+ *   drop-ptrace   drops CAP_SYS_PTRACE alone, from the bounding set
+ *                 (prctl(PR_CAPBSET_DROP)) and from the effective,
+ *                 permitted and inheritable sets (capset()); prints
+ *                 "caps sys_ptrace N dac_override N" from /proc/self/status's
+ *                 CapEff afterwards (1: held)
+ *   setuid U G    setgroups(0), setresgid(G, G, G), setresuid(U, U, U), no
+ *                 exec; prints "ids uid U gid G"
+ *   open          opens /proc/allpids/info and keeps it ("open ok|ERRNO")
+ *   held PID      whether the kept file's snapshot (read again from offset
+ *                 0) has a process record for PID: "held PID listed|absent"
+ *   fresh PID     the same in a snapshot opened now: "fresh PID listed|absent"
+ *   info FILE     opens FILE read-only and reads it: "info FILE ok|ERRNO"
+ *                 (the errno of open, or of read when open succeeded)
+ *   arm FILE      opens the notifier file FILE read-write, writes a valid
+ *                 threshold (cpu_usage: with a window) and closes it:
+ *                 "arm FILE open ok|ERRNO write ok|ERRNO|-"
+ *
+ * PID "self" is the probe's own pid. The snapshot is decoded with the UAPI
+ * header, apart from the lattop CLI.
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "steps.h"
+#include "../../include/uapi/linux/lattop.h"
+
+#define SNAPSHOT_MAX (16 << 20)
+
+static char *buf;
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINVAL: return "EINVAL";
+	case EBUSY: return "EBUSY";
+	case EIO: return "EIO";
+	default: return strerror(e);
+	}
+}
+
+/* Whether the snapshot read from FD at offset 0 has PID's process record. */
+static const char *listed(int fd, int pid)
+{
+	const struct lattop_info_header *h = (const void *)buf;
+	ssize_t len = pread(fd, buf, SNAPSHOT_MAX, 0);
+	size_t off;
+
+	if (len < (ssize_t)sizeof(*h) || h->magic != LATTOP_INFO_MAGIC || h->total_size != (__u64)len)
+		return len < 0 ? errno_name(errno) : "malformed";
+	off = h->header_size;
+	for (unsigned int i = 0; i < h->record_count; i++) {
+		const struct lattop_record *r = (const void *)(buf + off);
+
+		if (off + sizeof(*r) > (size_t)len || r->length < sizeof(*r) || r->length % 8)
+			return "malformed";
+		if (r->tag == LATTOP_TAG_PROCESS &&
+		    ((const struct lattop_process_record *)r)->pid == pid)
+			return "listed";
+		off += r->length;
+	}
+	return "absent";
+}
+
+static int pid_arg(const char *s)
+{
+	return strcmp(s, "self") ? atoi(s) : getpid();
+}
+
+/* 1 if capability CAP is in /proc/self/status's CapEff. */
+static int cap_held(int cap)
+{
+	char status[4096], *at;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	status[n > 0 ? n : 0] = 0;
+	at = strstr(status, "\nCapEff:");
+	return at ? (int)((strtoull(at + 8, NULL, 16) >> cap) & 1) : -1;
+}
+
+static void drop_ptrace(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	const __u32 bit = 1u << CAP_SYS_PTRACE; /* 19: in data[0] */
+
+	if (prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0) || syscall(SYS_capget, &header, data)) {
+		perror("drop-ptrace");
+		exit(1);
+	}
+	data[0].effective &= ~bit;
+	data[0].permitted &= ~bit;
+	data[0].inheritable &= ~bit;
+	if (syscall(SYS_capset, &header, data)) {
+		perror("capset");
+		exit(1);
+	}
+	printf("caps sys_ptrace %d dac_override %d\n", cap_held(CAP_SYS_PTRACE), cap_held(CAP_DAC_OVERRIDE));
+}
+
+static void arm(const char *path)
+{
+	struct lattop_threshold t = {
+		.level = 1LL << 40,
+		.flags = LATTOP_THRESHOLD_UP,
+		.delivery = LATTOP_DELIVER_POLL,
+		.window_ms = strstr(path, "/" LATTOP_RESOURCE_NAME_CPU_USAGE) ? 1000 : 0,
+	};
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0) {
+		printf("arm %s open %s write -\n", path, errno_name(errno));
+		return;
+	}
+	printf("arm %s open ok write %s\n", path,
+	       errno_name(write(fd, &t, sizeof(t)) == sizeof(t) ? 0 : errno));
+	close(fd);
+}
+
+static void info(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		printf("info %s %s\n", path, errno_name(errno));
+		return;
+	}
+	printf("info %s %s\n", path, errno_name(read(fd, buf, SNAPSHOT_MAX) < 0 ? errno : 0));
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	int held = -1;
+
+	if (0) {
+		announce_ready(); /* steps.h's functions must all be used */
+		now_ns();
+		arg("");
+		status_field("");
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	buf = malloc(SNAPSHOT_MAX);
+	if (!buf)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *x = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "drop-ptrace")) {
+			drop_ptrace();
+		} else if (!strcmp(a, "setuid") && i + 2 < argc) {
+			uid_t uid = atoi(argv[i + 1]);
+			gid_t gid = atoi(argv[i + 2]);
+
+			if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid)) {
+				perror("setuid");
+				return 1;
+			}
+			printf("ids uid %d gid %d\n", getuid(), getgid());
+			i += 2;
+		} else if (!strcmp(a, "open")) {
+			held = open("/proc/allpids/info", O_RDONLY);
+			printf("open %s\n", errno_name(held < 0 ? errno : 0));
+		} else if (!strcmp(a, "held") && x) {
+			printf("held %s %s\n", x, held < 0 ? "unopened" : listed(held, pid_arg(x)));
+			i++;
+		} else if (!strcmp(a, "fresh") && x) {
+			int fd = open("/proc/allpids/info", O_RDONLY);
+
+			printf("fresh %s %s\n", x, fd < 0 ? errno_name(errno) : listed(fd, pid_arg(x)));
+			if (fd >= 0)
+				close(fd);
+			i++;
+		} else if (!strcmp(a, "info") && x) {
+			info(x);
+			i++;
+		} else if (!strcmp(a, "arm") && x) {
+			arm(x);
+			i++;
+		} else {
+			fprintf(stderr, "access_probe: bad action '%s'\n", a);
+			return 2;
+		}
+	}
+	return 0;
+}
