@@ -3,15 +3,19 @@
 #
 # Reading the info files: one open file serves one snapshot whatever the read
 # sizes (1 byte, 4096 bytes, one read, pread); writes are refused with
-# EACCES; an unprivileged reader sees only what it could ptrace-read; and,
-# with 5,000 processes, one read of /proc/allpids/info is timed against
-# walking /proc/*/stat, status and fd/ (printed, not asserted: a benchmark).
+# EACCES; an unprivileged reader sees only what it could ptrace-read; a
+# per-pid read is one well-formed record of that pid (decoded by
+# tests/helpers/info_check.c and the CLI); and, with 5,000 processes, the
+# snapshot holds every child the helper forked (its own list of pids), one
+# child's own file is its record, and one read of /proc/allpids/info is
+# timed against walking /proc/*/stat, status and fd/ (printed, not
+# asserted: a benchmark).
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 12
 
 insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
 
@@ -24,7 +28,18 @@ expect_eq "pread past the end returns 0" "$6" 0
 modes=$(read_modes /proc/allpids/1/info)
 ktap_print_msg "/proc/allpids/1/info: $modes"
 set -- $modes
-expect_cmd "the same for one process's info" sh -c "[ $8 = yes ] && [ $6 -eq 0 ]"
+# More than the 32-byte header: a per-pid snapshot of nothing is no read.
+expect_cmd "the same for one process's info (and it is more than a header)" \
+	sh -c "[ $8 = yes ] && [ $6 -eq 0 ] && [ $2 -gt 32 ]"
+# Decoded apart from the module (tests/helpers/info_check.c, with the UAPI
+# header): exactly one process record, its threads, checked field by field
+# against /proc/1/; and the CLI's decoder shows it as pid 1.
+info_check /proc/allpids/1/info >/tmp/one.out
+status=$?
+ktap_print_msg "info_check /proc/allpids/1/info: $(tail -n 1 /tmp/one.out)"
+expect_cmd "/proc/allpids/1/info is one well-formed record of pid 1, as /proc has it" sh -c \
+	"[ $status = 0 ] && grep -q '^processes 1 threads [1-9][0-9]* skipped 0 mismatches 0$' /tmp/one.out &&
+	[ \"\$(lattop info --pid 1 | awk 'NR > 1 { print \$1 }')\" = 1 ]"
 
 for file in /proc/allpids/info /proc/allpids/1/info; do
 	(echo x >"$file") 2>/tmp/write.out
@@ -57,7 +72,7 @@ expect_eq "root sees the unprivileged process" "$root_sees" 1
 kill $(jobs -p) 2>/dev/null
 wait
 
-many_procs 5000 >/tmp/procs.out &
+many_procs 5000 /tmp/procs.pids >/tmp/procs.out &
 procs_pid=$!
 wait_for_line /tmp/procs.out ready || ktap_exit_fail_msg "many_procs did not start"
 sleep 2
@@ -66,6 +81,29 @@ ktap_print_msg "bulk read against walking /proc (best of 3): $bench"
 set -- $bench
 expect_cmd "the snapshot held all 5,000 processes ($2 walked, $8 bytes)" \
 	sh -c "[ $2 -ge 5000 ] && [ $8 -ge $((5000 * 176)) ]"
+# Decoded (the CLI reads one snapshot): at least 5,000 process records, and
+# each of the 5,000 pids fork() gave the helper among them, as a child of it
+# (the ground truth is the helper's own list, not /proc's).
+lattop info >/tmp/all.out
+status=$?
+records=$(($(wc -l </tmp/all.out) - 1))
+missing=$(awk -v parent="$procs_pid" 'NR == FNR { want[$1] = 1; n++; next }
+	FNR > 1 && ($1 in want) && $2 == parent { found++ }
+	END { print n - found }' /tmp/procs.pids /tmp/all.out)
+ktap_print_msg "lattop info: $records process records; of the $(wc -l </tmp/procs.pids) children, $missing missing"
+expect_cmd "the snapshot has >= 5,000 process records, every child the helper forked among them" \
+	sh -c "[ $status = 0 ] && [ $records -ge 5000 ] && [ $(wc -l </tmp/procs.pids) = 5000 ] && [ $missing = 0 ]"
+# One child's own file: one process record, for that pid, a child of the
+# helper, with its one thread, checked against /proc/<pid>/.
+child=$(tail -n 1 /tmp/procs.pids)
+info_check "/proc/allpids/$child/info" >/tmp/child.out
+status=$?
+line=$(lattop info --pid "$child" | awk 'NR > 1')
+ktap_print_msg "child $child: info_check $(tail -n 1 /tmp/child.out); lattop info: $line"
+set -- $line
+expect_cmd "a child's /proc/allpids/<pid>/info is one well-formed record of that pid" sh -c \
+	"[ $status = 0 ] && grep -q '^processes 1 threads 1 skipped 0 mismatches 0$' /tmp/child.out &&
+	[ '$1' = $child ] && [ '$2' = $procs_pid ]"
 kill "$procs_pid"
 wait "$procs_pid"
 rmmod lattop
