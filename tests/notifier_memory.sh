@@ -20,7 +20,9 @@ ktap_set_plan 12
 
 insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
 
-START_DELAY_MS=3000 rss_steps 4096 4 400 >/tmp/rss.out &
+# It steps once every watcher is armed (SIGUSR1): seven are started one after
+# another, which a fixed delay did not always cover under load.
+START_ON_SIGNAL=1 rss_steps 4096 4 400 >/tmp/rss.out &
 helper=$!
 wait_helper_line /tmp/rss.out "ready" >/dev/null || ktap_exit_fail_msg "rss_steps did not start"
 base_kb=$(awk '$1 == "VmRSS:" { print $2 }' /proc/$helper/status)
@@ -37,6 +39,7 @@ start_watch /tmp/oneshot $helper memory_usage --above $level --oneshot || ktap_e
 start_watch /tmp/oneshot_down $helper memory_usage --below $level --level --oneshot ||
 	ktap_exit_fail_msg "watch failed"
 ktap_print_msg "armed: $(stat_value thresholds_armed)"
+kill -USR1 $helper
 wait $helper
 for out in up down level_up level_down any oneshot oneshot_down; do
 	i=0

@@ -16,18 +16,20 @@ ktap_set_plan 11
 
 insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
 
-# run_helper OUT CMD...: starts CMD with a 2 s start delay, waits for its
-# "ready" line; sets HELPER.
+# run_helper OUT CMD...: starts CMD, waits for its "ready" line; sets HELPER.
+# It takes its steps once told to go (SIGUSR1), after its watcher is armed.
 run_helper() {
 	out=$1
 	shift
-	START_DELAY_MS=2000 "$@" >"$out" &
+	START_ON_SIGNAL=1 "$@" >"$out" &
 	HELPER=$!
 	wait_helper_line "$out" ready >/dev/null || ktap_exit_fail_msg "$1 did not start"
 }
 
-# finish WATCH_OUT: waits for the helper and the watcher's EXITED event.
+# finish WATCH_OUT: starts the helper's steps, waits for it and the
+# watcher's EXITED event.
 finish() {
+	kill -USR1 $HELPER
 	wait $HELPER
 	i=0
 	while [ "$(count_kind "$1" exited)" = 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -82,8 +84,16 @@ start_watch /tmp/cpu $HELPER cpu_usage --above 30 --window 500
 finish /tmp/cpu
 ktap_print_msg "duty_cycle: $(tail -n 1 /tmp/duty.out)"
 cpu=$(grep crossed /tmp/cpu | json_field - value)
-expect_cmd "cpu_usage: a 50% duty cycle crosses 30% once, at 30-80%" sh -c \
-	"[ $(count_kind /tmp/cpu crossed) = 1 ] && [ $cpu -ge 30 ] && [ $cpu -le 80 ]"
+# The ground truth is the CPU the helper itself measured (getrusage): a
+# guest starved by its host spins less than it asked for, and then no
+# crossing is the right answer, which this case cannot judge.
+got=$(sed -n 's/.* percent \([0-9]*\).*/\1/p' /tmp/duty.out | tail -n 1)
+if [ "${got:-0}" -lt 35 ]; then
+	ktap_test_skip "cpu_usage: the helper got ${got:-?}% of a CPU for its 50% duty cycle (host starved the guest)"
+else
+	expect_cmd "cpu_usage: a 50% duty cycle crosses 30% once, at 30-80%" sh -c \
+		"[ $(count_kind /tmp/cpu crossed) = 1 ] && [ $cpu -ge 30 ] && [ $cpu -le 80 ]"
+fi
 
 run_helper /tmp/vfork.out vfork_block 1500
 start_watch /tmp/blocked $HELPER blocked_time --above 1000000000
@@ -108,6 +118,7 @@ expect_cmd "process_count: an event names each new child" sh -c "[ -n '$children
 start_watch /tmp/anypid anypid memory_usage --above $((12 * 1024 * 1024))
 any_watch=$WATCH_PID
 run_helper /tmp/late.out rss_steps 4096 4 300
+kill -USR1 $HELPER
 wait $HELPER
 sleep 0.2
 kill $any_watch
@@ -119,6 +130,7 @@ run_helper /tmp/sum.out rss_steps 4096 4 300
 sum_kb=$(lattop info | awk 'NR > 1 { kb += $7 } END { print kb }')
 start_watch /tmp/sum allpids memory_usage --above $(((sum_kb + 10 * 1024) * 1024))
 sum_watch=$WATCH_PID
+kill -USR1 $HELPER
 wait $HELPER
 sleep 0.2
 kill $sum_watch

@@ -4,7 +4,9 @@
  * vfork_block, forker, sleep_steps) share: the CLOCK_MONOTONIC clock their
  * lines report, a millisecond sleep, argument parsing, and the start every
  * one of them makes: "ready pid P" on line-buffered stdout, then
- * START_DELAY_MS (environment, default 300) so a watcher can arm a threshold.
+ * START_DELAY_MS (environment, default 300) so a watcher can arm a threshold,
+ * or, with START_ON_SIGNAL set, a wait for SIGUSR1 from a test that arms its
+ * watchers and then starts the steps (a delay can run out under load).
  *
  * Included after the system headers (sleep_steps defines _GNU_SOURCE first).
  * The functions are plain static ones, so a file including this header must
@@ -12,6 +14,8 @@
  */
 #ifndef LATTOP_TESTS_HELPERS_STEPS_H
 #define LATTOP_TESTS_HELPERS_STEPS_H
+
+#include <signal.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,16 +53,27 @@ static long arg(const char *s)
 }
 
 /*
- * Makes stdout line-buffered, prints "ready pid P" and sleeps START_DELAY_MS
- * (environment, default 300) so a watcher can arm a threshold.
+ * Makes stdout line-buffered, prints "ready pid P", then waits for SIGUSR1
+ * if START_ON_SIGNAL is set (it is blocked before the line, so one sent at
+ * once is not lost), else sleeps START_DELAY_MS (default 300).
  */
 static void announce_ready(void)
 {
 	const char *delay = getenv("START_DELAY_MS");
+	int on_signal = getenv("START_ON_SIGNAL") != NULL;
+	sigset_t go;
+	int sig;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigemptyset(&go);
+	sigaddset(&go, SIGUSR1);
+	if (on_signal)
+		sigprocmask(SIG_BLOCK, &go, NULL);
 	printf("ready pid %d\n", getpid());
-	sleep_ms(delay ? atol(delay) : 300);
+	if (on_signal)
+		sigwait(&go, &sig);
+	else
+		sleep_ms(delay ? atol(delay) : 300);
 }
 
 /*
