@@ -61,11 +61,13 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no
 # The debug kernel's detectors, switched on: full SLUB debugging (sanity
 # checks, red zones, poisoning, alloc/free owner tracking), a KFENCE sample
 # every millisecond (the default 100 ms would let most of a test's
-# allocations by), and the soft-lockup watchdog at 20 s (a report after
-# 40 s without scheduling: far past any legitimate stretch, well inside a
-# test; the default 10 risks reports when the host stalls the emulator).
-# Hung tasks are reported after the kernel's DEFAULT_HUNG_TASK_TIMEOUT.
-detectors="slub_debug=FZPU kfence.sample_interval=1 watchdog_thresh=20"
+# allocations by), the soft-lockup watchdog at 20 s (a report after 40 s
+# without scheduling) and RCU's stall report after 60 s, not 21: a host
+# under load can freeze the whole emulator for half a minute (seen: the
+# kernel's "Long readout interval" of 31 s, and with it a soft lockup and an
+# RCU stall at the defaults), while a real lockup lasts for ever. Hung tasks
+# are reported after the kernel's DEFAULT_HUNG_TASK_TIMEOUT.
+detectors="slub_debug=FZPU kfence.sample_interval=1 watchdog_thresh=20 rcupdate.rcu_cpu_stall_timeout=60"
 cmdline="console=ttyS0 panic=-1 $detectors lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
 if [ -n "${LATTOP_TEST_TIMEOUT:-}" ]; then
 	case $LATTOP_TEST_TIMEOUT in
