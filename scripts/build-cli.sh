@@ -23,4 +23,8 @@ if ! file "$exe" | grep -Eq 'statically linked|static-pie linked'; then
 	exit 1
 fi
 mkdir -p "$repo/build/guest-bin"
-cmp -s "$exe" "$repo/build/guest-bin/lattop" || cp "$exe" "$repo/build/guest-bin/lattop"
+if ! cmp -s "$exe" "$repo/build/guest-bin/lattop"; then
+	# Renamed into place: a guest being packed meanwhile takes a whole one.
+	cp "$exe" "$repo/build/guest-bin/lattop.$$"
+	mv -f "$repo/build/guest-bin/lattop.$$" "$repo/build/guest-bin/lattop"
+fi

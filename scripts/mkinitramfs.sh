@@ -20,14 +20,18 @@ gen_init_cpio=$kdir/usr/gen_init_cpio
 [ -f "$repo/lattop.ko" ] || { echo "mkinitramfs: lattop.ko is not built: run make" >&2; exit 1; }
 
 # Helper programs, built static so the guest needs no libc; frame pointers
-# kept so that user stack walks through them are complete.
+# kept so that user stack walks through them are complete. Every file of
+# build/ is written under a temporary name and renamed into place, so that
+# two guests started at once (make check boots some in parallel) never pack
+# a half-written one.
 bin=$repo/build/guest-bin
 mkdir -p "$bin"
 for c in "$repo"/tests/helpers/*.c; do
 	[ -e "$c" ] || continue
 	exe=$bin/$(basename "$c" .c)
 	if [ ! -x "$exe" ] || [ "$c" -nt "$exe" ] || [ "$repo/tests/helpers/steps.h" -nt "$exe" ]; then
-		gcc -static -O1 -g -fno-omit-frame-pointer -pthread -Wall -Werror -o "$exe" "$c"
+		gcc -static -O1 -g -fno-omit-frame-pointer -pthread -Wall -Werror -o "$exe.$$" "$c"
+		mv -f "$exe.$$" "$exe"
 	fi
 done
 # The lattop CLI, static too: on the guest's PATH as /lattop/bin/lattop.
@@ -38,11 +42,13 @@ syms=$repo/build/guest-syms
 mkdir -p "$syms"
 for exe in "$bin"/*; do
 	[ -x "$exe" ] || continue
+	case ${exe##*/} in *.[0-9]*) continue ;; esac # another run's, being built
 	nm -S --defined-only "$exe" | while read -r addr size type name; do
 		case "$type" in
 		T | t) echo "$((16#$addr)) $((16#$addr + 16#$size)) $name" ;;
 		esac
-	done >"$syms/$(basename "$exe")"
+	done >"$syms/$(basename "$exe").$$"
+	mv -f "$syms/$(basename "$exe").$$" "$syms/$(basename "$exe")"
 done
 
 list=$(mktemp)
@@ -66,10 +72,13 @@ trap 'rm -f "$list"' EXIT
 	for t in "$repo"/tests/*.sh; do
 		[ -e "$t" ] && echo "file /lattop/tests/$(basename "$t") $t 0755 0 0"
 	done
+	# (Names ending in .PID are another run's, not yet renamed into place.)
 	for exe in "$bin"/*; do
+		case ${exe##*/} in *.[0-9]*) continue ;; esac
 		[ -e "$exe" ] && echo "file /lattop/bin/$(basename "$exe") $exe 0755 0 0"
 	done
 	for sym in "$syms"/*; do
+		case ${sym##*/} in *.[0-9]*) continue ;; esac
 		[ -e "$sym" ] && echo "file /lattop/syms/$(basename "$sym") $sym 0644 0 0"
 	done
 	# Extra directories keep their files' modes: scripts and helper binaries.
