@@ -14,25 +14,38 @@ MAX_TASKS=150
 POOL=128
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 
 insmod "$LATTOP_KO" max_tasks=$MAX_TASKS pool_size=$POOL max_traces=2000 retention_ms=2000 ||
 	ktap_exit_fail_msg "insmod failed"
 
 fork_storm 20000 &
 storm=$!
+# The tasks counter sampled every 0.2 s while the storm runs: the cap must
+# hold at every sample, not only at the end.
 peak=0
+samples=0
+over=0
 while kill -0 $storm 2>/dev/null; do
 	tasks=$(stat_value tasks)
+	samples=$((samples + 1))
 	[ "$tasks" -gt "$peak" ] && peak=$tasks
+	[ "$tasks" -gt $MAX_TASKS ] && over=$((over + 1))
 	sleep 0.2
 done
 wait $storm
 status=$?
-ktap_print_msg "tracked tasks peaked at $peak (cap $MAX_TASKS)"
+ktap_print_msg "tracked tasks peaked at $peak (cap $MAX_TASKS) over $samples samples during the storm," \
+	"$over over the cap"
 show_drops
 expect_eq "the fork storm ran to the end" "$status" 0
-expect_cmd "tracked tasks never exceeded max_tasks" within "$peak" 1 $MAX_TASKS
+# At least 10 samples (2 s of the storm; it takes far longer under
+# emulation): fewer, and the check below would say little. The peak must
+# come near the cap (at least 2/3 of it): with 64 children alive at once
+# and exited ones kept 2 s, the table fills; a peak far under it means the
+# samples did not see the storm's load, or the module stopped tracking.
+expect_cmd "tracked tasks stayed at or under max_tasks at each of $samples samples (>= 10) while it ran" \
+	sh -c "[ $samples -ge 10 ] && [ $over = 0 ] && [ $peak -ge $((MAX_TASKS * 2 / 3)) ]"
 expect_cmd "the cap engaged: new tasks over it were counted as dropped" \
 	within "$(stat_value dropped_task_cap)" 1 100000000
 expect_cmd "the pools never exceeded pool_size" \
@@ -40,12 +53,32 @@ expect_cmd "the pools never exceeded pool_size" \
 sleep 2.5
 # Housekeeping runs when probes call for it: a little activity does.
 sleeper 10 3 >/dev/null
+# Exited tasks are freed lazily: by housekeeping, which only a drop or a
+# low pool calls for, and by each read of /proc/lattop, which first frees
+# those exited more than retention_ms (2 s) ago and then lists the rest
+# (README: retention_ms is "how long an exited task stays listed if no read
+# shows it"). So: the count held before the read is printed, not asserted;
+# after the read, what stays tracked is at most the live tasks (every
+# thread in /proc, kernel threads included) plus those that exited within
+# the last 2 s: the sleep and the sleeper above, and this shell's command
+# substitutions and awk (about 6): a slack of 16. Likewise the report may
+# list at most 16 tasks that are not alive. A module that keeps exited
+# tasks past retention_ms stays near the cap (the storm filled it).
+held=$(stat_value tasks)
 start=$(date +%s)
 take_snapshot
 took=$(($(date +%s) - start))
+ls -d /proc/[0-9]*/task/[0-9]* | sed 's|.*/||' >/tmp/live.tids
+live=$(wc -l </tmp/live.tids)
 tasks=$(stat_value tasks)
-ktap_print_msg "after retention: $tasks tasks tracked; reading the report took ${took}s"
-expect_cmd "exited tasks were freed after retention_ms" within "$tasks" 0 200
+listed_dead=$(awk 'NR == FNR { live[$1] = 1; next } FNR > 1 && /^[0-9]/ && !($1 in live)' \
+	/tmp/live.tids "$SNAPSHOT" | wc -l)
+ktap_print_msg "after retention: $held tasks held before the read, $tasks after it; $live live tasks;" \
+	"the report lists $listed_dead tasks not alive; reading it took ${took}s"
+expect_cmd "exited tasks were freed after retention_ms (tracked <= live $live + 16)" \
+	within "$tasks" 0 $((live + 16))
+expect_cmd "the report lists no task exited more than retention_ms ago (<= 16 not alive)" \
+	within "$listed_dead" 0 16
 expect_cmd "the report still reads promptly" within "$took" 0 5
 expect_cmd "rmmod lattop" rmmod lattop
 ktap_finished
