@@ -15,7 +15,9 @@
 //! process's directory stays while thresholds armed on it are open, so that
 //! their watchers can read the last event (EXITED); closing the last one
 //! kicks a reconcile, which removes it. Should the pid be reused meanwhile,
-//! the new process wins: the old directory goes, its open files get EIO.
+//! the watchers still win: procfs fails every call on the files of a
+//! removed entry with EIO, so removing the directory would lose their
+//! EXITED event. The new process gets its directory once they close.
 
 use crate::{
     ids::ProcessId,
@@ -117,7 +119,8 @@ impl PidDirs {
 
     /// Removes the directories of processes not in `live` (gone, or their
     /// pid now belongs to a later process), but keeps those of exited
-    /// processes whose thresholds are still open. Tells the notifier of
+    /// processes whose thresholds are still open, even when a later process
+    /// has the pid (its directory waits for them). Tells the notifier of
     /// each exit, with the count of live processes after it.
     fn remove_gone(&self, dirs: &mut RBTree<i32, PidDir>, live: &[ProcessId], processes: &mut i64) {
         let mut cursor = dirs.cursor_front();
@@ -139,10 +142,9 @@ impl PidDirs {
                 *processes -= 1;
                 self.notifier.on_process_count(tgid, *processes);
             }
-            // Tells its thresholds (once); kept while they are open, unless
-            // a new process has its pid.
+            // Tells its thresholds (once); kept while they are open.
             let watched = self.notifier.on_process_exit(id);
-            if watched && found.is_none() {
+            if watched {
                 dir.exited = true;
                 cursor = current.move_next();
             } else {
