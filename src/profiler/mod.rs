@@ -254,8 +254,9 @@ impl Profiler {
     /// Copies out the report's rows, worst first: at most `max_rows`.
     pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVVec<ReportRow>> {
         let mut rows = KVVec::with_capacity(max_rows, gfp_quiet())?;
-        self.with_table(|table| table.report(&mut rows, max_rows, now_ns()));
+        // Tasks past their retention go first, so that no report lists one.
         self.collect_exited();
+        self.with_table(|table| table.report(&mut rows, max_rows, now_ns()));
         Ok(rows)
     }
 
