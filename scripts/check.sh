@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make check`: builds what is missing, then boots the debug kernel and runs
 # every guest test (tests/*.sh, plus the directories given as arguments, from
-# `make check TESTS=dir`) while the host-side tests (tests/host/) run beside
-# it. Prints the TAP streams and, last, "N passed, N failed, N skipped";
+# `make check TESTS=dir`), split over LATTOP_SHARDS guests, while the
+# host-side tests (tests/host/) run beside them. Prints the TAP streams and, last, "N passed, N failed, N skipped";
 # exits non-zero on any failure.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,10 +31,13 @@ add_totals() {
 	fi
 }
 
-# The guest suite and the host tests run side by side: QEMU's TCG runs a
-# guest on one host thread, so the suite takes one core and the host tests,
-# some of which boot small guests of their own, the other. The suite's stream
-# is shown as it runs, each host test's once it is done.
+# The guest suite runs as LATTOP_SHARDS guests side by side (default 2,
+# each with every N-th test), beside the host tests, some of which boot
+# small guests of their own: QEMU's TCG runs a guest on one host thread, so
+# on two cores one guest alone leaves a core idle. The first shard's stream
+# is shown as it runs, the others' and each host test's once done.
+shards=${LATTOP_SHARDS:-2}
+case $shards in [1-9]) ;; *) echo "check: LATTOP_SHARDS=$shards is not 1 to 9" >&2; exit 2 ;; esac
 mkdir -p build
 host_tests=()
 for t in tests/host/*.sh; do
@@ -49,21 +52,40 @@ run_host_tests() {
 	done
 }
 run_host_tests </dev/null &
-host=$!
+background=($!)
+# run_shard I: the guest with the I-th of every $shards tests, its stream
+# in build/guest-check-I.log and its exit status in that log's .status.
+run_shard() {
+	LATTOP_SHARD=$1/$shards LATTOP_RUN_DIR=build/check-$1 \
+		scripts/run-guest.sh check "${extra[@]}" >"build/guest-check-$1.log" 2>&1
+	echo $? >"build/guest-check-$1.log.status"
+}
+for ((i = 2; i <= shards; i++)); do
+	run_shard "$i" </dev/null &
+	background+=($!)
+done
 
-echo "# guest: $FLAVOUR kernel"
+echo "# guest: $FLAVOUR kernel, shard 1/$shards"
 set +e
-scripts/run-guest.sh check "${extra[@]}" | tee build/guest-check.log
-status=${PIPESTATUS[0]}
-wait "$host"
+LATTOP_SHARD=1/$shards LATTOP_RUN_DIR=build/check-1 \
+	scripts/run-guest.sh check "${extra[@]}" | tee build/guest-check-1.log
+echo "${PIPESTATUS[0]}" >build/guest-check-1.log.status
+wait "${background[@]}"
 set -e
 
+for ((i = 2; i <= shards; i++)); do
+	echo "# guest: $FLAVOUR kernel, shard $i/$shards"
+	cat "build/guest-check-$i.log"
+done
 for t in "${host_tests[@]}"; do
 	log=build/host-$(basename "$t" .sh).log
 	echo "# host: $t"
 	cat "$log"
 	add_totals "$log" "$(cat "$log.status" 2>/dev/null || echo 1)" "$t"
 done
-add_totals build/guest-check.log "$status" scripts/run-guest.sh
+for ((i = 1; i <= shards; i++)); do
+	log=build/guest-check-$i.log
+	add_totals "$log" "$(cat "$log.status" 2>/dev/null || echo 1)" "guest shard $i/$shards"
+done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

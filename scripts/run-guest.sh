@@ -17,7 +17,9 @@
 #
 # Environment: KDIR (else the cached $FLAVOUR kernel, debug by default);
 # LATTOP_QEMU_TIMEOUT, the hard limit in seconds (default 1800);
-# LATTOP_TEST_TIMEOUT, each guest test's limit in seconds (default 600);
+# LATTOP_TEST_TIMEOUT, each guest test's limit in seconds (default 900);
+# LATTOP_SHARD=I/N, only the I-th of every N tests (make check runs N
+# guests side by side);
 # LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
 # (it hangs in the firmware on some hosts, hence TCG by default);
 # LATTOP_TCG_THREAD=multi for QEMU's multi-threaded TCG (default single:
@@ -59,7 +61,9 @@ fi
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio" ${LATTOP_QEMU_ARGS:-})
 # The debug kernel's detectors, switched on: full SLUB debugging (sanity
-# checks, red zones, poisoning, alloc/free owner tracking), a KFENCE sample
+# checks, red zones, poisoning, alloc/free owner tracking) of the caches
+# lattop's own objects come from (kmalloc's, procfs entries, seq_files; on
+# every cache it made the fork-heavy tests twice as slow), a KFENCE sample
 # every millisecond (the default 100 ms would let most of a test's
 # allocations by), the soft-lockup watchdog at 20 s (a report after 40 s
 # without scheduling) and RCU's stall report after 60 s, not 21: a host
@@ -67,8 +71,15 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no
 # kernel's "Long readout interval" of 31 s, and with it a soft lockup and an
 # RCU stall at the defaults), while a real lockup lasts for ever. Hung tasks
 # are reported after the kernel's DEFAULT_HUNG_TASK_TIMEOUT.
-detectors="slub_debug=FZPU kfence.sample_interval=1 watchdog_thresh=20 rcupdate.rcu_cpu_stall_timeout=60"
+detectors="slub_debug=FZPU,kmalloc-*,proc_dir_entry,seq_file kfence.sample_interval=1 watchdog_thresh=20 rcupdate.rcu_cpu_stall_timeout=60"
 cmdline="console=ttyS0 panic=-1 $detectors lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
+if [ -n "${LATTOP_SHARD:-}" ]; then
+	case $LATTOP_SHARD in
+	[1-9]/[1-9]) ;;
+	*) echo "run-guest: LATTOP_SHARD=$LATTOP_SHARD is not I/N" >&2; exit 2 ;;
+	esac
+	cmdline+=" lattop_shard=$LATTOP_SHARD"
+fi
 if [ -n "${LATTOP_TEST_TIMEOUT:-}" ]; then
 	case $LATTOP_TEST_TIMEOUT in
 	*[!0-9]* | 0) echo "run-guest: LATTOP_TEST_TIMEOUT=$LATTOP_TEST_TIMEOUT is not a number of seconds" >&2; exit 2 ;;
