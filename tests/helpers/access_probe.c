@@ -147,12 +147,6 @@ int main(int argc, char **argv)
 {
 	int held = -1;
 
-	if (0) {
-		announce_ready(); /* steps.h's functions must all be used */
-		now_ns();
-		arg("");
-		status_field("");
-	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	buf = malloc(SNAPSHOT_MAX);
 	if (!buf)

@@ -21,11 +21,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: comm_sleeper HEX MS COUNT\n");
 		return 2;
 	}
-	if (0) {
-		announce_ready(); /* steps.h's functions must all be used */
-		status_field("");
-		now_ns();
-	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < len / 2; i++) {
 		unsigned int byte;

@@ -65,11 +65,6 @@ int main(int argc, char **argv)
 	char uids[128], gids[128];
 	int ok;
 
-	if (0) {
-		announce_ready(); /* steps.h's functions must all be used */
-		now_ns();
-		status_field("");
-	}
 	if (!strcmp(mode, "plain"))
 		ok = argc == 2;
 	else if (!strcmp(mode, "undumpable"))

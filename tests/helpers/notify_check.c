@@ -57,17 +57,10 @@
 
 #include <linux/types.h>
 #include "../../include/uapi/linux/lattop.h"
+#include "steps.h"
 
 #define MS 1000000LL
 #define MIB (1024L * 1024L)
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* One nanosleep of MS ms (not resumed: nothing here sends signals). */
 static long long sleep_measured(long ms)
@@ -158,23 +151,6 @@ static unsigned long long drain_eventfd(int efd, long spin_ms)
 		sched_yield();
 	}
 	return total;
-}
-
-/* The number after "NAME:" in /proc/self/status (kB), -1 if absent. */
-static long status_field_kb(const char *name)
-{
-	char buf[4096], key[64], *at;
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	snprintf(key, sizeof(key), "\n%s:", name);
-	at = strstr(buf, key);
-	return at ? strtol(at + strlen(key), NULL, 10) : -1;
 }
 
 #define SLEEPS 100
@@ -442,7 +418,7 @@ static void show(const char *phase, const char *name, const struct watched *w)
 /* What the child reports: its RssAnon and RssShmem, in kB. */
 static void child_report(int fd)
 {
-	dprintf(fd, "%ld %ld\n", status_field_kb("RssAnon"), status_field_kb("RssShmem"));
+	dprintf(fd, "%ld %ld\n", status_field("RssAnon"), status_field("RssShmem"));
 }
 
 static int mode_shm(void)

@@ -9,8 +9,7 @@
  * watchers and then starts the steps (a delay can run out under load).
  *
  * Included after the system headers (sleep_steps defines _GNU_SOURCE first).
- * The functions are plain static ones, so a file including this header must
- * use all of them, or -Wall -Werror rejects it (unused function).
+ * The functions are static inline, so a helper uses what it needs of them.
  */
 #ifndef LATTOP_TESTS_HELPERS_STEPS_H
 #define LATTOP_TESTS_HELPERS_STEPS_H
@@ -26,7 +25,7 @@
 #include <unistd.h>
 
 /* CLOCK_MONOTONIC, in ns. */
-static long long now_ns(void)
+static inline long long now_ns(void)
 {
 	struct timespec ts;
 
@@ -35,7 +34,7 @@ static long long now_ns(void)
 }
 
 /* One nanosleep of MS milliseconds, resumed if a signal interrupts it. */
-static void sleep_ms(long ms)
+static inline void sleep_ms(long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
@@ -44,7 +43,7 @@ static void sleep_ms(long ms)
 }
 
 /* S as a non-negative decimal number, or -1 if it is not one. */
-static long arg(const char *s)
+static inline long arg(const char *s)
 {
 	char *end;
 	long v = strtol(s, &end, 10);
@@ -57,7 +56,7 @@ static long arg(const char *s)
  * if START_ON_SIGNAL is set (it is blocked before the line, so one sent at
  * once is not lost), else sleeps START_DELAY_MS (default 300).
  */
-static void announce_ready(void)
+static inline void announce_ready(void)
 {
 	const char *delay = getenv("START_DELAY_MS");
 	int on_signal = getenv("START_ON_SIGNAL") != NULL;

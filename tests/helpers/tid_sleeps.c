@@ -75,8 +75,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tid_sleeps THREAD_MS THREAD_COUNT MAIN_MS MAIN_COUNT\n");
 		return 2;
 	}
-	if (0)
-		announce_ready(); /* steps.h's functions must all be used */
 	if (pthread_create(&thread, NULL, thread_main, NULL))
 		return 1;
 	sleeps("main", main_ms, main_count);

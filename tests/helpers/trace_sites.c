@@ -95,10 +95,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: trace_sites sites LONG_MS SHORT_MS | short COUNT MS\n");
 		return 2;
 	}
-	if (0) {
-		announce_ready(); /* steps.h's functions must all be used */
-		status_field("");
-	}
 	printf("pid %d\n", getpid());
 	if (!strcmp(argv[1], "sites")) {
 		long ms[] = { x, y, x + 10, y, x + 20, y, x + 30, y, x + 40, 0 };

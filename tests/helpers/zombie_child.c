@@ -72,12 +72,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: zombie_child exited|leader\n");
 		return 2;
 	}
-	if (0) {
-		announce_ready(); /* steps.h's functions must all be used */
-		now_ns();
-		arg("");
-		status_field("");
-	}
 	leader = !strcmp(argv[1], "leader");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGTERM, on_term);
