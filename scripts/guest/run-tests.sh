@@ -12,8 +12,9 @@
 # A script fails when it exits other than 0 (pass) or 4 (skip), even after
 # every case it reported passed; when it runs past its time limit
 # ($LATTOP_TEST_TIMEOUT seconds, else the command line's lattop_test_timeout,
-# which run-guest.sh sets from the host's LATTOP_TEST_TIMEOUT; default 900: the 20,000-process fork storm has taken 650 s on a loaded host),
-# as "# TIMEOUT"; and when it leaves lattop loaded. Each script runs in a
+# which run-guest.sh sets from the host's LATTOP_TEST_TIMEOUT; default 900:
+# the 20,000-process fork storm has taken 650 s on a loaded host), as
+# "# TIMEOUT"; and when it leaves lattop loaded. Each script runs in a
 # session of its own; when it ends or times out, whatever of it is still
 # running is killed, so nothing it left behind holds the output and stalls
 # the run, and a module it left loaded is unloaded. The last line is the
