@@ -32,7 +32,7 @@ add_totals() {
 }
 
 # The guest suite runs as LATTOP_SHARDS guests side by side (default 2,
-# each with every N-th test), beside the host tests, some of which boot
+# each a share of the tests by their declared time: scripts/guest/run-tests.sh), beside the host tests, some of which boot
 # small guests of their own: QEMU's TCG runs a guest on one host thread, so
 # on two cores one guest alone leaves a core idle. The first shard's stream
 # is shown as it runs, the others' and each host test's once done.

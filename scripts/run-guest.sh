@@ -18,7 +18,7 @@
 # Environment: KDIR (else the cached $FLAVOUR kernel, debug by default);
 # LATTOP_QEMU_TIMEOUT, the hard limit in seconds (default 1800);
 # LATTOP_TEST_TIMEOUT, each guest test's limit in seconds (default 900);
-# LATTOP_SHARD=I/N, only the I-th of every N tests (make check runs N
+# LATTOP_SHARD=I/N, only the I-th of N shares of the tests (make check runs N
 # guests side by side);
 # LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
 # (it hangs in the firmware on some hosts, hence TCG by default);

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 70 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # /proc/allpids/<pid>/ follows the processes: it appears soon after a process
 # starts and goes soon after it exits (bound: 500 ms, for TCG; a few ms is

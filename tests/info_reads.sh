@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 240 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # Reading the info files: one open file serves one snapshot whatever the read
 # sizes (1 byte, 4096 bytes, one read, pread); writes are refused with

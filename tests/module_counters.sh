@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 60 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # Each drop counter moves when its condition is forced (dropped_task_cap has
 # its own test, profiler_fork_storm.sh):

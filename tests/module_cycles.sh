@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 420 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # 100 insmod/rmmod cycles while a context-switch-heavy workload (a pipe
 # ping-pong on each CPU) keeps the probes firing, and readers hold

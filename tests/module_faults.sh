@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 90 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # Allocation faults: failslab, limited to allocations made from lattop's own
 # code (require-start/end over the module, any depth of the stack), fails

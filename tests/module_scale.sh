@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 200 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # 10,000 threads in one process, all sleeping 10 s at once, with the module
 # loaded on the debug kernel: every thread's 10 s sleep is in the process's

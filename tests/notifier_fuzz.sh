@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 60 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # A fuzz of the notifier files' write ABI: fuzz_thresholds writes generated
 # struct lattop_threshold buffers (sizes 0-128, random flags, deliveries,

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 60 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # memory_usage on one process, every flag combination, against a helper
 # whose RSS climbs 4 steps of 4 MiB and falls back (values b, b+4, b+8,

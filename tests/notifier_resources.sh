@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 60 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # Each resource against a helper that moves it in known steps: sleep_latency
 # (sleeps of 50, 100, 20, 200 ms, level 80 ms: 2 events, with the delay from

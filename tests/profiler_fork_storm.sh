@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-cost: 400 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # A fork storm of 20,000 short-lived processes: the module stays within its
 # caps (max_tasks, pool_size, max_traces), frees exited tasks after

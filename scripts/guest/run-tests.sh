@@ -35,16 +35,37 @@ tests=
 for dir in /lattop/extra/*; do
 	[ -d "$dir" ] && tests="$tests $(ls "$dir"/*.sh 2>/dev/null)"
 done
-# lattop_shard=I/N (from run-guest.sh's LATTOP_SHARD): the I-th of every
-# N runnable tests, so that N guests side by side run each test once.
+# lattop_shard=I/N (from run-guest.sh's LATTOP_SHARD): this guest runs the
+# I-th of N shares, which N guests side by side compute alike: longest test
+# first, each to the share with the least time so far. A test's time is its
+# "# lattop-cost: SECONDS" line (what it takes on the debug kernel under
+# emulation), else 30.
 shard=${lattop_shard:-1/1}
 shard_i=${shard%/*} shard_n=${shard#*/}
-runnable=
-i=0
+costed=
 for t in $tests; do
 	[ -x "$t" ] || continue
-	i=$((i + 1))
-	[ $(((i - 1) % shard_n + 1)) = "$shard_i" ] && runnable="$runnable $t"
+	c=$(sed -n 's/^# lattop-cost: \([0-9][0-9]*\).*/\1/p' "$t" | head -n 1)
+	costed="$costed${c:-30} $t
+"
+done
+j=1
+while [ $j -le "$shard_n" ]; do eval "load_$j=0"; j=$((j + 1)); done
+mine=
+for t in $(printf '%s' "$costed" | sort -k1,1nr -k2 | while read -r c t; do echo "$c:$t"; done); do
+	c=${t%%:*} t=${t#*:}
+	least=1 j=2
+	while [ $j -le "$shard_n" ]; do
+		eval "[ \$load_$j -lt \$load_$least ]" && least=$j
+		j=$((j + 1))
+	done
+	eval "load_$least=\$((load_$least + c))"
+	[ "$least" = "$shard_i" ] && mine="$mine $t"
+done
+# In name order, as without shares.
+runnable=
+for t in $tests; do
+	case " $mine " in *" $t "*) runnable="$runnable $t" ;; esac
 done
 set -- $runnable
 
