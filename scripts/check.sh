@@ -31,11 +31,12 @@ add_totals() {
 	fi
 }
 
-# The guest suite runs as LATTOP_SHARDS guests side by side (default 2,
-# each a share of the tests by their declared time: scripts/guest/run-tests.sh), beside the host tests, some of which boot
-# small guests of their own: QEMU's TCG runs a guest on one host thread, so
-# on two cores one guest alone leaves a core idle. The first shard's stream
-# is shown as it runs, the others' and each host test's once done.
+# The guest suite runs as LATTOP_SHARDS guests side by side (default 2, each
+# a share of the tests by their declared time: scripts/guest/run-tests.sh),
+# beside the host tests, some of which boot small guests of their own:
+# QEMU's TCG runs a guest on one host thread, so on two cores one guest
+# alone leaves a core idle. The first shard's stream is shown as it runs,
+# the others' and each host test's once done.
 shards=${LATTOP_SHARDS:-2}
 case $shards in [1-9]) ;; *) echo "check: LATTOP_SHARDS=$shards is not 1 to 9" >&2; exit 2 ;; esac
 mkdir -p build
