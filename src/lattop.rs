@@ -50,11 +50,11 @@ module! {
 /// then the notifier (its evaluator) and the profiler (its housekeeping).
 struct Lattop {
     _dirs_link: DirsLink,
-    _stats: ProcFile<stats::Stats>,
+    _stats: ProcFile<stats::Stats<Listeners>>,
     _report: ProcFile<Report>,
     /// /proc/anypid/notifier: its files first, then the directory.
     _anypid: (NotifierDir, Arc<ProcDir>),
-    probes: Arc<ProbeSet>,
+    probes: Arc<ProbeSet<Listeners>>,
     _pid_dirs: Arc<PidDirs>,
     notifier: Arc<Notifier>,
     _profiler: Arc<Profiler>,

@@ -7,7 +7,7 @@
 use crate::{
     notifier::Notifier,
     pid_dirs::PidDirs,
-    probes::ProbeSet,
+    probes::{ProbeSet, SchedListener},
     profiler::Profiler,
     sys::{
         procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
@@ -18,21 +18,21 @@ use core::sync::atomic::Ordering::Relaxed;
 use kernel::{prelude::*, sync::Arc};
 
 /// The stats file's content.
-pub(crate) struct Stats {
+pub(crate) struct Stats<L: SchedListener> {
     profiler: Arc<Profiler>,
-    probes: Arc<ProbeSet>,
+    probes: Arc<ProbeSet<L>>,
     pid_dirs: Arc<PidDirs>,
     notifier: Arc<Notifier>,
 }
 
-impl Stats {
+impl<L: SchedListener> Stats<L> {
     /// Creates /proc/lattop_stats, readable by all: it holds only counts.
     pub(crate) fn register(
         profiler: Arc<Profiler>,
-        probes: Arc<ProbeSet>,
+        probes: Arc<ProbeSet<L>>,
         pid_dirs: Arc<PidDirs>,
         notifier: Arc<Notifier>,
-    ) -> Result<ProcFile<Stats>> {
+    ) -> Result<ProcFile<Stats<L>>> {
         let stats = Stats {
             profiler,
             probes,
@@ -43,7 +43,7 @@ impl Stats {
     }
 }
 
-impl ProcSnapshot for Stats {
+impl<L: SchedListener> ProcSnapshot for Stats<L> {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
         let p = &self.profiler;
         writeln!(out, "state {}", self.probes.state().name())?;

@@ -80,7 +80,7 @@ pub(crate) const PROBES: [ProbeSpec; 3] = [
 /// Called in scheduler context, with a runqueue lock held and interrupts
 /// off: an implementation must not sleep, allocate or wake anyone up (defer
 /// with irq_work).
-pub(crate) trait SchedListener: Send + Sync {
+pub(crate) trait SchedListener: Send + Sync + 'static {
     /// A process started: its leader's first enqueue.
     fn process_started(&self);
     /// The last thread of a process is exiting.
@@ -90,10 +90,13 @@ pub(crate) trait SchedListener: Send + Sync {
 }
 
 /// One armed probe: its table entry, the profiler, its own counters.
-pub(crate) struct Hook {
+pub(crate) struct Hook<L: SchedListener> {
     pub(crate) spec: &'static ProbeSpec,
     profiler: Arc<Profiler>,
-    listener: Arc<dyn SchedListener>,
+    /// A type parameter, not a trait object: the handlers call it on every
+    /// wake-up, and a static call inlines its fast path (one load while no
+    /// sleep_latency threshold is armed).
+    listener: Arc<L>,
     lifecycle: Arc<Lifecycle>,
     /// Events handled (the probed function called with a matching flag
     /// while running).
@@ -102,7 +105,7 @@ pub(crate) struct Hook {
     pub(crate) time_ns: AtomicU64,
 }
 
-impl SchedHandler for Hook {
+impl<L: SchedListener> SchedHandler for Hook<L> {
     fn entered(&self, task: &TaskView<'_>, flags: u32) {
         if !self.lifecycle.is_running() {
             self.lifecycle.note_idle_hit();
@@ -160,18 +163,18 @@ impl ProbeHandler for CountingHook {
 
 /// The armed probes; dropping them disarms them, waiting for handlers
 /// still running.
-pub(crate) struct ProbeSet {
-    probes: KVec<Pin<KBox<Kprobe<SchedProbe<Hook>>>>>,
+pub(crate) struct ProbeSet<L: SchedListener> {
+    probes: KVec<Pin<KBox<Kprobe<SchedProbe<Hook<L>>>>>>,
     /// The counting probe on `nested_symbol`, when one is set.
     nested: Option<Pin<KBox<Kprobe<CountingHook>>>>,
     lifecycle: Arc<Lifecycle>,
 }
 
-impl ProbeSet {
+impl<L: SchedListener> ProbeSet<L> {
     /// Arms every probe of the table, recording into `profiler` and telling
     /// `listener`; they record nothing until [`Self::start`], so that no
     /// probe armed before its siblings records half a sleep.
-    pub(crate) fn arm(profiler: &Arc<Profiler>, listener: Arc<dyn SchedListener>) -> Result<Self> {
+    pub(crate) fn arm(profiler: &Arc<Profiler>, listener: Arc<L>) -> Result<Self> {
         let lifecycle = Arc::new(Lifecycle::new(), GFP_KERNEL)?;
         let mut probes = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
         for spec in PROBES.iter() {
@@ -229,7 +232,7 @@ impl ProbeSet {
     }
 
     /// Each armed probe's hook and the kernel's count of its misses.
-    pub(crate) fn hooks(&self) -> impl Iterator<Item = (&Hook, u64)> {
+    pub(crate) fn hooks(&self) -> impl Iterator<Item = (&Hook<L>, u64)> {
         self.probes
             .iter()
             .map(|probe| (probe.handler().handler(), probe.missed()))
@@ -244,7 +247,7 @@ impl ProbeSet {
     }
 }
 
-impl Drop for ProbeSet {
+impl<L: SchedListener> Drop for ProbeSet<L> {
     fn drop(&mut self) {
         // Disarms each probe, waiting for its running handlers; then the
         // count of hits that came during unload is final.
