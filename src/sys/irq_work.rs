@@ -105,10 +105,9 @@ impl<T: HasIrqWork> IrqWork<T> {
     }
 
     unsafe extern "C" fn func(work: *mut bindings::irq_work) {
-        // SAFETY: the kernel calls this with our `work` (type invariant),
-        // the field of an `IrqWork` inside its `T` (type invariant); the
-        // irq_work runs only while that `T` is alive: dropping the `IrqWork`
-        // waits for it (see `drop`).
+        // SAFETY: the kernel passes our `work`, the field of an `IrqWork` in
+        // a `T` (type invariants), both alive: dropping the `IrqWork` waits
+        // for this function (see `drop`).
         let owner = unsafe {
             let this = kernel::container_of!(work, Self, work);
             &*T::from_irq_work(this)

@@ -194,10 +194,9 @@ impl<T: HasPeriodic> Periodic<T> {
     }
 
     unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {
-        // SAFETY: the kernel calls this with our `work` (type invariant),
-        // the field of a live `Periodic` (`stop` waits for this function
-        // before teardown), itself the field of a `T` (type invariant), so
-        // that `T` is alive too.
+        // SAFETY: the kernel passes our `work`, the field of a `Periodic` in a
+        // `T` (type invariants), both alive: `stop` waits for this
+        // function before teardown.
         let owner = unsafe {
             let this = kernel::container_of!(work, Self, work);
             &*T::from_periodic(this)
