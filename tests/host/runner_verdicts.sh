@@ -108,7 +108,15 @@ echo WRITE_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
 # or here, checking every object of the cache.
 echo 1 >/sys/kernel/slab/kmalloc-1k/validate 2>/dev/null
 ktap_test_pass "planted a write after free"
-echo KFENCE_READ_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
+# LKDTM looks for a KFENCE-guarded allocation for 100 sample intervals
+# only (100 ms here), which a loaded host can let pass without one: again,
+# until KFENCE has reported.
+i=0
+until dmesg | grep -q "BUG: KFENCE: use-after-free"; do
+	echo KFENCE_READ_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
+	i=$((i + 1))
+	[ $i -lt 50 ] || break
+done
 ktap_test_pass "planted a read after free of a KFENCE object"
 insmod ./kmemleak-test.ko && rmmod kmemleak_test
 ktap_test_pass "planted leaks with kmemleak-test.ko"
