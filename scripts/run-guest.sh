@@ -64,14 +64,15 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no
 # checks, red zones, poisoning, alloc/free owner tracking) of the caches
 # lattop's own objects come from (kmalloc's, procfs entries, seq_files; on
 # every cache it made the fork-heavy tests twice as slow), a KFENCE sample
-# every millisecond (the default 100 ms would let most of a test's
-# allocations by), the soft-lockup watchdog at 20 s (a report after 40 s
+# every 10 ms, ten times the default (at 1 ms its pool of 255 objects was
+# full of long-lived allocations 15 s after boot, "skipped allocations
+# (capacity)" climbing, and it guarded nothing more), the soft-lockup watchdog at 20 s (a report after 40 s
 # without scheduling) and RCU's stall report after 60 s, not 21: a host
 # under load can freeze the whole emulator for half a minute (seen: the
 # kernel's "Long readout interval" of 31 s, and with it a soft lockup and an
 # RCU stall at the defaults), while a real lockup lasts for ever. Hung tasks
 # are reported after the kernel's DEFAULT_HUNG_TASK_TIMEOUT.
-detectors="slub_debug=FZPU,kmalloc-*,proc_dir_entry,seq_file kfence.sample_interval=1 watchdog_thresh=20 rcupdate.rcu_cpu_stall_timeout=60"
+detectors="slub_debug=FZPU,kmalloc-*,proc_dir_entry,seq_file kfence.sample_interval=10 watchdog_thresh=20 rcupdate.rcu_cpu_stall_timeout=60"
 cmdline="console=ttyS0 panic=-1 $detectors lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
 if [ -n "${LATTOP_SHARD:-}" ]; then
 	case $LATTOP_SHARD in
