@@ -4,6 +4,12 @@
  * milliseconds once, all at the same time. Prints its pid, then "ready" when
  * every thread has started, then "joined" when they have all exited; with
  * HOLD_MS, the process then sleeps that long before it exits.
+ *
+ * Before "joined" it prints "waited_us N": the wall-clock time all its
+ * threads spent in the barrier, the sleeps and the joins, measured with
+ * CLOCK_MONOTONIC around each call. A profiler's sum of their sleeps cannot
+ * exceed it (blocking is a part of that time), and it does not depend on
+ * how long the host took to create the threads.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -13,14 +19,31 @@
 
 static long ms;
 static pthread_barrier_t started;
+static unsigned long long waited_us;
+
+static unsigned long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static void add_waited(unsigned long long since)
+{
+	__atomic_add_fetch(&waited_us, now_us() - since, __ATOMIC_RELAXED);
+}
 
 static void *sleep_once(void *arg)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
+	unsigned long long start = now_us();
+
 	(void)arg;
 	pthread_barrier_wait(&started);
 	nanosleep(&ts, NULL);
+	add_waited(start);
 	return NULL;
 }
 
@@ -45,11 +68,17 @@ int main(int argc, char **argv)
 			perror("pthread_create");
 			return 1;
 		}
+	unsigned long long start = now_us();
+
 	pthread_barrier_wait(&started);
+	add_waited(start);
 	printf("ready\n");
 	fflush(stdout);
+	start = now_us();
 	for (long i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
+	add_waited(start);
+	printf("waited_us %llu\n", __atomic_load_n(&waited_us, __ATOMIC_RELAXED));
 	printf("joined\n");
 	fflush(stdout);
 	if (argc == 4) {
