@@ -7,6 +7,13 @@
 //! with the width, of the bindgen-generated struct, so the input may have any
 //! alignment and a change to the header either carries through or fails to
 //! compile. Lengths are checked before any field is read: no input panics.
+//!
+//! Records grow at the end. A record must hold at least the fields of the
+//! first ABI version of its struct ([`PROCESS_RECORD_MIN_LEN`],
+//! [`THREAD_RECORD_MIN_LEN`]); a field added since (`run_delay`) is read when
+//! the record covers all of it, and is all zeros otherwise, as a module built
+//! before it would have had nothing to report. Bytes past the struct this
+//! build knows are ignored.
 
 use std::mem::{offset_of, size_of, size_of_val};
 
@@ -45,7 +52,7 @@ pub(crate) fn read_like<T: NativeInt>(_like: &T, bytes: &[u8], offset: usize) ->
 }
 
 /// Reads field `$field` of generated struct `$struct` out of `$bytes`, which
-/// start at the struct and cover all of it (callers check this first: the
+/// start at the struct and cover the field (callers check this first: the
 /// slice indexing cannot fail then). The field's type, hence its width, is
 /// the generated one: a wider field in the header will not compile here.
 macro_rules! read_field {
@@ -69,6 +76,26 @@ macro_rules! field_bytes {
     }};
 }
 
+/// The bytes of field `$field` of `$struct` when `$bytes` (the start of a
+/// record, possibly shorter than `$struct`) cover all of it; None when the
+/// record ends before the field's end, as one from an older module does.
+macro_rules! optional_field_bytes {
+    ($bytes:expr, $struct:ty, $field:ident) => {{
+        let template = <$struct>::default();
+        let offset = offset_of!($struct, $field);
+        $bytes.get(offset..offset + size_of_val(&template.$field))
+    }};
+}
+
+/// The shortest process record this build reads: struct
+/// lattop_process_record up to `latency`, as the first ABI version's module
+/// wrote it. A record this long has `run_delay` all zeros.
+pub const PROCESS_RECORD_MIN_LEN: usize = offset_of!(ProcessRecord, run_delay);
+
+/// The shortest thread record this build reads: struct lattop_thread_record
+/// up to `latency`, as for [`PROCESS_RECORD_MIN_LEN`].
+pub const THREAD_RECORD_MIN_LEN: usize = offset_of!(ThreadRecord, run_delay);
+
 /// Decodes one whole snapshot, as read from /proc/allpids/info.
 pub fn decode(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
     let mut snapshot = decode_header(bytes)?;
@@ -78,11 +105,13 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
         let record = record_at(bytes, offset)?;
         match u32::from(read_field!(record, RecordHeader, tag)) {
             LATTOP_TAG_PROCESS => {
-                let process = decode_process(known_part::<ProcessRecord>(record, offset)?);
+                let known = known_part::<ProcessRecord>(record, offset, PROCESS_RECORD_MIN_LEN)?;
+                let process = decode_process(known);
                 snapshot.processes.push(process);
             }
             LATTOP_TAG_THREAD => {
-                let thread = decode_thread(known_part::<ThreadRecord>(record, offset)?);
+                let known = known_part::<ThreadRecord>(record, offset, THREAD_RECORD_MIN_LEN)?;
+                let thread = decode_thread(known);
                 let Some(process) = snapshot.processes.last_mut() else {
                     let tid = thread.tid;
                     return Err(DecodeError::ThreadBeforeProcess { offset, tid });
@@ -178,17 +207,20 @@ fn record_at(bytes: &[u8], offset: usize) -> Result<&[u8], DecodeError> {
         })
 }
 
-/// The first size_of::<T>() bytes of a record: what this build knows of it.
-/// Bytes past them are fields of a newer ABI, ignored.
-fn known_part<T>(record: &[u8], offset: usize) -> Result<&[u8], DecodeError> {
-    record
-        .get(..size_of::<T>())
-        .ok_or_else(|| DecodeError::RecordTooShort {
+/// What this build knows of a record: its first size_of::<T>() bytes, or all
+/// of it when it is shorter (from an older module) but holds `min_len`, the
+/// fields every version has. Bytes past size_of::<T>() are fields of a newer
+/// ABI, ignored.
+fn known_part<T>(record: &[u8], offset: usize, min_len: usize) -> Result<&[u8], DecodeError> {
+    if record.len() < min_len {
+        return Err(DecodeError::RecordTooShort {
             offset,
             tag: read_field!(record, RecordHeader, tag),
             length: read_field!(record, RecordHeader, length),
-            need: size_of::<T>(),
-        })
+            need: min_len,
+        });
+    }
+    Ok(&record[..record.len().min(size_of::<T>())])
 }
 
 fn decode_process(record: &[u8]) -> Process {
@@ -214,6 +246,9 @@ fn decode_process(record: &[u8]) -> Process {
         vsize: read_field!(record, ProcessRecord, vsize),
         nr_fds: read_field!(record, ProcessRecord, nr_fds),
         latency: decode_latency(field_bytes!(record, ProcessRecord, latency)),
+        run_delay: optional_field_bytes!(record, ProcessRecord, run_delay)
+            .map(decode_latency)
+            .unwrap_or_default(),
         threads: Vec::new(),
     }
 }
@@ -234,6 +269,9 @@ fn decode_thread(record: &[u8]) -> Thread {
         nivcsw: read_field!(record, ThreadRecord, nivcsw),
         blocked_ns: read_field!(record, ThreadRecord, blocked_ns),
         latency: decode_latency(field_bytes!(record, ThreadRecord, latency)),
+        run_delay: optional_field_bytes!(record, ThreadRecord, run_delay)
+            .map(decode_latency)
+            .unwrap_or_default(),
     }
 }
 

@@ -45,6 +45,9 @@ pub struct Process {
     pub vsize: u64,
     pub nr_fds: u32,
     pub latency: Latency,
+    /// Run-queue delay: all 0 from a module older than the field (and from
+    /// one loaded with hooks=kprobe, which does not measure it).
+    pub run_delay: Latency,
     pub threads: Vec<Thread>,
 }
 
@@ -64,8 +67,12 @@ pub struct Thread {
     pub nivcsw: u64,
     pub blocked_ns: u64,
     pub latency: Latency,
+    /// As the process's: all 0 from a module older than the field.
+    pub run_delay: Latency,
 }
 
+/// A struct lattop_latency: sleeps (`latency`) or waits for a CPU
+/// (`run_delay`), their count, total and longest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Latency {
     pub sleeps: u64,

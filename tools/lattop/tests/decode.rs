@@ -6,7 +6,8 @@ mod common;
 
 use common::*;
 use lattop::abi::{LATTOP_ABI_VERSION, LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD};
-use lattop::decode::{decode, DecodeError};
+use lattop::decode::{decode, DecodeError, PROCESS_RECORD_MIN_LEN, THREAD_RECORD_MIN_LEN};
+use lattop::snapshot::Latency;
 
 #[test]
 fn good_snapshot_decodes_to_its_values() {
@@ -122,18 +123,136 @@ fn record_past_the_end_is_an_error() {
 }
 
 #[test]
-fn record_shorter_than_its_struct_is_an_error() {
+fn record_shorter_than_the_first_version_is_an_error() {
     let mut builder = SnapshotBuilder::default();
     builder.push(raw_record(LATTOP_TAG_PROCESS as u16, 16));
+    let error = decode(&builder.build()).unwrap_err();
     assert_eq!(
-        decode(&builder.build()),
-        Err(DecodeError::RecordTooShort {
+        error,
+        DecodeError::RecordTooShort {
             offset: HEADER_SIZE,
             tag: LATTOP_TAG_PROCESS as u16,
             length: 16,
-            need: PROCESS_RECORD_SIZE,
+            need: PROCESS_RECORD_MIN_LEN,
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("shorter than the {PROCESS_RECORD_MIN_LEN} bytes")),
+        "{error}"
+    );
+
+    // One word short of the oldest layout: latency cut.
+    let processes = sample_processes();
+    let mut builder = SnapshotBuilder::default();
+    builder.push(encode_old_process(&processes[0]));
+    let short = THREAD_RECORD_MIN_LEN - 8;
+    builder.push(shorten(encode_thread(&processes[0].threads[0]), short));
+    assert_eq!(
+        decode(&builder.build()),
+        Err(DecodeError::RecordTooShort {
+            offset: HEADER_SIZE + PROCESS_RECORD_MIN_LEN,
+            tag: LATTOP_TAG_THREAD as u16,
+            length: short as u32,
+            need: THREAD_RECORD_MIN_LEN,
         })
     );
+}
+
+#[test]
+fn run_delay_is_the_last_field_and_decodes() {
+    // The shortest records are the structs without their last field: an
+    // older module's, which ended at latency.
+    let latency_size = std::mem::size_of::<lattop::abi::lattop_latency>();
+    assert_eq!(PROCESS_RECORD_MIN_LEN, PROCESS_RECORD_SIZE - latency_size);
+    assert_eq!(THREAD_RECORD_MIN_LEN, THREAD_RECORD_SIZE - latency_size);
+
+    let snapshot = decode(&sample_bytes()).unwrap();
+    let worker = &snapshot.processes[1];
+    assert_eq!(
+        worker.run_delay,
+        Latency {
+            sleeps: 13,
+            total_ns: 27_998,
+            max_ns: 10_500
+        }
+    );
+    assert_eq!(
+        worker.threads[1].run_delay,
+        Latency {
+            sleeps: 7,
+            total_ns: 14_999,
+            max_ns: 10_500
+        }
+    );
+    // Not latency read twice.
+    assert_ne!(worker.run_delay, worker.latency);
+    assert_eq!(snapshot.processes[0].threads[0].run_delay.sleeps, 41);
+}
+
+#[test]
+fn records_from_before_run_delay_decode_with_zeros() {
+    let processes = sample_processes();
+    let mut builder = SnapshotBuilder::default();
+    for process in &processes {
+        builder.push(encode_old_process(process));
+        for thread in &process.threads {
+            builder.push(encode_old_thread(thread));
+        }
+    }
+    let bytes = builder.build();
+    assert_eq!(
+        bytes.len(),
+        HEADER_SIZE + 2 * PROCESS_RECORD_MIN_LEN + 3 * THREAD_RECORD_MIN_LEN
+    );
+    let snapshot = decode(&bytes).expect("an older module's records decode");
+    assert_eq!(snapshot.processes, without_run_delay(&processes));
+    // Everything else is still read from its place.
+    assert_eq!(snapshot.processes[1].latency, processes[1].latency);
+    assert_eq!(snapshot.processes[1].threads[1].blocked_ns, 42_000_000);
+}
+
+#[test]
+fn old_and_new_records_mix() {
+    // Each record is read by its own length: an old one's end is the next
+    // one's start.
+    let processes = sample_processes();
+    let mut builder = SnapshotBuilder::default();
+    builder.push(encode_old_process(&processes[1]));
+    builder.push(encode_thread(&processes[1].threads[0]));
+    builder.push(encode_old_thread(&processes[1].threads[1]));
+    let snapshot = decode(&builder.build()).unwrap();
+    let worker = &snapshot.processes[0];
+    assert_eq!(worker.run_delay, Latency::default());
+    assert_eq!(worker.threads[0], processes[1].threads[0]);
+    assert_eq!(worker.threads[1].run_delay, Latency::default());
+    assert_eq!(worker.threads[1].tid, 4243);
+}
+
+#[test]
+fn record_ending_inside_run_delay_has_none_of_it() {
+    // Not a layout any module wrote, but well framed: a field is read whole
+    // or not at all.
+    let processes = sample_processes();
+    for extra in [8, 16] {
+        let mut builder = SnapshotBuilder::default();
+        builder.push(shorten(
+            encode_process(&processes[1]),
+            PROCESS_RECORD_MIN_LEN + extra,
+        ));
+        builder.push(shorten(
+            encode_thread(&processes[1].threads[0]),
+            THREAD_RECORD_MIN_LEN + extra,
+        ));
+        let snapshot = decode(&builder.build()).expect("decodes");
+        assert_eq!(snapshot.processes[0].run_delay, Latency::default());
+        assert_eq!(
+            snapshot.processes[0].threads[0].run_delay,
+            Latency::default()
+        );
+        assert_eq!(snapshot.processes[0].latency, processes[1].latency);
+    }
 }
 
 #[test]

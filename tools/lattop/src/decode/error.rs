@@ -52,7 +52,9 @@ pub enum DecodeError {
         offset: usize,
         length: u32,
     },
-    /// A record shorter than the struct its tag names.
+    /// A record shorter than the fields every version of the struct its tag
+    /// names has (`need`: decode::PROCESS_RECORD_MIN_LEN or
+    /// THREAD_RECORD_MIN_LEN).
     RecordTooShort {
         offset: usize,
         tag: u16,
@@ -121,7 +123,7 @@ impl fmt::Display for DecodeError {
                 need,
             } => write!(
                 f,
-                "record at byte {offset} with tag {tag} is {length} bytes, shorter than its {need}-byte struct"
+                "record at byte {offset} with tag {tag} is {length} bytes, shorter than the {need} bytes every such record has"
             ),
             ThreadBeforeProcess { offset, tid } => write!(
                 f,

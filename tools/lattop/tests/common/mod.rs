@@ -14,6 +14,7 @@ use lattop::abi::{
     lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION, LATTOP_INFO_MAGIC,
     LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD,
 };
+use lattop::decode::{PROCESS_RECORD_MIN_LEN, THREAD_RECORD_MIN_LEN};
 use lattop::snapshot::{Latency, Process, Thread};
 
 pub const HEADER_SIZE: usize = size_of::<Header>();
@@ -205,6 +206,7 @@ pub fn encode_process(process: &Process) -> Vec<u8> {
     put(r, offset_of!(P, nr_fds), &process.nr_fds.to_ne_bytes());
     put(r, offset_of!(P, pad2), &0u32.to_ne_bytes());
     put_latency(r, offset_of!(P, latency), &process.latency);
+    put_latency(r, offset_of!(P, run_delay), &process.run_delay);
     record
 }
 
@@ -230,7 +232,38 @@ pub fn encode_thread(thread: &Thread) -> Vec<u8> {
         &thread.blocked_ns.to_ne_bytes(),
     );
     put_latency(r, offset_of!(T, latency), &thread.latency);
+    put_latency(r, offset_of!(T, run_delay), &thread.run_delay);
     record
+}
+
+/// `record` cut to `length` bytes, its length field to match.
+pub fn shorten(mut record: Vec<u8>, length: usize) -> Vec<u8> {
+    record.truncate(length);
+    set_length(&mut record, length as u32);
+    record
+}
+
+/// A process record as a module built before run_delay wrote it: the same
+/// bytes, ending after latency.
+pub fn encode_old_process(process: &Process) -> Vec<u8> {
+    shorten(encode_process(process), PROCESS_RECORD_MIN_LEN)
+}
+
+/// A thread record as a module built before run_delay wrote it.
+pub fn encode_old_thread(thread: &Thread) -> Vec<u8> {
+    shorten(encode_thread(thread), THREAD_RECORD_MIN_LEN)
+}
+
+/// `processes` as an older module sees them: no run_delay.
+pub fn without_run_delay(processes: &[Process]) -> Vec<Process> {
+    let mut processes = processes.to_vec();
+    for process in &mut processes {
+        process.run_delay = Latency::default();
+        for thread in &mut process.threads {
+            thread.run_delay = Latency::default();
+        }
+    }
+    processes
 }
 
 fn put_latency(record: &mut [u8], offset: usize, latency: &Latency) {
@@ -289,6 +322,11 @@ pub fn sample_processes() -> Vec<Process> {
             total_ns: 2_500_000_000,
             max_ns: 1_000_000_000,
         },
+        run_delay: Latency {
+            sleeps: 41,
+            total_ns: 3_300_000,
+            max_ns: 700_000,
+        },
         threads: vec![Thread {
             tid: 1,
             pid: 1,
@@ -307,6 +345,11 @@ pub fn sample_processes() -> Vec<Process> {
                 sleeps: 30,
                 total_ns: 2_500_000_000,
                 max_ns: 1_000_000_000,
+            },
+            run_delay: Latency {
+                sleeps: 41,
+                total_ns: 3_300_000,
+                max_ns: 700_000,
             },
         }],
     };
@@ -328,6 +371,11 @@ pub fn sample_processes() -> Vec<Process> {
             sleeps,
             total_ns: 17_000 * sleeps,
             max_ns: 5_000 * sleeps,
+        },
+        run_delay: Latency {
+            sleeps: sleeps + 4,
+            total_ns: 2_000 * (sleeps + 4) + 999,
+            max_ns: 1_500 * (sleeps + 4),
         },
     };
     let worker = Process {
@@ -355,6 +403,12 @@ pub fn sample_processes() -> Vec<Process> {
             sleeps: 5,
             total_ns: 17_000 * 5,
             max_ns: 5_000 * 3,
+        },
+        // The threads': 6 + 7 waits, 12_999 + 14_999 ns, the longest 10_500.
+        run_delay: Latency {
+            sleeps: 13,
+            total_ns: 27_998,
+            max_ns: 10_500,
         },
         threads: vec![
             worker_thread(4242, 3, 'R', 2),
