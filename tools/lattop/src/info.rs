@@ -15,12 +15,12 @@ use crate::snapshot::{Process, Snapshot, Thread};
 // Macros rather than consts so that the help text can concat! them.
 macro_rules! process_header {
     () => {
-        "PID PPID UID STATE THREADS FDS RSS_KB VSIZE_KB UTIME_MS STIME_MS SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US COMM"
+        "PID PPID UID STATE THREADS FDS RSS_KB VSIZE_KB UTIME_MS STIME_MS SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US RUNQ_WAITS RUNQ_TOTAL_US RUNQ_MAX_US COMM"
     };
 }
 macro_rules! thread_header {
     () => {
-        "TID STATE CPU PRIO POLICY UTIME_MS STIME_MS NVCSW NIVCSW BLOCKED_MS SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US COMM"
+        "TID STATE CPU PRIO POLICY UTIME_MS STIME_MS NVCSW NIVCSW BLOCKED_MS SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US RUNQ_WAITS RUNQ_TOTAL_US RUNQ_MAX_US COMM"
     };
 }
 
@@ -55,11 +55,18 @@ fn info_help() -> String {
             "except: THREADS nr_threads, FDS nr_fds, RSS_KB (rss_file + rss_anon +\n",
             "rss_shmem) / 1024, VSIZE_KB vsize / 1024, UTIME_MS STIME_MS BLOCKED_MS\n",
             "utime_ns stime_ns blocked_ns / 10^6, SLEEPS SLEEP_TOTAL_US SLEEP_MAX_US\n",
-            "latency.sleeps, latency.total_ns / 1000, latency.max_ns / 1000 (all\n",
-            "truncated). COMM comes last, white space in it replaced by '_'.\n\n",
+            "latency.sleeps, latency.total_ns / 1000, latency.max_ns / 1000,\n",
+            "RUNQ_WAITS RUNQ_TOTAL_US RUNQ_MAX_US run_delay.sleeps,\n",
+            "run_delay.total_ns / 1000, run_delay.max_ns / 1000 (all truncated).\n",
+            "run_delay is run-queue delay: each wait for a CPU, from a wake-up, a\n",
+            "preemption or a new task's first wake-up to running; it is 0 when the\n",
+            "module does not measure it (hooks=kprobe) or predates it.\n",
+            "COMM comes last, white space in it replaced by '_'.\n\n",
             "--json prints one JSON document: {{\"abi_version\", \"flags\", \"snapshot_ns\",\n",
             "\"processes\": [...]}}, each process and its \"threads\" (always included)\n",
-            "with the field names of include/uapi/linux/lattop.h.\n\n",
+            "with the field names of include/uapi/linux/lattop.h; \"latency\" and\n",
+            "\"run_delay\" are objects {{\"sleeps\", \"total_ns\", \"max_ns\"}} (run_delay\n",
+            "all 0 from a module that predates it).\n\n",
             "Reads $LATTOP_PROC/{dir}/{info} (LATTOP_PROC defaults to /proc). Exits 1,\n",
             "with a one-line message, when the file cannot be read or decoded."
         ),
@@ -163,6 +170,9 @@ fn process_row(process: &Process) -> Vec<String> {
         process.latency.sleeps.to_string(),
         (process.latency.total_ns / 1_000).to_string(),
         (process.latency.max_ns / 1_000).to_string(),
+        process.run_delay.sleeps.to_string(),
+        (process.run_delay.total_ns / 1_000).to_string(),
+        (process.run_delay.max_ns / 1_000).to_string(),
         table_comm(&process.comm),
     ]
 }
@@ -182,6 +192,9 @@ fn thread_row(thread: &Thread) -> Vec<String> {
         thread.latency.sleeps.to_string(),
         (thread.latency.total_ns / 1_000).to_string(),
         (thread.latency.max_ns / 1_000).to_string(),
+        thread.run_delay.sleeps.to_string(),
+        (thread.run_delay.total_ns / 1_000).to_string(),
+        (thread.run_delay.max_ns / 1_000).to_string(),
         table_comm(&thread.comm),
     ]
 }

@@ -48,6 +48,9 @@ fn table_has_a_header_and_a_line_per_process() {
             "5",
             "85",
             "15",
+            "13", // RUNQ_WAITS
+            "27", // RUNQ_TOTAL_US: 27_998 ns
+            "10", // RUNQ_MAX_US: 10_500 ns
             "my_worker",
         ]
     );
@@ -90,6 +93,9 @@ fn table_with_threads_puts_them_under_their_process() {
             "3",
             "51",
             "15",
+            "7",
+            "14",
+            "10",
             "my_worker"
         ]
     );
@@ -131,6 +137,9 @@ fn json_has_the_uapi_field_names_and_values() {
     assert_eq!(thread["tid"], 4243);
     assert_eq!(thread["blocked_ns"], 42_000_000);
     assert_eq!(thread["latency"]["sleeps"], 3);
+    assert_eq!(worker["run_delay"]["sleeps"], 13);
+    assert_eq!(worker["run_delay"]["total_ns"], 27_998);
+    assert_eq!(thread["run_delay"]["max_ns"], 10_500);
     assert_eq!(processes[0]["threads"].as_array().unwrap().len(), 1);
 
     assert_eq!(
@@ -139,6 +148,91 @@ fn json_has_the_uapi_field_names_and_values() {
     );
     assert_eq!(keys(thread), uapi_fields("lattop_thread_record", &[]));
     assert_eq!(keys(&worker["latency"]), uapi_fields("lattop_latency", &[]));
+    assert_eq!(
+        keys(&worker["run_delay"]),
+        uapi_fields("lattop_latency", &[])
+    );
+    assert_eq!(
+        keys(&thread["run_delay"]),
+        uapi_fields("lattop_latency", &[])
+    );
+}
+
+/// The sample as a module built before run_delay serves it.
+fn old_module_sample() -> Snapshot {
+    let processes = sample_processes();
+    let mut builder = SnapshotBuilder::default();
+    for process in &processes {
+        builder.push(encode_old_process(process));
+        for thread in &process.threads {
+            builder.push(encode_old_thread(thread));
+        }
+    }
+    decode(&builder.build()).unwrap()
+}
+
+/// Column `name` of a table line, by the header's names.
+fn column<'a>(header: &str, line: &'a str, name: &str) -> &'a str {
+    let index = fields(header).iter().position(|&n| n == name).unwrap();
+    fields(line)[index]
+}
+
+#[test]
+fn run_queue_columns_are_run_delay() {
+    let text = table(true);
+    let lines: Vec<_> = text.lines().collect();
+    let runq = |header: &str, line: &str| {
+        ["RUNQ_WAITS", "RUNQ_TOTAL_US", "RUNQ_MAX_US"]
+            .map(|name| column(header, line, name).to_string())
+    };
+    // init, its thread, the worker, its second thread.
+    assert_eq!(runq(PROCESS_HEADER, lines[2]), ["41", "3300", "700"]);
+    assert_eq!(runq(THREAD_HEADER, lines[3]), ["41", "3300", "700"]);
+    assert_eq!(runq(PROCESS_HEADER, lines[4]), ["13", "27", "10"]);
+    assert_eq!(runq(THREAD_HEADER, lines[6]), ["7", "14", "10"]);
+    // Right after the sleep columns, COMM still last.
+    for header in [PROCESS_HEADER, THREAD_HEADER] {
+        let names = fields(header);
+        let at = names.iter().position(|&n| n == "SLEEP_MAX_US").unwrap();
+        assert_eq!(
+            names[at + 1..],
+            ["RUNQ_WAITS", "RUNQ_TOTAL_US", "RUNQ_MAX_US", "COMM"]
+        );
+    }
+}
+
+#[test]
+fn an_older_module_shows_zero_run_queue_delay() {
+    let snapshot = old_module_sample();
+    let mut out = Vec::new();
+    write_table(&snapshot, true, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<_> = text.lines().collect();
+    assert_eq!(lines.len(), 2 + 2 + 3, "{text}");
+    for line in &lines[2..] {
+        let header = if line.starts_with(THREAD_INDENT) {
+            THREAD_HEADER
+        } else {
+            PROCESS_HEADER
+        };
+        assert_eq!(fields(line).len(), fields(header).len(), "{line}");
+        for name in ["RUNQ_WAITS", "RUNQ_TOTAL_US", "RUNQ_MAX_US"] {
+            assert_eq!(column(header, line, name), "0", "{name} in {line}");
+        }
+        // The sleep columns are still the records'.
+        assert_ne!(column(header, line, "SLEEPS"), "0", "{line}");
+    }
+
+    let mut out = Vec::new();
+    write_json(&snapshot, &mut out).unwrap();
+    let json: Value = serde_json::from_slice(&out).unwrap();
+    let zero = serde_json::json!({"sleeps": 0, "total_ns": 0, "max_ns": 0});
+    for process in json["processes"].as_array().unwrap() {
+        assert_eq!(process["run_delay"], zero);
+        for thread in process["threads"].as_array().unwrap() {
+            assert_eq!(thread["run_delay"], zero);
+        }
+    }
 }
 
 fn keys(object: &Value) -> BTreeSet<String> {
