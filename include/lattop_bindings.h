@@ -30,6 +30,8 @@
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 #include <linux/signal.h>
+#include <linux/smp.h>
+#include <linux/tracepoint.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -117,6 +119,11 @@ void lattop_helper_poll_wait(struct file *file, struct wait_queue_head *head,
 			     struct poll_table_struct *table);
 struct pid *lattop_helper_current_tgid_pid_get(void);
 void lattop_helper_siginfo_queued(struct kernel_siginfo *info, int signal, int value);
+
+/* The scheduler's tracepoints, and the CPU a probe runs on. */
+void lattop_helper_tracepoint_synchronize_unregister(void);
+unsigned int lattop_helper_this_cpu(void);
+unsigned int lattop_helper_nr_cpu_ids(void);
 
 /* Constants bindgen cannot evaluate from their macros. */
 #ifdef __BINDGEN__

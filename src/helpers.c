@@ -151,3 +151,8 @@ void lattop_helper_siginfo_queued(struct kernel_siginfo *info, int signal, int v
 	info->si_code = SI_QUEUE;
 	info->si_int = value;
 }
+
+void lattop_helper_tracepoint_synchronize_unregister(void) { tracepoint_synchronize_unregister(); }
+/* Probes run with preemption off: the CPU cannot change under them. */
+unsigned int lattop_helper_this_cpu(void) { return raw_smp_processor_id(); }
+unsigned int lattop_helper_nr_cpu_ids(void) { return nr_cpu_ids; }

@@ -63,6 +63,10 @@ void lattop_layout(void)
 	OFFSET(KPROBE_FLAGS, kprobe, flags);
 	OFFSET(KPROBE_NMISSED, kprobe, nmissed);
 
+	COMMENT("src/sys/tracepoint.rs");
+	SIZE(TRACEPOINT, struct tracepoint);
+	OFFSET(TRACEPOINT_NAME, tracepoint, name);
+
 	COMMENT("src/sys/kprobe.rs, src/sys/task.rs");
 	SIZE(PT_REGS, struct pt_regs);
 	OFFSET(PT_REGS_DI, pt_regs, di);

@@ -7,6 +7,7 @@
 
 mod bindings;
 pub(crate) mod clock;
+pub(crate) mod cpu;
 pub(crate) mod deferred;
 pub(crate) mod eventfd;
 pub(crate) mod irq_spinlock;
@@ -22,6 +23,7 @@ pub(crate) mod signal;
 pub(crate) mod stack;
 pub(crate) mod task;
 pub(crate) mod task_info;
+pub(crate) mod tracepoint;
 pub(crate) mod uapi;
 pub(crate) mod wait;
 mod work;

@@ -48,6 +48,20 @@ impl UserStackKey {
         }
     }
 
+    /// The key as three words, to keep in atomics.
+    pub(crate) fn to_words(self) -> [usize; 3] {
+        [self.ip, self.bp, self.first_return]
+    }
+
+    /// The key [`Self::to_words`] gave.
+    pub(crate) fn from_words(words: [usize; 3]) -> Self {
+        Self {
+            ip: words[0],
+            bp: words[1],
+            first_return: words[2],
+        }
+    }
+
     /// Fills `frames` with the frames this key starts: see [`user_trace`].
     pub(crate) fn walk(&self, frames: &mut [usize]) -> usize {
         user_trace(self.ip, self.bp, frames)

@@ -90,6 +90,13 @@ impl<'a> TaskView<'a> {
         state & bindings::TASK_DEAD != 0
     }
 
+    /// The task's address: while the task lives, no other task has it, so
+    /// it keys the task's state in lock-free tables (a later task may reuse
+    /// it: compare the start time too).
+    pub(crate) fn address(&self) -> usize {
+        self.ptr as usize
+    }
+
     /// The raw pointer, for the other wrappers of this module.
     pub(super) fn as_ptr(&self) -> *mut bindings::task_struct {
         self.ptr.cast_mut()
