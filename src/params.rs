@@ -42,10 +42,19 @@ module_param_uint!(
 );
 
 module_param_uint!(
-    /// How long (us) a probe may wait for the task table before it gives
-    /// the event up and counts it (dropped_busy).
-    LOCK_BUDGET_US: "lock_budget_us" = 2000,
-    "how long (us) a probe may wait for the task table before it drops the event (default 2000)"
+    /// How long (us) a new task's first event may wait for the slot index
+    /// before it gives the event up and counts it (dropped_busy): the only
+    /// lock a hook takes.
+    LOCK_BUDGET_US: "lock_budget_us" = 50,
+    "how long (us) a new task's first event may wait for the slot index before it drops the event (default 50)"
+);
+
+module_param_str!(
+    /// Where the scheduler's events come from: `tracepoint` (the
+    /// scheduler's tracepoints) or `kprobe` (kprobes on enqueue_task and
+    /// dequeue_task, with no run-queue delay).
+    HOOKS: "hooks" = "tracepoint",
+    "event source: tracepoint (default) or kprobe (block_symbol, wake_symbol, migrate_symbol)"
 );
 
 module_param_str!(

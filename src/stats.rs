@@ -47,29 +47,22 @@ impl<L: SchedListener> ProcSnapshot for Stats<L> {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
         let p = &self.profiler;
         writeln!(out, "state {}", self.probes.state().name())?;
-        for (hook, missed) in self.probes.hooks() {
+        self.probes.for_each_hook(|hook| {
             writeln!(
                 out,
-                "probe {} events {} time_ns {} missed {}",
-                hook.spec.symbol.get(),
-                hook.events.load(Relaxed),
-                hook.time_ns.load(Relaxed),
-                missed
+                "probe {} events {} time_ns {} missed {} timed {}",
+                hook.name, hook.totals.events, hook.totals.time_ns, hook.missed, hook.totals.timed
             )?;
-        }
-        if let Some((symbol, events, missed)) = self.probes.nested() {
-            // Counting only: no handler time to report.
-            writeln!(
-                out,
-                "probe {} events {} time_ns 0 missed {}",
-                symbol, events, missed
-            )?;
-        }
+            Ok(())
+        })?;
         writeln!(out, "dropped_no_node {}", p.dropped.no_node.load(Relaxed))?;
         writeln!(out, "dropped_task_cap {}", p.dropped.task_cap.load(Relaxed))?;
         writeln!(out, "dropped_traces {}", p.dropped.traces.load(Relaxed))?;
         writeln!(out, "dropped_busy {}", p.dropped.busy.load(Relaxed))?;
         writeln!(out, "table_hold_max_ns {}", p.longest_hold_ns.load(Relaxed))?;
+        let (slots, hook_lock_hold) = p.live_counts();
+        writeln!(out, "hook_lock_hold_max_ns {}", hook_lock_hold)?;
+        writeln!(out, "slots {}", slots)?;
         let counts = p.counts();
         writeln!(out, "tasks {}", counts.tasks)?;
         writeln!(out, "processes {}", counts.processes)?;

@@ -187,7 +187,9 @@ impl Pass<'_> {
             tgid,
             leader_start: leader.start_time(),
         };
-        record.latency = latency(self.latencies.process(process));
+        let sums = self.latencies.process(process).unwrap_or_default();
+        record.latency = latency(sums.sleeps);
+        record.run_delay = latency(sums.waits);
         // Pushed now to hold its place, completed with the threads' sums.
         let at = records.len();
         records.push(Record::Process(record))?;
@@ -237,7 +239,8 @@ impl Pass<'_> {
             nvcsw: usage.nvcsw,
             nivcsw: usage.nivcsw,
             blocked_ns,
-            latency: latency(seen.map(|t| t.sleeps)),
+            latency: latency(seen.map(|t| t.sleeps).unwrap_or_default()),
+            run_delay: latency(seen.map(|t| t.waits).unwrap_or_default()),
             ..Default::default()
         })
     }
@@ -261,8 +264,7 @@ fn set_usage(record: &mut ProcessRecord, usage: &Usage) {
     record.nivcsw = usage.nivcsw;
 }
 
-fn latency(sleeps: Option<SleepStats>) -> Latency {
-    let sleeps = sleeps.unwrap_or_default();
+fn latency(sleeps: SleepStats) -> Latency {
     Latency {
         sleeps: sleeps.count,
         total_ns: sleeps.total_ns,

@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The latency profiler's core: what the probes record, in scheduler
-//! context, and what process context does for them (refilling pools,
-//! freeing exited tasks). The task table and its parts live in the files of
-//! this folder; /proc/lattop, the report, is read from it.
+//! The latency profiler's core: what the hooks record, in scheduler
+//! context, and what process context does with it.
+//!
+//! A sleep travels like this: the block hook writes its start into the
+//! task's slot (`live.rs`, found without a lock); the wake-up hook closes it
+//! there, adding to the slot's counts, and queues the call trace of a long
+//! sleep on its CPU's ring (`trace_queue.rs`). Process context drains both
+//! into the task table (`task_table.rs`: the red-black trees by pid and by
+//! latency, and the per-process sums) under a mutex, before every report
+//! or snapshot, and when the hooks ask for it (an exit, a full ring).
 
+mod live;
 mod process_index;
 pub(crate) mod report;
 mod slot_pool;
 mod task_table;
 mod trace;
+mod trace_queue;
 
-pub(crate) use trace::SleepStats;
+pub(crate) use trace::{ProcessSums, SleepStats};
 
 use crate::{
     ids::ProcessId,
@@ -20,52 +28,64 @@ use crate::{
         clock::now_ns,
         deferred::{impl_has_deferred, Deferred},
         gfp_quiet,
-        irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         stack::{self, UserStackKey},
         task::TaskView,
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use kernel::{c_str, prelude::*, static_lock_class, sync::Arc};
+use kernel::{
+    c_str, new_mutex,
+    prelude::*,
+    static_lock_class,
+    sync::{
+        lock::{mutex::MutexBackend, Guard},
+        Arc, Mutex,
+    },
+};
+use live::{Changed, LiveTasks, NoSlot, TaskSlot};
 use slot_pool::reserve_nodes;
-use task_table::{NotRecorded, ReportRow, TableCounts, TaskId, TaskLatency, TaskTable, UserFrames};
+use task_table::{NotRecorded, ReportRow, TableCounts, TaskLatency, TaskTable};
 use trace::{KERNEL_FRAMES, USER_FRAMES};
+use trace_queue::TraceQueue;
 
-/// Counters of what the probes could not record.
+/// Counters of what the hooks and the drain could not record.
 #[derive(Default)]
 pub(crate) struct DropCounters {
-    /// Events lost because a node pool was empty.
+    /// Task figures the drain could not keep: no tree node could be allocated.
     pub(crate) no_node: AtomicU64,
     /// New tasks not tracked because `max_tasks` were.
     pub(crate) task_cap: AtomicU64,
-    /// Traces not kept because the trace arena was full.
+    /// Traces not kept because a CPU's ring or the trace arena was full.
     pub(crate) traces: AtomicU64,
-    /// Events given up because the table stayed locked past the budget.
+    /// A new task's first event given up because the slot index stayed
+    /// locked past the budget.
     pub(crate) busy: AtomicU64,
 }
 
 /// The shortest time between two walks of the table to free exited tasks.
 const COLLECT_INTERVAL_NS: u64 = 100_000_000;
 
-/// The profiler. Lives in an `Arc` shared by the probes and the report.
+/// The profiler. Lives in an `Arc` shared by the hooks and the report.
 #[pin_data]
 pub(crate) struct Profiler {
-    /// First, so that it is dropped (and waited for) before the table.
+    /// First, so that it is dropped (and waited for) before the rest.
     #[pin]
     housekeeping: Deferred<Profiler>,
     #[pin]
-    table: IrqSpinLock<TaskTable>,
+    live: LiveTasks,
+    traces: TraceQueue,
+    #[pin]
+    table: Mutex<TaskTable>,
     pub(crate) dropped: DropCounters,
     trace_threshold_ns: u64,
     retention_ns: u64,
-    /// How long a probe may wait for the table before it gives the event up
-    /// (`lock_budget_us`): the per-invocation work budget.
+    /// How long a new task's first event may wait for the slot index
+    /// before it gives up (`lock_budget_us`).
     lock_budget_ns: u64,
     /// When `collect_exited` last walked the table.
     last_collect_ns: AtomicU64,
-    /// The longest the table was held outside the probes, ns (a report or
-    /// bulk copy, housekeeping): probes on every CPU waited up to that
-    /// long, with interrupts off.
+    /// The longest the table's mutex was held, ns (process context only:
+    /// the hooks never wait for it).
     pub(crate) longest_hold_ns: AtomicU64,
 }
 
@@ -75,188 +95,212 @@ impl Profiler {
     /// A profiler sized by the module parameters, with full pools, not yet
     /// running.
     pub(crate) fn new() -> Result<Arc<Self>> {
+        let max_tasks = params::MAX_TASKS.get() as usize;
         let table = TaskTable::new(
-            params::MAX_TASKS.get() as usize,
+            max_tasks,
             params::MAX_TRACES.get() as usize,
             params::POOL_SIZE.get() as usize,
         )?;
         let profiler = Arc::pin_init(
-            pin_init!(Self {
+            try_pin_init!(Self {
                 housekeeping <- Deferred::new(c_str!("lattop_housekeeping"), static_lock_class!()),
-                table <- new_irq_spinlock!(table, "lattop_task_table"),
+                live <- LiveTasks::new(max_tasks)?,
+                traces: TraceQueue::new()?,
+                table <- new_mutex!(table, "lattop_task_table"),
                 dropped: DropCounters::default(),
                 trace_threshold_ns: u64::from(params::TRACE_THRESHOLD_US.get()) * 1000,
                 retention_ns: u64::from(params::RETENTION_MS.get()) * 1_000_000,
                 lock_budget_ns: u64::from(params::LOCK_BUDGET_US.get()) * 1000,
                 last_collect_ns: AtomicU64::new(0),
                 longest_hold_ns: AtomicU64::new(0),
-            }),
+            }? Error),
             GFP_KERNEL,
         )?;
-        profiler.refill_pools();
+        Self::refill_pools(&mut profiler.table.lock());
         Ok(profiler)
     }
 
-    fn count_drop(&self, why: NotRecorded, exited_waiting: bool) {
-        let counter = match why {
-            NotRecorded::NoNode => &self.dropped.no_node,
-            NotRecorded::TaskCap => &self.dropped.task_cap,
+    /// Hook: the slot of `task`, claimed if it has none; a task that gets
+    /// none is counted.
+    fn slot_of(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        match self.live.find_or_claim(task, self.lock_budget_ns) {
+            Ok(slot) => Some(slot),
+            Err(NoSlot::Full) => {
+                self.dropped.task_cap.fetch_add(1, Relaxed);
+                // Exited tasks' slots come back when drained.
+                self.housekeeping.kick();
+                None
+            }
+            Err(NoSlot::Busy) => {
+                self.dropped.busy.fetch_add(1, Relaxed);
+                None
+            }
+            Err(NoSlot::Idle) => None,
+        }
+    }
+
+    /// Hook: `task` blocks at `now`. `in_schedule`: it is the current task,
+    /// blocking in schedule(), so its user stack can be read.
+    pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
+        let Some(slot) = self.slot_of(task) else {
+            return;
         };
-        counter.fetch_add(1, Relaxed);
-        // Housekeeping helps when it can refill, or free exited tasks.
-        if matches!(why, NotRecorded::NoNode) || exited_waiting {
-            self.housekeeping.kick();
+        slot.block(task, now, in_schedule);
+        if !in_schedule {
+            return;
         }
-    }
-
-    fn count_busy(&self) {
-        self.dropped.busy.fetch_add(1, Relaxed);
-    }
-
-    /// Probe: `task` is blocking for the last time (it exited) at `now`:
-    /// its record stays until reported or retained long enough.
-    pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
-        match self.table.try_lock_for(self.lock_budget_ns) {
-            Some(mut table) => table.mark_exited(task.tid(), task.start_time(), now),
-            None => self.count_busy(),
-        }
-    }
-
-    /// Probe: `task` is blocking (the scheduler dequeues it to sleep) at `now`.
-    pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64) {
-        let id = TaskId {
-            tid: task.tid(),
-            start_time: task.start_time(),
-            tgid: task.tgid(),
-            comm: task.comm(),
+        // Its key costs one read; the walk, a read per frame, so the frames
+        // are walked only when the key differs from the task's last.
+        let Some(regs) = task.user_regs() else {
+            return;
         };
-        // The user stack can only be read from the sleeper's own context,
-        // which this is when schedule() blocks the current task. Its key
-        // costs one read; the walk, a read per frame, so the table asks for
-        // one only when the key differs from the task's last.
-        let in_schedule = task.is_current();
-        let key = if in_schedule {
-            task.user_regs()
-                .map(|regs| UserStackKey::of_current(regs.ip, regs.bp))
-        } else {
-            None
-        };
-        let Some(mut table) = self.table.try_lock_for(self.lock_budget_ns) else {
-            return self.count_busy();
-        };
-        let result = table.begin_sleep(&id, || task.leader_start_time(), now, key, in_schedule);
-        let low = table.pools_low();
-        let exited_waiting = table.has_exited();
-        drop(table);
-        match result {
-            Err(why) => return self.count_drop(why, exited_waiting),
-            Ok(UserFrames::Walk(key)) => self.attach_user_frames(&id, now, key),
-            Ok(UserFrames::Kept) => {}
-        }
-        if low {
-            self.housekeeping.kick();
+        let key = UserStackKey::of_current(regs.ip, regs.bp);
+        if !slot.has_user_stack(key) {
+            let mut frames = [0usize; USER_FRAMES];
+            let n = key.walk(&mut frames);
+            slot.set_user_stack(key, &frames[..n]);
         }
     }
 
-    /// Walks the user stack `key` starts, unlocked (it reads user memory),
-    /// and gives the frames to the sleep `task` began at `since`.
-    fn attach_user_frames(&self, task: &TaskId, since: u64, key: UserStackKey) {
-        let mut frames = [0usize; USER_FRAMES];
-        let n = key.walk(&mut frames);
-        match self.table.try_lock_for(self.lock_budget_ns) {
-            Some(mut table) => table.set_user_frames(task, since, key, &frames[..n]),
-            None => self.count_busy(),
-        }
-    }
-
-    /// Probe: `task` is waking (the scheduler enqueues it after a sleep) at
-    /// `now`. Returns how long it slept, when its sleep was seen.
+    /// Hook: `task` is woken at `now`. Returns how long it slept, when its
+    /// sleep was seen.
     pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
-        let tid = task.tid();
-        let Some(mut table) = self.table.try_lock_for(self.lock_budget_ns) else {
-            self.count_busy();
-            return None;
-        };
-        let slept = table.end_sleep(tid, task.start_time(), now);
-        let low = table.pools_low();
-        drop(table);
-        if low {
-            self.housekeeping.kick();
-        }
-        let slept = slept?;
-        if slept < self.trace_threshold_ns {
-            return Some(slept);
-        }
-        // The sleeper has not run since it blocked, so its kernel stack still
-        // shows where; walking it costs, hence only for long sleeps.
-        let mut kernel = [0usize; KERNEL_FRAMES];
-        let n = stack::kernel_trace(task, &mut kernel);
-        let Some(mut table) = self.table.try_lock_for(self.lock_budget_ns) else {
-            self.count_busy();
-            return Some(slept);
-        };
-        if !table.record_trace(tid, &kernel[..n], slept) {
-            self.dropped.traces.fetch_add(1, Relaxed);
+        let slot = self.live.find(task)?;
+        let slept = slot.wake(now)?;
+        if slept >= self.trace_threshold_ns {
+            self.queue_trace(task, slot, slept);
         }
         Some(slept)
     }
 
-    /// Process context, deferred from the probes: refills the pools, frees
-    /// exited tasks.
-    fn housekeep(&self) {
-        self.refill_pools();
-        self.collect_exited();
+    /// Queues the trace of `task`'s sleep of `ns`: the sleeper has not run
+    /// since it blocked, so its kernel stack still shows where; walking it
+    /// costs, hence only for long sleeps.
+    fn queue_trace(&self, task: &TaskView<'_>, slot: &TaskSlot, ns: u64) {
+        let mut kernel = [0usize; KERNEL_FRAMES];
+        let nr_kernel = stack::kernel_trace(task, &mut kernel);
+        let mut user = [0usize; USER_FRAMES];
+        let nr_user = slot.user_frames(&mut user);
+        let id = slot.task();
+        match self.traces.push(
+            id.tid,
+            id.start_time,
+            ns,
+            &kernel[..nr_kernel],
+            &user[..nr_user],
+        ) {
+            None => {
+                self.dropped.traces.fetch_add(1, Relaxed);
+                self.housekeeping.kick();
+            }
+            Some(true) => self.housekeeping.kick(),
+            Some(false) => {}
+        }
     }
 
-    /// Process context: tops the node pools up. Allocates unlocked, then
-    /// hands the nodes over under the lock.
-    fn refill_pools(&self) {
-        let (tasks, latencies, processes) = self.with_table(|table| table.pool_deficit());
+    /// Hook: `task` is runnable at `now` without having slept (preempted,
+    /// or new): its wait for a CPU begins.
+    pub(crate) fn on_queued(&self, task: &TaskView<'_>, now: u64) {
+        if let Some(slot) = self.slot_of(task) {
+            slot.queue(now);
+        }
+    }
+
+    /// Hook: `task` runs at `now`: its wait for a CPU ends.
+    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) {
+        if let Some(slot) = self.live.find(task) {
+            slot.run(now);
+        }
+    }
+
+    /// Hook: `task` blocks for the last time (it exited) at `now`: its
+    /// record stays until reported or retained long enough, and its slot
+    /// goes back once drained.
+    pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
+        if let Some(slot) = self.live.find(task) {
+            slot.exit(now);
+            self.housekeeping.kick();
+        }
+    }
+
+    /// Process context, deferred from the hooks: drains them, frees exited
+    /// tasks.
+    fn housekeep(&self) {
+        let mut table = self.drain();
+        self.collect_exited(&mut table);
+    }
+
+    /// Process context: folds every slot that changed and every queued
+    /// trace into the table, and returns it locked.
+    fn drain(&self) -> Guard<'_, TaskTable, MutexBackend> {
+        let mut table = self.table.lock();
+        let start = now_ns();
+        self.live.drain(|changed| self.fold(&mut table, changed));
+        self.traces.drain(|pending| {
+            if !table.record_trace(pending.tid, pending.start_time, &pending.trace, pending.ns) {
+                self.dropped.traces.fetch_add(1, Relaxed);
+            }
+        });
+        self.longest_hold_ns
+            .fetch_max(now_ns().saturating_sub(start), Relaxed);
+        table
+    }
+
+    /// Folds one changed slot into `table`; returns whether the slot's
+    /// figures are done with (kept, or given up and counted).
+    fn fold(&self, table: &mut TaskTable, changed: &Changed) -> bool {
+        loop {
+            match table.sync(&changed.task, &changed.figures) {
+                Ok(()) => return true,
+                Err(NotRecorded::TaskCap) => {
+                    self.dropped.task_cap.fetch_add(1, Relaxed);
+                    return true;
+                }
+                Err(NotRecorded::NoNode) => {
+                    if !Self::refill_pools(table) {
+                        self.dropped.no_node.fetch_add(1, Relaxed);
+                        // A live task's figures are offered again next time;
+                        // an exited one's slot must come back.
+                        return changed.figures.exited_at.is_some();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Process context: tops the node pools up. Returns whether any node
+    /// was added.
+    fn refill_pools(table: &mut TaskTable) -> bool {
+        let (tasks, latencies, processes) = table.pool_deficit();
         let mut task_nodes = reserve_nodes(tasks);
         let mut latency_nodes = reserve_nodes(latencies);
         let mut process_nodes = reserve_nodes(processes);
-        self.with_table(|table| {
-            table.refill(&mut task_nodes, &mut latency_nodes, &mut process_nodes)
-        });
-        // Whatever did not fit is freed here, unlocked.
+        let added =
+            !task_nodes.is_empty() || !latency_nodes.is_empty() || !process_nodes.is_empty();
+        table.refill(&mut task_nodes, &mut latency_nodes, &mut process_nodes);
+        added
     }
 
     /// Process context: frees the records of exited tasks that were
-    /// reported or are older than the retention time. It walks the table
-    /// with interrupts off while probes may wait, so it runs at most every
+    /// reported or are older than the retention time, at most every
     /// [`COLLECT_INTERVAL_NS`], and only when exited tasks wait.
-    fn collect_exited(&self) {
+    fn collect_exited(&self, table: &mut TaskTable) {
         let now = now_ns();
         let last = self.last_collect_ns.load(Relaxed);
-        if now.saturating_sub(last) < COLLECT_INTERVAL_NS
-            || self
-                .last_collect_ns
-                .compare_exchange(last, now, Relaxed, Relaxed)
-                .is_err()
-        {
+        if now.saturating_sub(last) < COLLECT_INTERVAL_NS || !table.has_exited() {
             return;
         }
-        self.with_table(|table| table.collect_exited(now, self.retention_ns));
-    }
-
-    /// Runs `f` on the locked table, outside probe context, and keeps the
-    /// longest such hold in `longest_hold_ns`.
-    fn with_table<R>(&self, f: impl FnOnce(&mut TaskTable) -> R) -> R {
-        let mut table = self.table.lock();
-        let start = now_ns();
-        let result = f(&mut table);
-        let held = now_ns().saturating_sub(start);
-        drop(table);
-        self.longest_hold_ns.fetch_max(held, Relaxed);
-        result
+        self.last_collect_ns.store(now, Relaxed);
+        table.collect_exited(now, self.retention_ns);
     }
 
     /// Copies out the report's rows, worst first: at most `max_rows`.
     pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVVec<ReportRow>> {
         let mut rows = KVVec::with_capacity(max_rows, gfp_quiet())?;
+        let mut table = self.drain();
         // Tasks past their retention go first, so that no report lists one.
-        self.collect_exited();
-        self.with_table(|table| table.report(&mut rows, max_rows, now_ns()));
+        self.collect_exited(&mut table);
+        table.report(&mut rows, max_rows, now_ns());
         Ok(rows)
     }
 
@@ -273,23 +317,28 @@ impl Profiler {
             tasks: KVVec::with_capacity(tasks, gfp_quiet())?,
             processes: KVVec::with_capacity(processes, gfp_quiet())?,
         };
-        self.with_table(|table| {
-            table.copy_task_latencies(tgid, &mut latencies.tasks);
-            table.copy_process_sums(tgid, &mut latencies.processes);
-        });
+        let table = self.drain();
+        table.copy_task_latencies(tgid, &mut latencies.tasks);
+        table.copy_process_sums(tgid, &mut latencies.processes);
         Ok(latencies)
     }
 
     /// What the table holds now.
     pub(crate) fn counts(&self) -> TableCounts {
-        self.with_table(|table| table.counts())
+        self.drain().counts()
+    }
+
+    /// Slots in use by live tasks, and the longest the slot index was held
+    /// outside the hooks (ns): what a hook may have waited for.
+    pub(crate) fn live_counts(&self) -> (usize, u64) {
+        (self.live.in_use(), self.live.longest_hold_ns.load(Relaxed))
     }
 }
 
 /// Latency figures copied out of the table, by tid and by tgid ascending.
 pub(crate) struct Latencies {
     tasks: KVVec<TaskLatency>,
-    processes: KVVec<(ProcessId, SleepStats)>,
+    processes: KVVec<(ProcessId, ProcessSums)>,
 }
 
 impl Latencies {
@@ -300,7 +349,7 @@ impl Latencies {
     }
 
     /// The sums of `process`, if one of its tasks was seen.
-    pub(crate) fn process(&self, process: ProcessId) -> Option<SleepStats> {
+    pub(crate) fn process(&self, process: ProcessId) -> Option<ProcessSums> {
         let i = self
             .processes
             .binary_search_by_key(&process.tgid, |p| p.0.tgid)

@@ -9,7 +9,10 @@
 //! probe: nodes come from a pool, and emptied entries wait for process
 //! context to collect them.
 
-use super::{slot_pool::SlotPool, trace::SleepStats};
+use super::{
+    slot_pool::SlotPool,
+    trace::{ProcessSums, SleepStats},
+};
 use crate::ids::{ProcessId, Tgid};
 use kernel::{
     prelude::*,
@@ -19,7 +22,7 @@ use kernel::{
 /// What lattop knows of one process.
 pub(crate) struct ProcessRecord {
     leader_start: u64,
-    sleeps: SleepStats,
+    sums: ProcessSums,
     /// Task records that count towards it: it goes when none is left.
     threads: usize,
 }
@@ -81,7 +84,7 @@ impl ProcessIndex {
                 }
                 *record = ProcessRecord {
                     leader_start: process.leader_start,
-                    sleeps: SleepStats::default(),
+                    sums: ProcessSums::default(),
                     threads: 0,
                 };
             } else if record.threads == 0 {
@@ -95,7 +98,7 @@ impl ProcessIndex {
         };
         let record = ProcessRecord {
             leader_start: process.leader_start,
-            sleeps: SleepStats::default(),
+            sums: ProcessSums::default(),
             threads: 1,
         };
         // The key is free (looked up above): nothing is replaced, so nothing
@@ -121,36 +124,37 @@ impl ProcessIndex {
         }
     }
 
-    /// Adds a sleep of `ns` by one of its threads to `process`.
-    pub(crate) fn add_sleep(&mut self, process: ProcessId, ns: u64) {
+    /// Adds new sleeps and waits of one of its threads to `process`: their
+    /// counts and totals, and the longest the thread has had.
+    pub(crate) fn add(&mut self, process: ProcessId, sleeps: &SleepStats, waits: &SleepStats) {
         if let Some(record) = self.by_tgid.get_mut(&process.tgid) {
             if record.leader_start == process.leader_start {
-                record.sleeps.add(ns);
+                record.sums.sleeps.merge(sleeps);
+                record.sums.waits.merge(waits);
             }
         }
     }
 
     /// The entry of process `tgid`, if it has one.
-    pub(crate) fn get(&self, tgid: Tgid) -> Option<(ProcessId, SleepStats)> {
+    pub(crate) fn get(&self, tgid: Tgid) -> Option<(ProcessId, ProcessSums)> {
         self.by_tgid.get(&tgid).map(|r| {
             let process = ProcessId {
                 tgid,
                 leader_start: r.leader_start,
             };
-            (process, r.sleeps)
+            (process, r.sums)
         })
     }
 
     /// Copies out every process's sums, by tgid ascending, into `out`, up to
     /// its reserved capacity (this never allocates).
-    pub(crate) fn copy_out(&self, out: &mut KVVec<(ProcessId, SleepStats)>) {
+    pub(crate) fn copy_out(&self, out: &mut KVVec<(ProcessId, ProcessSums)>) {
         for (&tgid, record) in self.by_tgid.iter() {
             let process = ProcessId {
                 tgid,
                 leader_start: record.leader_start,
             };
-            if out.len() >= out.capacity()
-                || out.push((process, record.sleeps), GFP_ATOMIC).is_err()
+            if out.len() >= out.capacity() || out.push((process, record.sums), GFP_ATOMIC).is_err()
             {
                 break;
             }

@@ -5,18 +5,19 @@
 //! time, pid), to list the worst first. The pid in the second key makes
 //! equal totals distinct keys: no offset trick is needed.
 //!
-//! Nodes come from pools that process context fills, so the probes, which
-//! run under a runqueue lock, never allocate: when a pool is empty the event
-//! is counted as dropped.
+//! Only process context touches it: the drain folds the hooks' per-task
+//! slots (see `live.rs`) into it, under a mutex. Nodes come from pools that
+//! the drain refills when they run out.
 
 use super::{
+    live::{SlotFigures, SlotTask},
     process_index::{ProcessIndex, ProcessNode},
     slot_pool::SlotPool,
-    trace::{CallTrace, SleepStats, TaskTraces, TraceArena, TraceEntry, USER_FRAMES},
+    trace::{CallTrace, ProcessSums, SleepStats, TaskTraces, TraceArena, TraceEntry},
 };
 use crate::{
     ids::{Pid, ProcessId},
-    sys::{stack::UserStackKey, task::COMM_LEN},
+    sys::task::COMM_LEN,
 };
 use kernel::{
     prelude::*,
@@ -39,13 +40,10 @@ pub(crate) struct TaskRecord {
     /// Creation time: tells this task from a later one reusing its pid.
     start_time: u64,
     pub(crate) sleeps: SleepStats,
+    /// Its waits for a CPU after a wake-up or a preemption.
+    pub(crate) waits: SleepStats,
     /// When the current sleep began; `None` while the task is runnable.
     pub(crate) blocked_since: Option<u64>,
-    /// The user frames captured when the current sleep began, and the key
-    /// of the stack they came from, to reuse them when it blocks again there.
-    pending_user: [usize; USER_FRAMES],
-    nr_pending_user: u8,
-    user_key: Option<UserStackKey>,
     pub(crate) traces: TaskTraces,
     /// When the task exited; its record goes once reported or retained long enough.
     pub(crate) exited_at: Option<u64>,
@@ -61,10 +59,8 @@ impl TaskRecord {
             comm: task.comm,
             start_time: task.start_time,
             sleeps: SleepStats::default(),
+            waits: SleepStats::default(),
             blocked_since: None,
-            pending_user: [0; USER_FRAMES],
-            nr_pending_user: 0,
-            user_key: None,
             traces: TaskTraces::EMPTY,
             exited_at: None,
             reported_at: None,
@@ -72,7 +68,7 @@ impl TaskRecord {
     }
 }
 
-/// Who a probe saw, as the table needs it.
+/// Who a slot is for, as the table needs it.
 pub(crate) struct TaskId {
     pub(crate) tid: Pid,
     pub(crate) start_time: u64,
@@ -80,15 +76,7 @@ pub(crate) struct TaskId {
     pub(crate) comm: [u8; COMM_LEN],
 }
 
-/// What [`TaskTable::begin_sleep`] needs of the user stack.
-pub(crate) enum UserFrames {
-    /// Nothing: the frames kept are right (or there is no user stack).
-    Kept,
-    /// The frames of the stack with this key: walk it.
-    Walk(UserStackKey),
-}
-
-/// Why an event could not be recorded.
+/// Why a task's figures could not be kept.
 #[derive(Clone, Copy)]
 pub(crate) enum NotRecorded {
     /// The node pool was empty.
@@ -123,6 +111,7 @@ pub(crate) struct TaskLatency {
     pub(crate) tid: Pid,
     pub(crate) start_time: u64,
     pub(crate) sleeps: SleepStats,
+    pub(crate) waits: SleepStats,
     /// When its current sleep began, if it is asleep.
     pub(crate) blocked_since: Option<u64>,
 }
@@ -198,109 +187,63 @@ impl TaskTable {
         self.exited > 0
     }
 
-    /// Whether either pool is below half full, so a refill is due.
-    pub(crate) fn pools_low(&self) -> bool {
-        let (pooled, room) = self.processes.pool();
-        self.task_nodes.len() < self.task_nodes.room()
-            || self.latency_nodes.len() < self.latency_nodes.room()
-            || pooled < room
-    }
-
-    /// `task` starts a sleep at `now`. `user_key` is the key of its user
-    /// stack when it is the current task (only then can it be read): the
-    /// frames of its last sleep are kept if they came from that stack, and
-    /// otherwise the caller is asked to walk it and [`Self::set_user_frames`].
-    /// A task dequeued again while asleep (the scheduler finishing a delayed
-    /// dequeue) keeps its first start, unless this is schedule() blocking it
-    /// (`in_schedule`): then it was running, and a start left over means its
-    /// wake-up was dropped. `leader_start` reads the start time of the
-    /// task's group leader, needed only for a new record.
-    pub(crate) fn begin_sleep(
+    /// Folds the figures of `task`'s slot into its record, created if new
+    /// (a record an earlier task with its pid left is reset for it), and
+    /// adds what changed to its process's sums.
+    pub(crate) fn sync(
         &mut self,
-        task: &TaskId,
-        leader_start: impl Fn() -> u64,
-        now: u64,
-        user_key: Option<UserStackKey>,
-        in_schedule: bool,
-    ) -> Result<UserFrames, NotRecorded> {
-        let record = self.record_for(task, leader_start)?;
-        if record.blocked_since.is_some() && !in_schedule {
-            return Ok(UserFrames::Kept);
-        }
-        record.blocked_since = Some(now);
-        if user_key.is_some() && record.user_key == user_key {
-            return Ok(UserFrames::Kept);
-        }
-        record.nr_pending_user = 0;
-        record.user_key = None;
-        Ok(match user_key {
-            Some(key) => UserFrames::Walk(key),
-            None => UserFrames::Kept,
-        })
-    }
-
-    /// Gives `frames`, walked from the user stack `key`, to the sleep `task`
-    /// began at `since`, if that sleep is still the current one.
-    pub(crate) fn set_user_frames(
-        &mut self,
-        task: &TaskId,
-        since: u64,
-        key: UserStackKey,
-        frames: &[usize],
-    ) {
-        let Some(record) = self.by_pid.get_mut(&task.tid) else {
-            return;
+        task: &SlotTask,
+        figures: &SlotFigures,
+    ) -> Result<(), NotRecorded> {
+        let id = TaskId {
+            tid: task.tid,
+            start_time: task.start_time,
+            tgid: task.tgid,
+            comm: figures.comm,
         };
-        if record.start_time == task.start_time && record.blocked_since == Some(since) {
-            record.nr_pending_user = copy_frames(&mut record.pending_user, frames) as u8;
-            record.user_key = Some(key);
-        }
-    }
-
-    /// `task` woke at `now`. Returns how long it slept, or `None` if lattop
-    /// did not see it go to sleep.
-    pub(crate) fn end_sleep(&mut self, tid: Pid, start_time: u64, now: u64) -> Option<u64> {
-        // A record left by an earlier task with this pid is not this one's.
-        let record = self
-            .by_pid
-            .get_mut(&tid)
-            .filter(|r| r.start_time == start_time)?;
-        let since = record.blocked_since.take()?;
+        let record = self.record_for(&id, || task.leader_start)?;
         let old_total = record.sleeps.total_ns;
-        let slept = now.saturating_sub(since);
-        record.sleeps.add(slept);
-        let new_total = record.sleeps.total_ns;
+        // The slot's figures only grow, from zero: the record's are an
+        // earlier copy of them, so the difference is what is new.
+        let new_sleeps = growth(&record.sleeps, &figures.sleeps);
+        let new_waits = growth(&record.waits, &figures.waits);
+        record.sleeps = figures.sleeps;
+        record.waits = figures.waits;
+        record.blocked_since = figures.blocked_since;
+        let newly_exited = figures.exited_at.is_some() && record.exited_at.is_none();
+        if newly_exited {
+            record.exited_at = figures.exited_at;
+            record.blocked_since = None;
+        }
         let process = record.process;
-        self.processes.add_sleep(process, slept);
-        self.reindex(tid, old_total, new_total);
-        Some(slept)
+        if newly_exited {
+            self.exited += 1;
+        }
+        if new_sleeps.count > 0 || new_waits.count > 0 {
+            self.processes.add(process, &new_sleeps, &new_waits);
+        }
+        if figures.sleeps.total_ns != old_total {
+            self.reindex(task.tid, old_total, figures.sleeps.total_ns);
+        }
+        Ok(())
     }
 
-    /// Attributes a sleep of `ns` by `tid` to `kernel` plus the user frames
-    /// captured when the sleep began. Returns `false` if the trace arena is
-    /// full.
-    pub(crate) fn record_trace(&mut self, tid: Pid, kernel: &[usize], ns: u64) -> bool {
+    /// Attributes a sleep of `ns` by the task `tid` created at
+    /// `start_time` to `trace`. Returns `false` if the trace arena is full.
+    pub(crate) fn record_trace(
+        &mut self,
+        tid: Pid,
+        start_time: u64,
+        trace: &CallTrace,
+        ns: u64,
+    ) -> bool {
         let Some(record) = self.by_pid.get_mut(&tid) else {
             return true;
         };
-        let mut trace = CallTrace::EMPTY;
-        let n = copy_frames(trace.kernel_buf(), kernel);
-        trace.set_kernel_len(n);
-        let pending = &record.pending_user[..usize::from(record.nr_pending_user)];
-        let n = copy_frames(trace.user_buf(), pending);
-        trace.set_user_len(n);
-        record.traces.record(&mut self.traces, &trace, ns)
-    }
-
-    /// `task` is exiting: its record stays until reported or retained long enough.
-    pub(crate) fn mark_exited(&mut self, tid: Pid, start_time: u64, now: u64) {
-        if let Some(record) = self.by_pid.get_mut(&tid) {
-            if record.start_time == start_time && record.exited_at.is_none() {
-                record.exited_at = Some(now);
-                record.blocked_since = None;
-                self.exited += 1;
-            }
+        if record.start_time != start_time {
+            return true;
         }
+        record.traces.record(&mut self.traces, trace, ns)
     }
 
     /// Copies out the latency figures of the tasks of process `tgid` (all
@@ -315,6 +258,7 @@ impl TaskTable {
                 tid,
                 start_time: record.start_time,
                 sleeps: record.sleeps,
+                waits: record.waits,
                 blocked_since: record.blocked_since,
             };
             if out.len() >= out.capacity() || out.push(latency, GFP_ATOMIC).is_err() {
@@ -328,7 +272,7 @@ impl TaskTable {
     pub(crate) fn copy_process_sums(
         &self,
         tgid: Option<Pid>,
-        out: &mut KVVec<(ProcessId, SleepStats)>,
+        out: &mut KVVec<(ProcessId, ProcessSums)>,
     ) {
         match tgid {
             None => self.processes.copy_out(out),
@@ -503,15 +447,14 @@ impl TaskTable {
     }
 }
 
-/// Copies as many frames of `src` as `dst` holds; returns how many. (No
-/// `copy_from_slice`: its length check's panic path upsets objtool.)
-fn copy_frames(dst: &mut [usize], src: &[usize]) -> usize {
-    let mut n = 0;
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d = *s;
-        n += 1;
+/// What `now` adds to `before`, two copies of the same growing figures:
+/// the new count and total, and the longest of all.
+fn growth(before: &SleepStats, now: &SleepStats) -> SleepStats {
+    SleepStats {
+        count: now.count.saturating_sub(before.count),
+        total_ns: now.total_ns.saturating_sub(before.total_ns),
+        max_ns: now.max_ns,
     }
-    n
 }
 
 /// Takes `tid` out of the latency index, keeping the node for reuse while

@@ -30,6 +30,21 @@ impl SleepStats {
         self.total_ns = self.total_ns.saturating_add(ns);
         self.max_ns = self.max_ns.max(ns);
     }
+
+    /// Adds `other`'s sleeps.
+    pub(crate) fn merge(&mut self, other: &SleepStats) {
+        self.count += other.count;
+        self.total_ns = self.total_ns.saturating_add(other.total_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+}
+
+/// A process's sums over its threads: their sleeps, and their waits for a
+/// CPU after a wake-up or a preemption.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ProcessSums {
+    pub(crate) sleeps: SleepStats,
+    pub(crate) waits: SleepStats,
 }
 
 /// A call path: kernel frames, then user frames, innermost first.

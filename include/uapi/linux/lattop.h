@@ -119,6 +119,14 @@ struct lattop_process_record {
 	__u32 nr_fds;		/* open file descriptors */
 	__u32 pad2;		/* 0 */
 	struct lattop_latency latency;	/* summed over its threads */
+	/*
+	 * Run-queue delay, as lattop's profiler measured it since it was
+	 * loaded: each wait for a CPU, from a wake-up, a preemption or a new
+	 * task's first wake-up to running (delay accounting's cpu_delay,
+	 * BCC's runqlat). Measured with hooks=tracepoint only: 0 with
+	 * hooks=kprobe, which sees no task switched in.
+	 */
+	struct lattop_latency run_delay;	/* summed over its threads */
 };
 
 struct lattop_thread_record {
@@ -142,6 +150,7 @@ struct lattop_thread_record {
 	 */
 	__u64 blocked_ns;
 	struct lattop_latency latency;
+	struct lattop_latency run_delay;	/* as the process record's */
 };
 
 /*

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Each hook's own counters, one set per CPU: a hook on one CPU never
+//! writes a cache line a hook on another CPU writes, as a shared counter
+//! incremented on every context switch would make it.
+
+use crate::sys::{clock::now_ns, cpu::PerCpu};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use kernel::prelude::*;
+
+/// One event in this many is timed: timing costs two clock reads, and the
+/// mean of a regular sample is the mean.
+const TIME_EVERY: u64 = 16;
+
+/// One CPU's counts of one hook. Written by that CPU's hook only, with
+/// interrupts off: a load and a store, no atomic read-modify-write.
+#[derive(Default)]
+pub(crate) struct CpuCounts {
+    events: AtomicU64,
+    timed: AtomicU64,
+    time_ns: AtomicU64,
+}
+
+impl CpuCounts {
+    fn bump(counter: &AtomicU64, by: u64) {
+        counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
+    }
+}
+
+/// A hook's counters on every CPU.
+pub(crate) struct HookCounters {
+    per_cpu: PerCpu<CpuCounts>,
+}
+
+/// A hook's counters summed over the CPUs.
+pub(crate) struct HookTotals {
+    /// Events handled.
+    pub(crate) events: u64,
+    /// Time spent handling them, ns: the timed events' mean times all.
+    pub(crate) time_ns: u64,
+    /// Events timed.
+    pub(crate) timed: u64,
+}
+
+/// An event being counted: [`EventTimer::done`] ends it.
+pub(crate) struct EventTimer<'a> {
+    /// This CPU's counts, when this event is one of those timed.
+    timed: Option<&'a CpuCounts>,
+    start: u64,
+}
+
+impl EventTimer<'_> {
+    /// The event was handled.
+    pub(crate) fn done(self) {
+        if let Some(counts) = self.timed {
+            CpuCounts::bump(&counts.timed, 1);
+            CpuCounts::bump(&counts.time_ns, now_ns().saturating_sub(self.start));
+        }
+    }
+}
+
+impl HookCounters {
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self {
+            per_cpu: PerCpu::new(|| Ok(CpuCounts::default()))?,
+        })
+    }
+
+    /// Hook context: counts an event that began at `start` (the event's
+    /// own clock read), timed if it is the one in [`TIME_EVERY`].
+    pub(crate) fn begin(&self, start: u64) -> EventTimer<'_> {
+        let Some(counts) = self.per_cpu.local() else {
+            return EventTimer { timed: None, start };
+        };
+        let n = counts.events.load(Relaxed);
+        counts.events.store(n.wrapping_add(1), Relaxed);
+        EventTimer {
+            timed: (n % TIME_EVERY == 0).then_some(counts),
+            start,
+        }
+    }
+
+    /// Counts an event, untimed (one that only counts).
+    pub(crate) fn count(&self) {
+        if let Some(counts) = self.per_cpu.local() {
+            CpuCounts::bump(&counts.events, 1);
+        }
+    }
+
+    /// The sums over the CPUs (a reader's snapshot, not atomic as a whole).
+    pub(crate) fn totals(&self) -> HookTotals {
+        let (mut events, mut timed, mut time_ns) = (0u64, 0u64, 0u64);
+        for counts in self.per_cpu.iter() {
+            events = events.wrapping_add(counts.events.load(Relaxed));
+            timed = timed.wrapping_add(counts.timed.load(Relaxed));
+            time_ns = time_ns.wrapping_add(counts.time_ns.load(Relaxed));
+        }
+        let time_ns = if timed == 0 {
+            0
+        } else {
+            // The mean, times the events (no 128-bit division in the kernel).
+            let mean = time_ns / timed;
+            let rest = time_ns % timed;
+            mean.saturating_mul(events)
+                .saturating_add(rest.saturating_mul(events) / timed)
+        };
+        HookTotals {
+            events,
+            time_ns,
+            timed,
+        }
+    }
+}

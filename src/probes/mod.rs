@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The scheduler hooks: where lattop's events come from, and what they mean.
+//!
+//! Two event sources deliver the same events to [`Events`], above which
+//! everything is shared: the scheduler's tracepoints (`tracepoints.rs`, the
+//! default) and kprobes on its enqueue and dequeue functions (`kprobes.rs`,
+//! `hooks=kprobe`, the design's original mechanism). Only the tracepoints
+//! see a task switched in, so run-queue delay comes from them alone.
+
+mod counters;
+mod kprobes;
+mod lifecycle;
+mod tracepoints;
+
+pub(crate) use counters::HookTotals;
+pub(crate) use lifecycle::State;
+
+use crate::{
+    params,
+    profiler::Profiler,
+    sys::{
+        kprobe::{Kprobe, ProbeArgs, ProbeHandler},
+        task::TaskView,
+        tracepoint::SchedTracepoints,
+    },
+};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use kernel::{prelude::*, sync::Arc};
+use lifecycle::Lifecycle;
+
+/// What the hooks tell the rest of lattop besides what the profiler
+/// records: when a process starts or exits, and when a sleep ends.
+///
+/// Called in scheduler context, with a runqueue lock held and interrupts
+/// off: an implementation must not sleep, allocate or wake anyone up (defer
+/// with irq_work).
+pub(crate) trait SchedListener: Send + Sync + 'static {
+    /// A process started: its leader is runnable for the first time.
+    fn process_started(&self);
+    /// The last thread of a process is exiting.
+    fn process_exited(&self);
+    /// `task` slept `ns` and is waking now.
+    fn sleep_ended(&self, task: &TaskView<'_>, ns: u64);
+}
+
+/// The events both sources deliver, and where they go: the profiler and
+/// the listener, while the lifecycle says the hooks record.
+pub(crate) struct Events<L: SchedListener> {
+    profiler: Arc<Profiler>,
+    /// A type parameter, not a trait object: the wake-up hook calls it on
+    /// every wake-up, and a static call inlines its fast path (one load
+    /// while no sleep_latency threshold is armed).
+    listener: Arc<L>,
+    lifecycle: Lifecycle,
+}
+
+impl<L: SchedListener> Events<L> {
+    /// Whether the hooks record; counts the hit if unload has begun.
+    fn recording(&self) -> bool {
+        if self.lifecycle.is_running() {
+            return true;
+        }
+        self.lifecycle.note_idle_hit();
+        false
+    }
+
+    /// The current task `task` blocks at `now`; `in_schedule` when the
+    /// source knows it is in schedule() (its user stack can be read).
+    fn blocked(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
+        self.profiler.on_block(task, now, in_schedule);
+    }
+
+    /// `task` exits: it blocks for the last time.
+    fn exited(&self, task: &TaskView<'_>, now: u64) {
+        self.profiler.on_exit(task, now);
+        if !task.group_is_live() {
+            // The last thread of its process.
+            self.listener.process_exited();
+        }
+    }
+
+    /// `task` is woken at `now`.
+    fn woke(&self, task: &TaskView<'_>, now: u64) {
+        if let Some(slept) = self.profiler.on_wake(task, now) {
+            self.listener.sleep_ended(task, slept);
+        }
+    }
+
+    /// `task`, new, is runnable at `now`.
+    fn started(&self, task: &TaskView<'_>, now: u64) {
+        self.profiler.on_queued(task, now);
+        if task.tid() == task.tgid() {
+            self.listener.process_started();
+        }
+    }
+}
+
+/// The handler of the `nested_symbol` probe: it only counts. Its point is
+/// the kprobe's `missed`: a hit while one of lattop's handlers runs on the
+/// same CPU is skipped by kprobes and counted there.
+pub(crate) struct CountingHook {
+    pub(crate) events: AtomicU64,
+}
+
+impl ProbeHandler for CountingHook {
+    fn entered(&self, _args: &ProbeArgs<'_>) {
+        self.events.fetch_add(1, Relaxed);
+    }
+}
+
+/// The armed event source.
+enum Source<L: SchedListener> {
+    Tracepoints(Pin<KBox<SchedTracepoints<tracepoints::Hooks<L>>>>),
+    Kprobes(kprobes::Probes<L>),
+}
+
+/// One hook's line of the stats file: its name, counts and misses.
+pub(crate) struct HookLine<'a> {
+    pub(crate) name: &'a CStr,
+    pub(crate) totals: HookTotals,
+    pub(crate) missed: u64,
+}
+
+/// The armed hooks; dropping them disarms them, waiting for handlers
+/// still running.
+pub(crate) struct ProbeSet<L: SchedListener> {
+    /// Dropped first: disarming waits for the handlers, which use `events`.
+    source: Option<Source<L>>,
+    /// The counting probe on `nested_symbol`, when one is set.
+    nested: Option<Pin<KBox<Kprobe<CountingHook>>>>,
+    events: Arc<Events<L>>,
+}
+
+impl<L: SchedListener> ProbeSet<L> {
+    /// Arms the hooks of the source `hooks=` names, recording into
+    /// `profiler` and telling `listener`; they record nothing until
+    /// [`Self::start`], so that no hook armed before its siblings records
+    /// half a sleep.
+    pub(crate) fn arm(profiler: &Arc<Profiler>, listener: Arc<L>) -> Result<Self> {
+        let events = Arc::new(
+            Events {
+                profiler: profiler.clone(),
+                listener,
+                lifecycle: Lifecycle::new(),
+            },
+            GFP_KERNEL,
+        )?;
+        let hooks = params::HOOKS.get();
+        let source = match hooks.as_bytes() {
+            b"tracepoint" => Source::Tracepoints(SchedTracepoints::register(
+                tracepoints::Hooks::new(events.clone())?,
+            )?),
+            b"kprobe" => Source::Kprobes(kprobes::Probes::arm(&events)?),
+            _ => {
+                pr_err!("hooks={}: tracepoint or kprobe\n", hooks);
+                return Err(EINVAL);
+            }
+        };
+        let symbol = params::NESTED_SYMBOL.get();
+        let nested = if symbol.is_empty() {
+            None
+        } else {
+            let hook = CountingHook {
+                events: AtomicU64::new(0),
+            };
+            let probe = Kprobe::register(symbol, hook).inspect_err(|e| {
+                pr_err!(
+                    "cannot probe {} (nested_symbol): error {}\n",
+                    symbol,
+                    e.to_errno()
+                );
+            })?;
+            Some(probe)
+        };
+        Ok(Self {
+            source: Some(source),
+            nested,
+            events,
+        })
+    }
+
+    /// Every hook is armed: the handlers record from now on.
+    pub(crate) fn start(&self) {
+        self.events.lifecycle.set(State::Running);
+    }
+
+    /// Unload begins: the handlers record nothing more. Dropping the set
+    /// then waits for those still running.
+    pub(crate) fn stop(&self) {
+        self.events.lifecycle.set(State::Stopping);
+    }
+
+    /// The lifecycle state now.
+    pub(crate) fn state(&self) -> State {
+        self.events.lifecycle.state()
+    }
+
+    /// Calls `line` with each hook's line, then the counting probe's.
+    pub(crate) fn for_each_hook(&self, mut line: impl FnMut(HookLine<'_>) -> Result) -> Result {
+        match &self.source {
+            Some(Source::Tracepoints(tracepoints)) => tracepoints.handler().lines(&mut line)?,
+            Some(Source::Kprobes(probes)) => probes.lines(&mut line)?,
+            None => {}
+        }
+        if let Some(probe) = &self.nested {
+            line(HookLine {
+                name: params::NESTED_SYMBOL.get(),
+                // Counting only: no handler time to report.
+                totals: HookTotals {
+                    events: probe.handler().events.load(Relaxed),
+                    time_ns: 0,
+                    timed: 0,
+                },
+                missed: probe.missed(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl<L: SchedListener> Drop for ProbeSet<L> {
+    fn drop(&mut self) {
+        // Disarms each hook, waiting for its running handlers; then the
+        // count of hits that came during unload is final.
+        self.source = None;
+        self.nested = None;
+        pr_info!(
+            "probes disarmed: {} hits arrived while unloading and returned at once\n",
+            self.events.lifecycle.stopping_hits()
+        );
+    }
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The tracepoint event source (the default): the scheduler's own
+//! tracepoints, and what each tells on 6.12 (kernel/sched/core.c).
+//!
+//! - `sched_switch` fires in __schedule() for every switch to another task.
+//!   `prev` blocked when `!preempt && prev_state != TASK_RUNNING`: a task
+//!   that set a sleeping state but has a signal pending was put back to
+//!   TASK_RUNNING by try_to_block_task() before the tracepoint (and
+//!   `prev_state` is that value); one EEVDF's delayed dequeue keeps queued
+//!   still blocked here, once, and its later full dequeue fires nothing;
+//!   `prev_state` TASK_DEAD is its exit. Otherwise `prev` stays runnable:
+//!   preempted, or yielding, it waits for a CPU again. `next` runs: its
+//!   wait for a CPU ends.
+//! - `sched_wakeup` fires in ttwu_do_wakeup(), for every wake-up, also of a
+//!   task EEVDF left queued (ENQUEUE_DELAYED) and of one that had not
+//!   blocked yet (it woke before schedule()): a wake-up with no open block
+//!   is ignored.
+//! - `sched_wakeup_new`: a new task is runnable for the first time.
+//! - `sched_migrate_task`: counted only.
+
+use super::{counters::HookCounters, Events, HookLine, SchedListener};
+use crate::sys::{clock::now_ns, task::TaskView, tracepoint::SchedEvents};
+use kernel::{c_str, prelude::*, sync::Arc};
+
+/// `TASK_RUNNING`, and `TASK_DEAD` of include/linux/sched.h.
+const TASK_RUNNING: u32 = 0;
+const TASK_DEAD: u32 = 0x80;
+
+/// The handlers of the four tracepoints, with a counter set each.
+pub(super) struct Hooks<L: SchedListener> {
+    events: Arc<Events<L>>,
+    switch: HookCounters,
+    wakeup: HookCounters,
+    wakeup_new: HookCounters,
+    migrate: HookCounters,
+}
+
+impl<L: SchedListener> Hooks<L> {
+    pub(super) fn new(events: Arc<Events<L>>) -> Result<Self> {
+        Ok(Self {
+            events,
+            switch: HookCounters::new()?,
+            wakeup: HookCounters::new()?,
+            wakeup_new: HookCounters::new()?,
+            migrate: HookCounters::new()?,
+        })
+    }
+
+    /// Calls `line` with each tracepoint's stats line (tracepoints miss
+    /// nothing: a handler never nests in itself).
+    pub(super) fn lines(&self, line: &mut impl FnMut(HookLine<'_>) -> Result) -> Result {
+        let hooks = [
+            (c_str!("sched_switch"), &self.switch),
+            (c_str!("sched_wakeup"), &self.wakeup),
+            (c_str!("sched_wakeup_new"), &self.wakeup_new),
+            (c_str!("sched_migrate_task"), &self.migrate),
+        ];
+        for (name, counters) in hooks {
+            line(HookLine {
+                name,
+                totals: counters.totals(),
+                missed: 0,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl<L: SchedListener> SchedEvents for Hooks<L> {
+    fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32) {
+        let events = &*self.events;
+        if !events.recording() {
+            return;
+        }
+        let now = now_ns();
+        let timer = self.switch.begin(now);
+        let profiler = &events.profiler;
+        if preempt || prev_state == TASK_RUNNING {
+            profiler.on_queued(prev, now);
+        } else if prev_state & TASK_DEAD != 0 {
+            events.exited(prev, now);
+        } else {
+            // `prev` is current, in schedule(): its user stack is readable.
+            events.blocked(prev, now, true);
+        }
+        profiler.on_run(next, now);
+        timer.done();
+    }
+
+    fn woke(&self, task: &TaskView<'_>) {
+        let events = &*self.events;
+        if !events.recording() {
+            return;
+        }
+        let now = now_ns();
+        let timer = self.wakeup.begin(now);
+        events.woke(task, now);
+        timer.done();
+    }
+
+    fn woke_new(&self, task: &TaskView<'_>) {
+        let events = &*self.events;
+        if !events.recording() {
+            return;
+        }
+        let now = now_ns();
+        let timer = self.wakeup_new.begin(now);
+        events.started(task, now);
+        timer.done();
+    }
+
+    fn migrating(&self, _task: &TaskView<'_>, _dest_cpu: i32) {
+        if self.events.recording() {
+            self.migrate.count();
+        }
+    }
+}

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The profiler's hot state: one slot per live task, which the scheduler's
+//! hooks find without a lock.
+//!
+//! A task's own events (it blocks, it is woken, it runs again, it exits)
+//! are serialised by the scheduler: its block is seen on its CPU before the
+//! `on_cpu` release that its waker's acquire waits for, and its wake-ups
+//! and switches happen under its runqueue's lock. So the fields of a slot
+//! have one writer at a time, the task's current event, and need no lock;
+//! they are atomics only so that the drain (process context, any CPU) can
+//! read them, consistently through a sequence count.
+//!
+//! Slots are found through an open-addressing index keyed by the task's
+//! address, read without a lock. Only a task's first event takes a lock, to
+//! claim a free slot and link it; the drain unlinks the slots of exited
+//! tasks under the same lock, a few at a time. Slots are never freed while
+//! the module is loaded, so a lookup racing with the reuse of a slot reads
+//! valid memory and compares another task's key.
+
+use super::trace::{SleepStats, USER_FRAMES};
+use crate::sys::{
+    irq_spinlock::{new_irq_spinlock, IrqSpinLock},
+    stack::UserStackKey,
+    task::{TaskView, COMM_LEN},
+};
+use core::sync::atomic::{
+    fence, AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
+use kernel::prelude::*;
+
+/// An index entry: no slot, and none ever since the last cleanup (a lookup
+/// stops here).
+const EMPTY: u32 = 0;
+/// An index entry whose slot was unlinked (a lookup goes on past it).
+const TOMBSTONE: u32 = u32::MAX;
+
+/// What a slot knows of its task, fixed when the slot is claimed.
+#[derive(Clone, Copy)]
+pub(crate) struct SlotTask {
+    pub(crate) tid: i32,
+    pub(crate) tgid: i32,
+    pub(crate) start_time: u64,
+    pub(crate) leader_start: u64,
+}
+
+/// A consistent copy of a slot's figures, for the drain.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct SlotFigures {
+    pub(crate) sleeps: SleepStats,
+    /// Waits for a CPU after a wake-up or a preemption.
+    pub(crate) waits: SleepStats,
+    /// When the open sleep began, if there is one.
+    pub(crate) blocked_since: Option<u64>,
+    /// When the task exited, if it did.
+    pub(crate) exited_at: Option<u64>,
+    pub(crate) comm: [u8; COMM_LEN],
+}
+
+/// Three atomics holding a [`SleepStats`].
+#[derive(Default)]
+struct AtomicStats {
+    count: AtomicU64,
+    total_ns: AtomicU64,
+    max_ns: AtomicU64,
+}
+
+impl AtomicStats {
+    /// Adds `ns`; the caller is the slot's one writer.
+    fn add(&self, ns: u64) {
+        self.count.store(self.count.load(Relaxed) + 1, Relaxed);
+        let total = self.total_ns.load(Relaxed).saturating_add(ns);
+        self.total_ns.store(total, Relaxed);
+        if ns > self.max_ns.load(Relaxed) {
+            self.max_ns.store(ns, Relaxed);
+        }
+    }
+
+    fn read(&self) -> SleepStats {
+        SleepStats {
+            count: self.count.load(Relaxed),
+            total_ns: self.total_ns.load(Relaxed),
+            max_ns: self.max_ns.load(Relaxed),
+        }
+    }
+
+    fn clear(&self) {
+        self.count.store(0, Relaxed);
+        self.total_ns.store(0, Relaxed);
+        self.max_ns.store(0, Relaxed);
+    }
+}
+
+/// One task's hot state. See the module documentation.
+#[derive(Default)]
+pub(crate) struct TaskSlot {
+    /// The task's address; 0 while the slot is free.
+    task: AtomicUsize,
+    start_time: AtomicU64,
+    tid: AtomicI32,
+    tgid: AtomicI32,
+    leader_start: AtomicU64,
+    comm: [AtomicU64; 2],
+    /// Odd while the task's event updates the figures below.
+    seq: AtomicU32,
+    sleeps: AtomicStats,
+    waits: AtomicStats,
+    /// When the open sleep began; 0 if none.
+    blocked_since: AtomicU64,
+    exited_at: AtomicU64,
+    /// When the task became runnable and began to wait for a CPU; 0 if it
+    /// is not waiting (or lattop did not see it start to). Not in the
+    /// figures: only the task's own events read it.
+    queued_since: AtomicU64,
+    /// The key of the user stack `user_frames` were walked from.
+    user_key: [AtomicUsize; 3],
+    user_key_valid: AtomicBool,
+    user_frames: [AtomicUsize; USER_FRAMES],
+    nr_user: AtomicUsize,
+    /// The `seq` the drain last folded; written by the drain only.
+    drained_seq: AtomicU32,
+}
+
+impl TaskSlot {
+    /// Whether this is the slot of `task` (address and start time).
+    fn is_of(&self, address: usize, start_time: u64) -> bool {
+        self.task.load(Relaxed) == address && self.start_time.load(Relaxed) == start_time
+    }
+
+    /// Claims the free slot for `task` (under the index lock, before the
+    /// slot is linked, so no one else reads it).
+    fn claim(&self, task: &TaskView<'_>, start_time: u64) {
+        self.start_time.store(start_time, Relaxed);
+        self.tid.store(task.tid(), Relaxed);
+        self.tgid.store(task.tgid(), Relaxed);
+        self.leader_start.store(task.leader_start_time(), Relaxed);
+        self.sleeps.clear();
+        self.waits.clear();
+        self.blocked_since.store(0, Relaxed);
+        self.exited_at.store(0, Relaxed);
+        self.queued_since.store(0, Relaxed);
+        self.user_key_valid.store(false, Relaxed);
+        self.nr_user.store(0, Relaxed);
+        self.set_comm(task);
+        // A new seq the drain has not folded: the first drain creates the
+        // task's record.
+        let seq = self.seq.load(Relaxed).wrapping_add(2) & !1;
+        self.seq.store(seq, Relaxed);
+        self.drained_seq.store(seq.wrapping_sub(2), Relaxed);
+        self.task.store(task.address(), Relaxed);
+    }
+
+    fn set_comm(&self, task: &TaskView<'_>) {
+        let comm = task.comm();
+        let mut words = [0u8; 8];
+        for (word, chunk) in self.comm.iter().zip(comm.chunks(8)) {
+            for (d, s) in words.iter_mut().zip(chunk) {
+                *d = *s;
+            }
+            word.store(u64::from_ne_bytes(words), Relaxed);
+        }
+    }
+
+    /// Runs `update` as the figures' one writer, between two increments of
+    /// `seq` that tell the drain to read again.
+    fn write(&self, update: impl FnOnce()) {
+        let seq = self.seq.load(Relaxed);
+        self.seq.store(seq.wrapping_add(1), Relaxed);
+        fence(Release);
+        update();
+        self.seq.store(seq.wrapping_add(2), Release);
+    }
+
+    /// Who the slot is for.
+    pub(crate) fn task(&self) -> SlotTask {
+        SlotTask {
+            tid: self.tid.load(Relaxed),
+            tgid: self.tgid.load(Relaxed),
+            start_time: self.start_time.load(Relaxed),
+            leader_start: self.leader_start.load(Relaxed),
+        }
+    }
+
+    /// The task blocks at `now`. A second block while asleep (the kprobe
+    /// backend sees a delayed dequeue finished later) keeps the first
+    /// start, unless `in_schedule`: then the task was running, and a start
+    /// left over means its wake-up was missed.
+    pub(crate) fn block(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
+        if !in_schedule && self.blocked_since.load(Relaxed) != 0 {
+            return;
+        }
+        self.write(|| {
+            self.blocked_since.store(now, Relaxed);
+            self.set_comm(task);
+        });
+        self.queued_since.store(0, Relaxed);
+    }
+
+    /// Whether the user frames kept are of the stack `key` starts.
+    pub(crate) fn has_user_stack(&self, key: UserStackKey) -> bool {
+        self.user_key_valid.load(Relaxed)
+            && UserStackKey::from_words(self.user_key.each_ref().map(|w| w.load(Relaxed))) == key
+    }
+
+    /// Keeps `frames`, walked from the user stack `key` starts.
+    pub(crate) fn set_user_stack(&self, key: UserStackKey, frames: &[usize]) {
+        for (word, value) in self.user_key.iter().zip(key.to_words()) {
+            word.store(value, Relaxed);
+        }
+        let mut n = 0;
+        for (slot, frame) in self.user_frames.iter().zip(frames) {
+            slot.store(*frame, Relaxed);
+            n += 1;
+        }
+        self.nr_user.store(n, Relaxed);
+        self.user_key_valid.store(true, Relaxed);
+    }
+
+    /// Copies the user frames kept into `out`; returns how many.
+    pub(crate) fn user_frames(&self, out: &mut [usize]) -> usize {
+        let n = self.nr_user.load(Relaxed);
+        let mut copied = 0;
+        for (d, s) in out.iter_mut().zip(self.user_frames.iter().take(n)) {
+            *d = s.load(Relaxed);
+            copied += 1;
+        }
+        copied
+    }
+
+    /// The task is woken at `now`: returns how long it slept, if lattop saw
+    /// it block; it then waits for a CPU.
+    pub(crate) fn wake(&self, now: u64) -> Option<u64> {
+        let since = self.blocked_since.load(Relaxed);
+        if since == 0 {
+            return None;
+        }
+        let slept = now.saturating_sub(since);
+        self.write(|| {
+            self.sleeps.add(slept);
+            self.blocked_since.store(0, Relaxed);
+        });
+        self.queued_since.store(now, Relaxed);
+        Some(slept)
+    }
+
+    /// The task is runnable at `now` and waits for a CPU (preempted, or
+    /// new).
+    pub(crate) fn queue(&self, now: u64) {
+        self.queued_since.store(now, Relaxed);
+    }
+
+    /// The task runs at `now`: ends its wait for a CPU, if one was seen.
+    pub(crate) fn run(&self, now: u64) {
+        let since = self.queued_since.load(Relaxed);
+        if since == 0 {
+            return;
+        }
+        self.queued_since.store(0, Relaxed);
+        self.write(|| self.waits.add(now.saturating_sub(since)));
+    }
+
+    /// The task exits at `now`.
+    pub(crate) fn exit(&self, now: u64) {
+        self.write(|| {
+            self.exited_at.store(now.max(1), Relaxed);
+            self.blocked_since.store(0, Relaxed);
+        });
+    }
+
+    /// A consistent copy of the figures, if they changed since the last
+    /// [`Self::mark_drained`].
+    fn figures_if_changed(&self) -> Option<(u32, SlotFigures)> {
+        loop {
+            let seq = self.seq.load(Acquire);
+            if seq == self.drained_seq.load(Relaxed) {
+                return None;
+            }
+            if seq & 1 == 0 {
+                let since = self.blocked_since.load(Relaxed);
+                let exited = self.exited_at.load(Relaxed);
+                let mut comm = [0u8; COMM_LEN];
+                for (chunk, word) in comm.chunks_mut(8).zip(&self.comm) {
+                    for (d, s) in chunk.iter_mut().zip(word.load(Relaxed).to_ne_bytes()) {
+                        *d = s;
+                    }
+                }
+                let figures = SlotFigures {
+                    sleeps: self.sleeps.read(),
+                    waits: self.waits.read(),
+                    blocked_since: (since != 0).then_some(since),
+                    exited_at: (exited != 0).then_some(exited),
+                    comm,
+                };
+                fence(Acquire);
+                if self.seq.load(Relaxed) == seq {
+                    return Some((seq, figures));
+                }
+            }
+            // The writer is a few stores long, with interrupts off.
+            core::hint::spin_loop();
+        }
+    }
+
+    fn mark_drained(&self, seq: u32) {
+        self.drained_seq.store(seq, Relaxed);
+    }
+}
+
+/// The free slots' numbers, a stack, under the index lock.
+struct FreeSlots {
+    /// As many entries as slots; the first `len` are free slots.
+    ids: KVVec<u32>,
+    len: usize,
+}
+
+impl FreeSlots {
+    fn pop(&mut self) -> Option<u32> {
+        let len = self.len.checked_sub(1)?;
+        let id = *self.ids.get(len)?;
+        self.len = len;
+        Some(id)
+    }
+
+    /// Gives `id` back; never past capacity (the ids are the slots').
+    fn push(&mut self, id: u32) {
+        if let Some(entry) = self.ids.as_mut_slice().get_mut(self.len) {
+            *entry = id;
+            self.len += 1;
+        }
+    }
+}
+
+/// Why a task got no slot.
+pub(crate) enum NoSlot {
+    /// Every slot is in use (`max_tasks`).
+    Full,
+    /// The index lock stayed taken past the budget.
+    Busy,
+    /// The idle task, which is not profiled.
+    Idle,
+}
+
+/// The slots and their index. See the module documentation.
+#[pin_data]
+pub(crate) struct LiveTasks {
+    slots: KVVec<TaskSlot>,
+    /// Slot number + 1, [`EMPTY`] or [`TOMBSTONE`]; a power of two long,
+    /// at least twice the slots.
+    index: KVVec<AtomicU32>,
+    /// Taken to claim and link a slot, and to unlink one; readers of the
+    /// index take nothing.
+    #[pin]
+    free: IrqSpinLock<FreeSlots>,
+    /// The longest `free` was held outside the hooks, ns.
+    pub(crate) longest_hold_ns: AtomicU64,
+}
+
+/// What [`LiveTasks::drain`] hands each changed slot to.
+pub(crate) struct Changed {
+    pub(crate) task: SlotTask,
+    pub(crate) figures: SlotFigures,
+}
+
+impl LiveTasks {
+    /// `capacity` slots, all free.
+    pub(crate) fn new(capacity: usize) -> Result<impl PinInit<Self, Error>> {
+        let capacity = capacity.clamp(1, (u32::MAX / 4) as usize);
+        let mut slots = KVVec::with_capacity(capacity, GFP_KERNEL)?;
+        let mut ids = KVVec::with_capacity(capacity, GFP_KERNEL)?;
+        for id in (0..capacity).rev() {
+            slots.push(TaskSlot::default(), GFP_KERNEL)?;
+            ids.push(id as u32, GFP_KERNEL)?;
+        }
+        let entries = (capacity * 2).next_power_of_two();
+        let mut index = KVVec::with_capacity(entries, GFP_KERNEL)?;
+        for _ in 0..entries {
+            index.push(AtomicU32::new(EMPTY), GFP_KERNEL)?;
+        }
+        let free = FreeSlots { ids, len: capacity };
+        Ok(try_pin_init!(Self {
+            slots,
+            index,
+            free <- new_irq_spinlock!(free, "lattop_live_tasks"),
+            longest_hold_ns: AtomicU64::new(0),
+        }? Error))
+    }
+
+    /// Where `address`'s probe sequence starts (Fibonacci hashing).
+    fn home(&self, address: usize) -> usize {
+        let hash = (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (hash >> 32) as usize & (self.index.len() - 1)
+    }
+
+    /// The slot of `task`, if it has one. Lock-free.
+    pub(crate) fn find(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        let address = task.address();
+        let mask = self.index.len() - 1;
+        let mut at = self.home(address);
+        let mut start_time = None;
+        for _ in 0..self.index.len() {
+            let entry = self.index.get(at)?.load(Acquire);
+            if entry == EMPTY {
+                return None;
+            }
+            if entry != TOMBSTONE {
+                let slot = self.slots.get(entry as usize - 1)?;
+                if slot.task.load(Relaxed) == address {
+                    // Read only on an address match: it costs a call.
+                    let start = *start_time.get_or_insert_with(|| task.start_time());
+                    if slot.is_of(address, start) {
+                        return Some(slot);
+                    }
+                }
+            }
+            at = (at + 1) & mask;
+        }
+        None
+    }
+
+    /// The slot of `task`, claimed and linked if it has none: the one event
+    /// of a task that takes a lock, for at most `budget_ns`.
+    pub(crate) fn find_or_claim(
+        &self,
+        task: &TaskView<'_>,
+        budget_ns: u64,
+    ) -> Result<&TaskSlot, NoSlot> {
+        if let Some(slot) = self.find(task) {
+            return Ok(slot);
+        }
+        if task.tid() == 0 {
+            return Err(NoSlot::Idle);
+        }
+        let mut free = self.free.try_lock_for(budget_ns).ok_or(NoSlot::Busy)?;
+        let id = free.pop().ok_or(NoSlot::Full)?;
+        let slot = self.slots.get(id as usize).ok_or(NoSlot::Full)?;
+        slot.claim(task, task.start_time());
+        // Another task's slot cannot move meanwhile (we hold the lock), and
+        // this task has no other event running: the first free entry is ours.
+        let mask = self.index.len() - 1;
+        let mut at = self.home(task.address());
+        for _ in 0..self.index.len() {
+            let Some(entry) = self.index.get(at) else {
+                break;
+            };
+            let value = entry.load(Relaxed);
+            if value == EMPTY || value == TOMBSTONE {
+                // Publishes the claimed slot to lock-free readers.
+                entry.store(id + 1, Release);
+                return Ok(slot);
+            }
+            at = (at + 1) & mask;
+        }
+        // Unreachable: the index has twice as many entries as slots.
+        slot.task.store(0, Relaxed);
+        free.push(id);
+        Err(NoSlot::Full)
+    }
+
+    /// Slots in use.
+    pub(crate) fn in_use(&self) -> usize {
+        self.slots.len() - self.free.lock().len
+    }
+
+    /// Process context: hands every linked slot whose figures changed since
+    /// the last drain to `fold`, exited tasks' first (so that a pid reused
+    /// meanwhile finds its predecessor's record final), then unlinks the
+    /// slots of exited tasks. `fold` returns whether it kept the figures;
+    /// if not, they are offered again next time.
+    pub(crate) fn drain(&self, mut fold: impl FnMut(&Changed) -> bool) {
+        for exited_pass in [true, false] {
+            for at in 0..self.index.len() {
+                let entry = self.index[at].load(Acquire);
+                if entry == EMPTY || entry == TOMBSTONE {
+                    continue;
+                }
+                let Some(slot) = self.slots.get(entry as usize - 1) else {
+                    continue;
+                };
+                if (slot.exited_at.load(Relaxed) != 0) != exited_pass {
+                    continue;
+                }
+                let Some((seq, figures)) = slot.figures_if_changed() else {
+                    continue;
+                };
+                let changed = Changed {
+                    task: slot.task(),
+                    figures,
+                };
+                if !fold(&changed) {
+                    continue;
+                }
+                slot.mark_drained(seq);
+                if figures.exited_at.is_some() {
+                    self.unlink(at, entry - 1);
+                }
+            }
+        }
+    }
+
+    /// Unlinks slot `id` from index entry `at` and frees it.
+    fn unlink(&self, at: usize, id: u32) {
+        let mut free = self.free.lock();
+        let start = crate::sys::clock::now_ns();
+        let mask = self.index.len() - 1;
+        self.index[at].store(TOMBSTONE, Relaxed);
+        // A run of tombstones before an empty entry ends no lookup early
+        // once emptied: clean it up, so that chains stay short.
+        if self.index[(at + 1) & mask].load(Relaxed) == EMPTY {
+            let mut back = at;
+            while self.index[back].load(Relaxed) == TOMBSTONE {
+                self.index[back].store(EMPTY, Relaxed);
+                back = back.wrapping_sub(1) & mask;
+            }
+        }
+        if let Some(slot) = self.slots.get(id as usize) {
+            slot.task.store(0, Relaxed);
+        }
+        free.push(id);
+        let held = crate::sys::clock::now_ns().saturating_sub(start);
+        drop(free);
+        self.longest_hold_ns.fetch_max(held, Relaxed);
+    }
+}
