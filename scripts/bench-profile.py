@@ -21,10 +21,21 @@ from collections import defaultdict
 from pathlib import Path
 
 TOP = 15
-# The kprobe machinery: the breakpoint's trap, the optimized probe's detour,
-# single-stepping the displaced instruction.
-KPROBE_CODE = re.compile(r"kprobe|int3|optprobe|optimized_callback|opt_pre_handler|"
-                         r"rethook|text_poke|^exc_int3|^asm_exc_int3")
+# The hook machinery, whichever the hooks: for tracepoints, the iterator over
+# a tracepoint's probes and its static-call trampoline (with one probe the
+# call site calls it directly, and the site's own work is inlined in the
+# scheduler's functions); for kprobes, the breakpoint's trap, the optimized
+# probe's detour, single-stepping the displaced instruction.
+HOOK_CODE = re.compile(r"^__traceiter_|^__SCT__tp_func_|^__probestub_|^tracepoint_|"
+                       r"kprobe|int3|optprobe|optimized_callback|opt_pre_handler|"
+                       r"rethook|text_poke|^exc_int3|^asm_exc_int3")
+# Clock reads: what the handlers' time stamps and their own timing cost.
+CLOCK_CODE = re.compile(r"sched_clock|local_clock|^read_tsc|rdtsc|^ktime_get|"
+                        r"^kvm_clock|pvclock|clocksource")
+# Code outside the kernel's text and lattop's: kprobe instruction slots and
+# the optimized probes' trampolines, ftrace and BPF trampolines.
+NO_SYMBOL = "(no symbol: kprobe slots, ftrace or BPF trampolines)"
+GROUPS = ("lattop", "hooks", "clock", "kernel")
 
 
 def demangle(names):
@@ -68,7 +79,7 @@ class Namer:
             i = bisect.bisect_right(self.kernel_addrs, addr) - 1
             if i >= 0:
                 return self.kernel[i][1]
-        return "(no symbol: kprobe instruction slots, trampolines)"
+        return NO_SYMBOL
 
 
 def count(blocks, namer):
@@ -105,6 +116,7 @@ def main():
     print(f"result profile_rounds {rounds}")
     print(f"result profile_pingpong_ns.base {base['profile_pingpong_ns.base']}")
     print(f"result profile_pingpong_ns.lattop {lattop['profile_pingpong_ns.lattop']}")
+    print(f"result profile_hooks {lattop.get('profile_hooks', 'tracepoint')}")
 
     added = {}
     for name in set(counts["base"]) | set(counts["lattop"]):
@@ -113,15 +125,17 @@ def main():
     def group(name):
         if name in module_names:
             return "lattop"
-        if name.startswith("(no symbol") or KPROBE_CODE.search(name):
-            return "kprobes"
+        if name == NO_SYMBOL or HOOK_CODE.search(name):
+            return "hooks"
+        if CLOCK_CODE.search(name):
+            return "clock"
         return "kernel"
 
     groups = defaultdict(int)
     for name, n in added.items():
         groups[group(name)] += n
     print(f"result profile_added {sum(added.values()) / rounds:.0f}")
-    for g in ("lattop", "kprobes", "kernel"):
+    for g in GROUPS:
         print(f"result profile_group.{g} {groups[g] / rounds:.0f}")
     top = sorted(added.items(), key=lambda kv: -kv[1])[:TOP]
     readable = demangle([name for name, _ in top])

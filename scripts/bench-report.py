@@ -4,9 +4,12 @@
 
     scripts/bench-report.py WORK_DIR CLOCK...
 
-WORK_DIR holds results-CLOCK.txt for each CLOCK (icount, tcg) and setup.txt
-(the kernel, QEMU and the command, "KEY VALUE" lines), as scripts/bench.sh
-leaves them. Every number in the output comes from those files.
+WORK_DIR holds results-CLOCK.txt for each CLOCK (icount, tcg) the main
+boots ran, results-pairs.txt from the pairs boot and results-profile.txt from
+scripts/bench-profile.py when those ran, and setup.txt (the kernel, QEMU and
+the command, "KEY VALUE" lines), as scripts/bench.sh leaves them. A section
+whose file is missing is left out. Every number in the output comes from
+those files.
 """
 import sys
 from pathlib import Path
@@ -16,11 +19,21 @@ CLOCK_NAMES = {
     "tcg": "plain TCG (wall-clock ns on the build host; follows its load)",
 }
 # What a reader needs to read a table right; the numbers stay in the tables.
+SCALE = "3. Scale: threads sleeping and waking (period = threads x 20 us, 3 s)"
+HANDLERS = "2. Per-event handler cost (lattop's own counters, during the ping-pongs)"
 NOTES = {
-    "3. Scale: threads sleeping and waking (period = threads x 20 us, 3 s)":
+    HANDLERS:
+        "Every hook's `probe` line of /proc/lattop_stats, summed: the events handled over both "
+        "ping-pongs (3 runs of each), and the time spent in them, which the module estimates from "
+        "one event in 16 that it times (two clock reads). With the tracepoints a round trip is "
+        "two `sched_switch` and two `sched_wakeup`; with kprobes, two `dequeue_task` and two "
+        "`enqueue_task`.",
+    SCALE:
         "Every sleep here lasts at least 2 ms, so each wake-up also takes a kernel call trace "
         "(`trace_threshold_us`, 1 ms) and checks the user stack: that, not the tables, is most "
-        "of the cost per event. /proc/lattop lists at most `max_rows` (1,000) rows, so its read "
+        "of the cost per event. Events are every hook's (lattop's default, the tracepoints: "
+        "blocks, wake-ups and every switch); dropped is `dropped_no_node` + `dropped_busy` + "
+        "`dropped_task_cap`. /proc/lattop lists at most `max_rows` (1,000) rows, so its read "
         "time follows the rows printed, not the tasks tracked.",
     "5. Notifier":
         "memory_usage is sampled by the evaluator every `eval_period_ms`, so its delay is the "
@@ -32,8 +45,15 @@ NOTES = {
         "(the arena is allocated at load). Per directory: the load with 1,000 more processes "
         "against without (`/proc/allpids/<pid>/`, its info file and 7 notifier files).",
 }
-ANCHORS = [("none", "no module"), ("lattop", "lattop"), ("latencytop", "LatencyTOP"),
+ANCHORS = [("none", "no module"), ("lattop", "lattop (tracepoints)"),
+           ("lattop_kprobe", "lattop, hooks=kprobe"), ("latencytop", "LatencyTOP"),
            ("bpftrace", "bpftrace")]
+HOOK_MODES = [("tracepoint", "tracepoints (default)"), ("kprobe", "kprobes (`hooks=kprobe`)")]
+# The targets (issue's list), each a ratio within one run on the icount clock.
+TARGET_CLOCK = "icount"
+CS_TARGET = 1.05
+HANDLER_TARGET_NS = 150
+PAIRS_TARGET = 1.2
 
 
 def read_pairs(path):
@@ -93,10 +113,24 @@ def context_switch(results):
 
 def handlers(results):
     rows = []
-    for sym in ("dequeue_task", "enqueue_task"):
-        rows.append([f"`{sym}`", show(num(results, f"handler_events.{sym}")),
-                     show(num(results, f"handler_ns_per_event.{sym}"))])
-    return table(["probe", "events (both ping-pongs)", "ns per event"], rows)
+    for mode, name in HOOK_MODES:
+        ns = num(results, f"handler_ns_per_event.{mode}")
+        target = "n/a"
+        if mode == "tracepoint":
+            target = f"<= {HANDLER_TARGET_NS} ns (on {TARGET_CLOCK})"
+        rows.append([name, show(num(results, f"handler_events.{mode}")), show(ns), target])
+    out = table(["hooks", "events (all hooks, both ping-pongs)", "ns per event", "target"], rows)
+    rows = []
+    for mode, name in HOOK_MODES:
+        prefix = f"handler_events.{mode}."
+        for key in results:
+            if key.startswith(prefix):
+                hook = key[len(prefix):]
+                rows.append([f"`{hook}`", name, show(num(results, key)),
+                             show(num(results, f"handler_ns_per_event.{mode}.{hook}"))])
+    if rows:
+        out += "\nBy hook:\n\n" + table(["hook", "hooks", "events", "ns per event"], rows)
+    return out
 
 
 def scale(results):
@@ -108,7 +142,7 @@ def scale(results):
                      show(num(results, f"lattop_read_us.{n}")),
                      show(num(results, f"lattop_read_bytes.{n}")),
                      show(num(results, f"scale_dropped.{n}"))])
-    return table(["threads", "tasks tracked", "sleeps (the helper's count)", "events (blocks + wake-ups)",
+    return table(["threads", "tasks tracked", "sleeps (the helper's count)", "events (all hooks)",
                   "ns per event", "/proc/lattop read, us",
                   "bytes read", "events dropped"], rows)
 
@@ -155,17 +189,40 @@ def memory(results):
     ])
 
 
+def verdict(met, clock, target):
+    """A target's verdict: judged on the icount clock, for reference on the others."""
+    word = "met" if met else "NOT met"
+    if clock != TARGET_CLOCK:
+        return f"{word} (target: {target}; judged on {TARGET_CLOCK}, for reference here)"
+    return f"{word} (target: {target})"
+
+
 def targets(results, clock):
     lines = []
     for mode in ("processes", "threads"):
         base = num(results, f"pingpong_{mode}_ns.none")
         ours = ratio(num(results, f"pingpong_{mode}_ns.lattop"), base)
-        for anchor, name in ANCHORS[2:]:
+        if ours:
+            lines.append(f"- ping-pong ({mode}, {clock}): lattop (tracepoints, default parameters, "
+                         f"traces on) {ours:.2f}x no module: "
+                         f"{verdict(ours <= CS_TARGET, clock, f'<= {CS_TARGET:.2f}x')}")
+        for anchor, name in ANCHORS[3:]:
             theirs = ratio(num(results, f"pingpong_{mode}_ns.{anchor}"), base)
             if ours and theirs:
-                verdict = "met" if ours < theirs else "NOT met"
                 lines.append(f"- ping-pong ({mode}, {clock}): lattop {ours:.2f}x against {name} "
-                             f"{theirs:.2f}x: {verdict}")
+                             f"{theirs:.2f}x: {verdict(ours < theirs, clock, f'below {name}')}")
+        kprobe = ratio(num(results, f"pingpong_{mode}_ns.lattop_kprobe"), base)
+        if kprobe:
+            lines.append(f"- ping-pong ({mode}, {clock}): lattop with hooks=kprobe {kprobe:.2f}x "
+                         "no module (reported, no target)")
+    ns = num(results, "handler_ns_per_event.tracepoint")
+    if ns is not None and num(results, "handler_events.tracepoint"):
+        lines.append(f"- handler cost ({clock}): {ns:,} ns per event with the tracepoints: "
+                     f"{verdict(ns <= HANDLER_TARGET_NS, clock, f'<= {HANDLER_TARGET_NS} ns')}")
+    ns = num(results, "handler_ns_per_event.kprobe")
+    if ns is not None and num(results, "handler_events.kprobe"):
+        lines.append(f"- handler cost ({clock}): {ns:,} ns per event with kprobes "
+                     "(reported, no target)")
     for n in (100, 1000, 5000):
         r = ratio(num(results, f"bulk_walk_us.{n}"), num(results, f"bulk_info_us.{n}"))
         if r:
@@ -178,7 +235,98 @@ def targets(results, clock):
             met = "met" if worst <= period * 1000 else "NOT met"
             lines.append(f"- {kind} notification ({clock}): worst {worst:,} us against one "
                          f"evaluation period, {period * 1000:,} us: {met}")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
+
+
+def pairs_figures(results):
+    """The pair counts run, and for each its means over the pairs (None where
+    a figure is missing): no module, lattop, lattop - no module as measured,
+    and that per CPU (divided by the count: icount's clock counts every
+    vCPU's instructions)."""
+    counts = [int(n) for n in results.get("pairs_counts", "").split() if n.isdigit()]
+    figures = {}
+    for n in counts:
+        none = [num(results, f"pairs_ns.none.{n}.{i}") for i in range(n)]
+        ours = [num(results, f"pairs_ns.lattop.{n}.{i}") for i in range(n)]
+        if None in none or None in ours:
+            figures[n] = None
+            continue
+        added = sum(o - b for o, b in zip(ours, none)) / n
+        figures[n] = {"none": sum(none) / n, "lattop": sum(ours) / n, "added": added,
+                      "per_cpu": added / n}
+    return counts, figures
+
+
+def pairs_ratio(counts, figures):
+    """added per CPU with the most pairs / with one pair, or None."""
+    if not counts or max(counts) < 2:
+        return None, None
+    n = max(counts)
+    one, most = figures.get(1), figures.get(n)
+    if not one or not most or one["per_cpu"] <= 0:
+        return n, None
+    return n, most["per_cpu"] / one["per_cpu"]
+
+
+def fshow(value, unit=""):
+    return "n/a" if value is None else f"{value:,.0f}{unit}"
+
+
+def pairs(results):
+    """Section 8, from the pairs guest's lines."""
+    counts, figures = pairs_figures(results)
+    if not counts:
+        return ""
+    cpus = num(results, "pairs_cpus")
+    out = ["\n## 8. Parallel pairs: lattop's added cost with one ping-pong per CPU\n\n",
+           f"A guest of its own, under icount with {show(cpus)} vCPUs, runs N process ping-pongs at "
+           f"once ({show(num(results, 'pairs_rounds'))} round trips each), pair i's two processes "
+           "pinned to CPU i (taskset) and all N started together, with no module and with lattop "
+           "(default parameters); each pair's figure is the median of 3 runs. A lock or other "
+           "serialisation every hook went through would make lattop's added cost grow with N. "
+           "Under icount one host thread runs the vCPUs in turn and the guest's clock counts the "
+           "instructions of all of them, so with N CPUs busy a pair's round trip reads N times "
+           "its own instructions: the per-CPU columns divide by N. Spinning on a lock is "
+           "instructions and shows there; a cache line bouncing between CPUs costs nothing under "
+           "TCG, and shows only on hardware.\n\n"]
+    rows = []
+    for n in counts:
+        f = figures[n] or {}
+        handler = num(results, f"pairs_handler_ns_per_event.{n}")
+        rows.append([f"{n}", fshow(f.get("none")), fshow(f.get("lattop")), fshow(f.get("added")),
+                     fshow(f.get("per_cpu")), show(num(results, f"pairs_handler_events.{n}")),
+                     fshow(handler / n if handler is not None else None)])
+    out.append(table(["pairs (one per CPU)", "no module, ns per round trip (mean of the pairs)",
+                      "lattop", "added (mean of lattop - no module)", "added per CPU (/ N)",
+                      "hook events (all pairs, 3 runs)", "ns per hook event, per CPU (/ N)"], rows))
+    n, r = pairs_ratio(counts, figures)
+    if n:
+        out.append(f"\nAdded per CPU with {n} pairs against 1: "
+                   f"{f'{r:.2f}x' if r is not None else 'n/a'} (target <= {PAIRS_TARGET}x). "
+                   f"Events lattop dropped over all runs: {show(num(results, 'pairs_dropped'))}.\n")
+    out.append("\nEach pair:\n\n")
+    rows = []
+    for n in counts:
+        for i in range(n):
+            none = num(results, f"pairs_ns.none.{n}.{i}")
+            ours = num(results, f"pairs_ns.lattop.{n}.{i}")
+            rows.append([f"{n}", f"{i}", show(none), show(ours),
+                         show(ours - none) if none is not None and ours is not None else "n/a"])
+    out.append(table(["pairs", "pair (its CPU)", "no module, ns per round trip", "lattop",
+                      "added"], rows))
+    return "".join(out)
+
+
+def pairs_target(results):
+    counts, figures = pairs_figures(results)
+    n, r = pairs_ratio(counts, figures)
+    if not n:
+        return ""
+    if r is None:
+        return f"- parallel pairs ({TARGET_CLOCK}): added per CPU with {n} pairs against 1: n/a\n"
+    return (f"- parallel pairs ({TARGET_CLOCK}): lattop's added cost per round trip per CPU with "
+            f"{n} pairs {figures[n]['per_cpu']:,.0f} ns against 1 pair {figures[1]['per_cpu']:,.0f} "
+            f"ns, {r:.2f}x: {verdict(r <= PAIRS_TARGET, TARGET_CLOCK, f'<= {PAIRS_TARGET}x')}\n")
 
 
 def profile(results):
@@ -188,26 +336,31 @@ def profile(results):
         return ""
     base = num(results, "profile_pingpong_ns.base")
     lattop = num(results, "profile_pingpong_ns.lattop")
+    hooks = results.get("profile_hooks", "tracepoint")
     out = ["\n## 7. Where lattop's cost goes: kernel instructions added per round trip\n\n",
            f"Two more icount boots run the process ping-pong ({rounds:,} round trips), one "
-           "without lattop and one with it, under a QEMU plugin that counts every instruction "
-           "the guest kernel executes, by function (bench/plugin/insn_count.c, "
-           "scripts/bench-profile.py). Both boots do the same work but for the probes (the "
+           f"without lattop and one with it (`hooks={hooks}`), under a QEMU plugin that counts "
+           "every instruction the guest kernel executes, by function (bench/plugin/insn_count.c, "
+           "scripts/bench-profile.py). Both boots do the same work but for the hooks (the "
            "first loads and unloads lattop before its ping-pong), so the difference of their "
            "counts is what lattop adds. Under icount an instruction is a guest ns, so the total "
            "can be set against the ping-pong's own difference, the first row: the count covers "
            "kernel code only, and what it leaves of that difference it does not explain. "
+           "A tracepoint's call site (its static key's branch, the arguments, the static call "
+           "to the one probe) is inlined in the scheduler's functions, and counts under them. "
            "perf cannot show this "
            "under TCG: with no PMU its samples come from a timer interrupt, and land where "
-           "interrupts come back on, never inside the scheduler or a probe handler.\n\n"]
+           "interrupts come back on, never inside the scheduler or a hook.\n\n"]
     rows = [["ping-pong, ns per round trip: with lattop - without (section 1's measure)",
              show(lattop - base) if base is not None and lattop is not None else "n/a"],
             ["kernel instructions added per round trip", show(num(results, "profile_added"))],
-            ["- in lattop's own functions", show(num(results, "profile_group.lattop"))],
-            ["- in the kprobe machinery (optimized probe detour, its trampolines)",
-             show(num(results, "profile_group.kprobes"))],
-            ["- in other kernel functions (what the handlers call: clocks, user-stack reads; "
-             "and boot-to-boot noise)", show(num(results, "profile_group.kernel"))]]
+            ["- in lattop's own functions (its module's range)", show(num(results, "profile_group.lattop"))],
+            ["- in the hook machinery (tracepoint iterators and trampolines; kprobe traps, "
+             "detours and slots)", show(num(results, "profile_group.hooks"))],
+            ["- in clock reads (local_clock, sched_clock, the TSC)",
+             show(num(results, "profile_group.clock"))],
+            ["- in other kernel functions (the scheduler's own, user-stack reads; and "
+             "boot-to-boot noise)", show(num(results, "profile_group.kernel"))]]
     out.append(table(["", "instructions"], rows))
     out.append("\nThe functions that added the most:\n\n")
     rows = []
@@ -223,54 +376,69 @@ def profile(results):
 
 def main():
     work, clocks = Path(sys.argv[1]), sys.argv[2:]
+    # Only the clocks whose main boot ran.
+    clocks = [clock for clock in clocks if (work / f"results-{clock}.txt").exists()]
     setup = read_setup(work / "setup.txt")
     runs = {clock: read_pairs(work / f"results-{clock}.txt") for clock in clocks}
-    first = runs[clocks[0]]
+    pairs_path = work / "results-pairs.txt"
+    pairs_run = read_pairs(pairs_path) if pairs_path.exists() else {}
+    first = runs[clocks[0]] if clocks else pairs_run
+    rows = [
+        ["command", f"`{setup.get('command', '')}`"],
+        ["date", setup.get("date", "")],
+        ["kernel", f"{setup.get('kernel_release', '')}, perf flavour: "
+                   f"`{setup.get('kernel_config', '').strip()}`"],
+        ["userland", f"Debian bookworm (debootstrap), bpftrace {first.get('bpftrace_version', 'n/a')}"],
+        ["QEMU", setup.get("qemu", "")],
+        ["QEMU options", f"`{setup.get('qemu_args', '')}`"],
+        ["host CPU", setup.get("host_cpu", "")],
+        ["clocks", "; ".join(CLOCK_NAMES[c] for c in clocks) or "none (no main boot)"],
+    ]
+    if pairs_run:
+        rows.append(["parallel pairs (section 8)",
+                     f"a guest of its own: icount, {show(num(pairs_run, 'pairs_cpus'))} vCPUs"])
     out = ["# lattop benchmarks\n\n",
            "Written by `make bench` (scripts/bench.sh); do not edit by hand: every number below "
            "comes from the guests' output in build/bench/. Benchmarks assert nothing.\n\n",
            "## Setup\n\n",
-           table(["", ""], [
-               ["command", f"`{setup.get('command', '')}`"],
-               ["date", setup.get("date", "")],
-               ["kernel", f"{setup.get('kernel_release', '')}, perf flavour: "
-                          f"`{setup.get('kernel_config', '').strip()}`"],
-               ["userland", f"Debian bookworm (debootstrap), bpftrace {first.get('bpftrace_version', 'n/a')}"],
-               ["QEMU", setup.get("qemu", "")],
-               ["QEMU options", f"`{setup.get('qemu_args', '')}`"],
-               ["host CPU", setup.get("host_cpu", "")],
-               ["clocks", "; ".join(CLOCK_NAMES[c] for c in clocks)],
-           ]),
+           table(["", ""], rows),
            "\nEach figure is given for each clock. Under icount the guest's clock advances one ns "
            "per instruction, so a figure is a count of instructions: it repeats from run to run "
            "and ignores what the host does, but it prices a cache miss like an add. Plain TCG "
            "figures are host wall-clock time through an emulator: tens of times slower than "
-           "hardware, and noisy.\n\n",
+           "hardware, and noisy. The targets are ratios within one run, judged on icount.\n\n",
            "The ping-pong runs both sides on CPU 0 (taskset), so each round trip is two context "
-           "switches on one runqueue; each figure is the median of 3 runs. LatencyTOP is "
+           "switches on one runqueue; each figure is the median of 3 runs. lattop is loaded with "
+           "its default parameters: the scheduler's tracepoints, traces on; `hooks=kprobe` "
+           "loads it on its kprobes instead (dequeue_task, enqueue_task, deactivate_task). "
+           "LatencyTOP is "
            "`sysctl kernel.latencytop=1`; bpftrace runs bench/offcpu.bt (per-task off-CPU time "
            "and stacks from sched_switch and sched_wakeup).\n"]
     sections = [
         ("1. Context-switch cost", context_switch),
-        ("2. Per-event handler cost (lattop's own counters, during the ping-pongs)", handlers),
-        ("3. Scale: threads sleeping and waking (period = threads x 20 us, 3 s)", scale),
+        (HANDLERS, handlers),
+        (SCALE, scale),
         ("4. Bulk: /proc/allpids/info against walking /proc/*/stat, status and fd/ (best of 3)", bulk),
         ("5. Notifier", notifier),
         ("6. Memory (slab + vmalloc + per-CPU, from /proc/meminfo deltas)", memory),
     ]
-    for title, render in sections:
+    for title, render in sections if clocks else []:
         out.append(f"\n## {title}\n")
         if title in NOTES:
             out.append("\n" + NOTES[title] + "\n")
         for clock in clocks:
             out.append(f"\n{CLOCK_NAMES[clock]}:\n\n")
             out.append(render(runs[clock]))
-    profile_path = Path(work) / "results-profile.txt"
+    profile_path = work / "results-profile.txt"
     if profile_path.exists():
         out.append(profile(read_pairs(profile_path)))
+    if pairs_run:
+        out.append(pairs(pairs_run))
     out.append("\n## Against the targets\n\n")
     for clock in clocks:
         out.append(targets(runs[clock], clock))
+    if pairs_run:
+        out.append(pairs_target(pairs_run))
     print("".join(out), end="")
 
 
