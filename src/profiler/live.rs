@@ -148,7 +148,9 @@ impl TaskSlot {
         let seq = self.seq.load(Relaxed).wrapping_add(2) & !1;
         self.seq.store(seq, Relaxed);
         self.drained_seq.store(seq.wrapping_sub(2), Relaxed);
-        self.task.store(task.address(), Relaxed);
+        // Last, and released: the drain reads the fields above once it
+        // sees the slot in use.
+        self.task.store(task.address(), Release);
     }
 
     fn set_comm(&self, task: &TaskView<'_>) {
@@ -352,6 +354,10 @@ pub(crate) struct LiveTasks {
     /// index take nothing.
     #[pin]
     free: IrqSpinLock<FreeSlots>,
+    /// One past the highest slot ever claimed: the drain looks at no slot
+    /// above it (the free stack hands out low numbers first, and a freed
+    /// slot is the next one claimed).
+    high_water: AtomicUsize,
     /// The longest `free` was held outside the hooks, ns.
     pub(crate) longest_hold_ns: AtomicU64,
 }
@@ -382,6 +388,7 @@ impl LiveTasks {
             slots,
             index,
             free <- new_irq_spinlock!(free, "lattop_live_tasks"),
+            high_water: AtomicUsize::new(0),
             longest_hold_ns: AtomicU64::new(0),
         }? Error))
     }
@@ -435,6 +442,7 @@ impl LiveTasks {
         let id = free.pop().ok_or(NoSlot::Full)?;
         let slot = self.slots.get(id as usize).ok_or(NoSlot::Full)?;
         slot.claim(task, task.start_time());
+        self.high_water.fetch_max(id as usize + 1, Relaxed);
         // Another task's slot cannot move meanwhile (we hold the lock), and
         // this task has no other event running: the first free entry is ours.
         let mask = self.index.len() - 1;
@@ -462,22 +470,17 @@ impl LiveTasks {
         self.slots.len() - self.free.lock().len
     }
 
-    /// Process context: hands every linked slot whose figures changed since
+    /// Process context: hands every slot in use whose figures changed since
     /// the last drain to `fold`, exited tasks' first (so that a pid reused
-    /// meanwhile finds its predecessor's record final), then unlinks the
+    /// meanwhile finds its predecessor's record final), then frees the
     /// slots of exited tasks. `fold` returns whether it kept the figures;
-    /// if not, they are offered again next time.
+    /// if not, they are offered again next time. One caller at a time.
     pub(crate) fn drain(&self, mut fold: impl FnMut(&Changed) -> bool) {
+        let high_water = self.high_water.load(Relaxed).min(self.slots.len());
         for exited_pass in [true, false] {
-            for at in 0..self.index.len() {
-                let entry = self.index[at].load(Acquire);
-                if entry == EMPTY || entry == TOMBSTONE {
-                    continue;
-                }
-                let Some(slot) = self.slots.get(entry as usize - 1) else {
-                    continue;
-                };
-                if (slot.exited_at.load(Relaxed) != 0) != exited_pass {
+            for (id, slot) in self.slots.iter().enumerate().take(high_water) {
+                let address = slot.task.load(Acquire);
+                if address == 0 || (slot.exited_at.load(Relaxed) != 0) != exited_pass {
                     continue;
                 }
                 let Some((seq, figures)) = slot.figures_if_changed() else {
@@ -492,17 +495,36 @@ impl LiveTasks {
                 }
                 slot.mark_drained(seq);
                 if figures.exited_at.is_some() {
-                    self.unlink(at, entry - 1);
+                    self.unlink(address, id as u32);
                 }
             }
         }
     }
 
-    /// Unlinks slot `id` from index entry `at` and frees it.
-    fn unlink(&self, at: usize, id: u32) {
+    /// The index entry of slot `id`, of the task at `address`.
+    fn position_of(&self, address: usize, id: u32) -> Option<usize> {
+        let mask = self.index.len() - 1;
+        let mut at = self.home(address);
+        for _ in 0..self.index.len() {
+            match self.index.get(at)?.load(Relaxed) {
+                entry if entry == id + 1 => return Some(at),
+                EMPTY => return None,
+                _ => at = (at + 1) & mask,
+            }
+        }
+        None
+    }
+
+    /// Unlinks slot `id`, of the task at `address`, from the index, and
+    /// frees it.
+    fn unlink(&self, address: usize, id: u32) {
         let mut free = self.free.lock();
         let start = crate::sys::clock::now_ns();
         let mask = self.index.len() - 1;
+        let Some(at) = self.position_of(address, id) else {
+            // Not linked: cannot happen, a slot in use is linked.
+            return;
+        };
         self.index[at].store(TOMBSTONE, Relaxed);
         // A run of tombstones before an empty entry ends no lookup early
         // once emptied: clean it up, so that chains stay short.
