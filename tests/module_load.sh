@@ -7,7 +7,7 @@
 . "$LATTOP_LIB/assert.sh"
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 14
 
 if insmod "$LATTOP_KO" max_rows=7; then
 	ktap_test_pass "insmod lattop.ko max_rows=7 succeeds"
@@ -38,14 +38,24 @@ gone() {
 }
 expect_cmd "after rmmod, /proc/lattop and the module are gone" gone
 
-# A probe symbol that does not exist: a clear error, nothing left behind.
-insmod "$LATTOP_KO" block_symbol=no_such_function 2>/tmp/insmod.err
+# A probe symbol that does not exist (the kprobe hooks'): a clear error,
+# nothing left behind.
+insmod "$LATTOP_KO" hooks=kprobe block_symbol=no_such_function 2>/tmp/insmod.err
 status=$?
-ktap_print_msg "insmod block_symbol=no_such_function: exit $status, '$(cat /tmp/insmod.err)'"
+ktap_print_msg "insmod hooks=kprobe block_symbol=no_such_function: exit $status, '$(cat /tmp/insmod.err)'"
 expect_cmd "insmod with an unknown probe symbol fails, leaving nothing" \
 	sh -c "[ $status -ne 0 ] && [ ! -e /proc/lattop ] && ! grep -q '^lattop ' /proc/modules"
 expect_cmd "the kernel log names the symbol it could not probe" \
 	sh -c "dmesg | grep -q 'lattop: cannot probe no_such_function'"
+
+# An event source that does not exist: the same.
+insmod "$LATTOP_KO" hooks=no_such_source 2>/tmp/insmod.err
+status=$?
+ktap_print_msg "insmod hooks=no_such_source: exit $status, '$(cat /tmp/insmod.err)'"
+expect_cmd "insmod with an unknown event source fails, leaving nothing" \
+	sh -c "[ $status -ne 0 ] && [ ! -e /proc/lattop ] && ! grep -q '^lattop ' /proc/modules"
+expect_cmd "the kernel log names the sources there are" \
+	sh -c "dmesg | grep -q 'lattop: hooks=no_such_source: tracepoint or kprobe'"
 
 # A reader holding /proc/lattop open across rmmod: the unload does not wait
 # for it, its next read fails cleanly, and its snapshot is freed (the

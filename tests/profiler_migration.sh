@@ -20,7 +20,7 @@ pid=$(head -n 1 /tmp/spin.out)
 sleep 0.5
 take_snapshot
 before=$(report_field "$pid" SLEEPS)
-migrations_before=$(probe_events deactivate_task)
+migrations_before=$(probe_events "$(migrate_hook)")
 
 # Alternate the allowed CPU; record the CPUs it was seen on (field 39).
 seen=
@@ -32,10 +32,10 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 take_snapshot
 after=$(report_field "$pid" SLEEPS)
-migrations=$(($(probe_events deactivate_task) - migrations_before))
-ktap_print_msg "spin ran on CPUs:$seen; deactivate_task events: $migrations; SLEEPS $before -> $after"
+migrations=$(($(probe_events "$(migrate_hook)") - migrations_before))
+ktap_print_msg "spin ran on CPUs:$seen; $(migrate_hook) events: $migrations; SLEEPS $before -> $after"
 expect_eq "the spinning task ran on both CPUs" "$(echo $seen | wc -w)" 2
-expect_cmd "the migrations went through deactivate_task" within "$migrations" 1 1000000
+expect_cmd "the migrations went through $(migrate_hook)" within "$migrations" 1 1000000
 expect_eq "the migrations added no sleeps" "$after" "$before"
 wait
 expect_cmd "rmmod lattop" rmmod lattop
