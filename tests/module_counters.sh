@@ -37,7 +37,7 @@ ktap_set_plan 8
 # contend BUDGET_US: runs the load 3 s with the module loaded with that
 # budget; prints dropped_busy, the events handled and table_hold_max_ns.
 contend() {
-	insmod "$LATTOP_KO" lock_budget_us="$1" || ktap_exit_fail_msg "insmod failed"
+	lattop_insmod lock_budget_us="$1" || ktap_exit_fail_msg "insmod failed"
 	taskset 1 pingpong 1000000000 >/dev/null &
 	taskset 2 pingpong 1000000000 >/dev/null &
 	many_sleepers 500 3000 >/dev/null &
@@ -64,7 +64,7 @@ ktap_print_msg "budget 2000 us: $1 events given up, $2 blocks handled, reader he
 expect_cmd "with the default budget, a share under a tenth of that with none" \
 	test $((10 * $1 * unbudgeted_handled)) -lt $((unbudgeted_drops * $2))
 
-insmod "$LATTOP_KO" pool_size=1 max_traces=1 trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod pool_size=1 max_traces=1 trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 many_sleepers 300 100 >/tmp/many.out
 ktap_print_msg "pool_size=1, max_traces=1, 300 threads: dropped_no_node $(stat_value dropped_no_node)," \
 	"dropped_traces $(stat_value dropped_traces), traces $(stat_value traces)"
@@ -72,7 +72,7 @@ expect_cmd "an empty node pool drops events, counted" test "$(stat_value dropped
 expect_cmd "a full trace arena drops traces, counted" test "$(stat_value dropped_traces)" -gt 0
 rmmod lattop
 
-insmod "$LATTOP_KO" nested_symbol=stack_trace_save_tsk trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod nested_symbol=stack_trace_save_tsk trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 sleeper 5 20 >/tmp/sleeper.out
 tid=$(head -n 1 /tmp/sleeper.out)
 missed=$(probe_field stack_trace_save_tsk missed)

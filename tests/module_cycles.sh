@@ -34,7 +34,7 @@ cycles=0
 failed=
 start=$(date +%s)
 while [ $cycles -lt 100 ]; do
-	insmod "$LATTOP_KO" || { failed="insmod at cycle $cycles"; break; }
+	lattop_insmod || { failed="insmod at cycle $cycles"; break; }
 	sleep 0.05
 	rmmod lattop || { failed="rmmod at cycle $cycles"; break; }
 	cycles=$((cycles + 1))

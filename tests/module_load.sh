@@ -5,11 +5,12 @@
 # without a trace, and survives 20 load/unload cycles.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
+. "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
 ktap_set_plan 12
 
-if insmod "$LATTOP_KO" max_rows=7; then
+if lattop_insmod max_rows=7; then
 	ktap_test_pass "insmod lattop.ko max_rows=7 succeeds"
 else
 	ktap_exit_fail_msg "insmod lattop.ko failed"
@@ -39,7 +40,7 @@ gone() {
 expect_cmd "after rmmod, /proc/lattop and the module are gone" gone
 
 # A probe symbol that does not exist: a clear error, nothing left behind.
-insmod "$LATTOP_KO" block_symbol=no_such_function 2>/tmp/insmod.err
+lattop_insmod block_symbol=no_such_function 2>/tmp/insmod.err
 status=$?
 ktap_print_msg "insmod block_symbol=no_such_function: exit $status, '$(cat /tmp/insmod.err)'"
 expect_cmd "insmod with an unknown probe symbol fails, leaving nothing" \
@@ -50,7 +51,7 @@ expect_cmd "the kernel log names the symbol it could not probe" \
 # A reader holding /proc/lattop open across rmmod: the unload does not wait
 # for it, its next read fails cleanly, and its snapshot is freed (the
 # kmemleak scan at the end of the run would report it otherwise).
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 exec 3</proc/lattop
 first=$(head -c 3 <&3)
 expect_cmd "rmmod succeeds while a reader holds /proc/lattop open" rmmod lattop
@@ -64,7 +65,7 @@ expect_cmd "its next read fails with EIO" \
 cycles() {
 	i=0
 	while [ $i -lt 20 ]; do
-		insmod "$LATTOP_KO" || return 1
+		lattop_insmod || return 1
 		head -n 1 /proc/lattop >/dev/null || return 1
 		rmmod lattop || return 1
 		gone || return 1

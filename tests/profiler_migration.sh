@@ -12,7 +12,7 @@ ktap_print_header
 ktap_set_plan 4
 
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 spin 8 >/tmp/spin.out &
 while [ ! -s /tmp/spin.out ]; do sleep 0.1; done

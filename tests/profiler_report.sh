@@ -18,7 +18,7 @@ task_rows() { # the snapshot's task rows
 # Exited threads stay listed for retention_ms when no report shows them; a
 # guest slowed down by its host could take longer than the default 10 s from
 # the first thread's exit to the snapshot.
-insmod "$LATTOP_KO" max_rows=5000 retention_ms=120000 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod max_rows=5000 retention_ms=120000 || ktap_exit_fail_msg "insmod failed"
 
 # 2,000 threads of one process, each sleeping once for 2 s, all at once.
 many_sleepers 2000 2000 >/tmp/many.out &
@@ -50,7 +50,7 @@ expect_eq "no event was dropped for want of a node or over the task cap" \
 	"$(stat_value dropped_no_node) $(stat_value dropped_task_cap)" "0 0"
 expect_cmd "rmmod lattop" rmmod lattop
 
-insmod "$LATTOP_KO" max_rows=5 || ktap_exit_fail_msg "insmod max_rows=5 failed"
+lattop_insmod max_rows=5 || ktap_exit_fail_msg "insmod max_rows=5 failed"
 sleeper 20 5 >/dev/null
 sleeper 20 5 >/dev/null
 take_snapshot
