@@ -7,8 +7,8 @@
 SNAPSHOT=/tmp/lattop.snapshot
 
 # lattop_insmod [PARAM=VALUE...]: loads $LATTOP_KO with those parameters,
-# and with hooks=$LATTOP_HOOKS when that is set (the scheduler hooks'
-# backend, a parameter the module is getting); every test loads it so.
+# and with hooks=$LATTOP_HOOKS when that is set (the runner sets it for the
+# second run of a script that has a "# lattop-hooks: BACKEND" line).
 lattop_insmod() {
 	insmod "$LATTOP_KO" ${LATTOP_HOOKS:+hooks=$LATTOP_HOOKS} "$@"
 }
