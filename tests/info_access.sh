@@ -21,7 +21,7 @@ NOTIFIER_FILES=7
 ktap_print_header
 ktap_set_plan 19
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # start NAME CMD...: starts a target, waits for its credentials line.
 start() {

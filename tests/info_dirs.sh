@@ -18,7 +18,7 @@ slab_kb() {
 	awk '$1 == "Slab:" { print $2 }' /proc/meminfo
 }
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 timing=$(dir_latency 20)
 ktap_print_msg "$timing"
@@ -53,7 +53,7 @@ wait "$procs_pid"
 
 # A reader holding info files open across rmmod gets EIO, and nothing leaks
 # (the run's kmemleak scan).
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 exec 3</proc/allpids/info
 exec 4</proc/allpids/1/info
 head -c 8 <&3 >/dev/null

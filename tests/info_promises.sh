@@ -37,7 +37,7 @@ gone_within_500ms() {
 	done
 }
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # A child that has exited, unreaped.
 zombie_child exited >/tmp/zombie.out &

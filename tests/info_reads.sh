@@ -18,7 +18,7 @@
 ktap_print_header
 ktap_set_plan 12
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 modes=$(read_modes /proc/allpids/info)
 ktap_print_msg "/proc/allpids/info: $modes"

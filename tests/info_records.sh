@@ -14,7 +14,7 @@
 ktap_print_header
 ktap_set_plan 11
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # 50 threads blocked for a minute, and some single-threaded sleepers.
 many_sleepers 50 60000 >/tmp/threads.out &

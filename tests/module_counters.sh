@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # lattop-cost: 60 (seconds on the debug kernel under emulation: make check balances its guests by it)
+# lattop-hooks: kprobe
 #
 # Each drop counter moves when its condition is forced, and nothing is lost
 # without a count (dropped_task_cap has its own test, profiler_fork_storm.sh):
@@ -32,7 +33,7 @@ ktap_set_plan 7
 
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
 
-insmod "$LATTOP_KO" lock_budget_us=0 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod lock_budget_us=0 || ktap_exit_fail_msg "insmod failed"
 taskset 1 many_sleepers 300 2000 10000 >/tmp/many1.out &
 taskset 2 many_sleepers 300 2000 10000 >/tmp/many2.out &
 while ! grep -qx joined /tmp/many1.out 2>/dev/null || ! grep -qx joined /tmp/many2.out 2>/dev/null; do
@@ -56,7 +57,7 @@ kill "$(head -n 1 /tmp/many1.out)" "$(head -n 1 /tmp/many2.out)"
 wait
 rmmod lattop
 
-insmod "$LATTOP_KO" pool_size=1 max_traces=1 trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod pool_size=1 max_traces=1 trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 many_sleepers 300 100 5000 >/tmp/many.out &
 wait_for_line /tmp/many.out joined || ktap_exit_fail_msg "many_sleepers did not finish"
 pid=$(head -n 1 /tmp/many.out)
@@ -70,7 +71,7 @@ kill "$(head -n 1 /tmp/many.out)"
 wait
 rmmod lattop
 
-insmod "$LATTOP_KO" nested_symbol=stack_trace_save_tsk trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod nested_symbol=stack_trace_save_tsk trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 sleeper 5 20 >/tmp/sleeper.out
 tid=$(head -n 1 /tmp/sleeper.out)
 missed=$(probe_field stack_trace_save_tsk missed)

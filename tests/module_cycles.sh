@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # lattop-cost: 420 (seconds on the debug kernel under emulation: make check balances its guests by it)
+# lattop-hooks: kprobe
 #
 # 100 insmod/rmmod cycles while a context-switch-heavy workload (a pipe
 # ping-pong on each CPU) keeps the probes firing, and readers hold
@@ -34,7 +35,7 @@ cycles=0
 failed=
 start=$(date +%s)
 while [ $cycles -lt 100 ]; do
-	insmod "$LATTOP_KO" || { failed="insmod at cycle $cycles"; break; }
+	lattop_insmod || { failed="insmod at cycle $cycles"; break; }
 	sleep 0.05
 	rmmod lattop || { failed="rmmod at cycle $cycles"; break; }
 	cycles=$((cycles + 1))

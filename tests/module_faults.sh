@@ -19,7 +19,7 @@ ktap_set_plan 6
 
 fs=/sys/kernel/debug/failslab
 [ -d $fs ] || ktap_skip_all "no failslab in this kernel"
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 # /proc/modules: name size refcount deps state address.
 set -- $(grep '^lattop ' /proc/modules)
 start=$(($6))

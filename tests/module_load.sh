@@ -1,15 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-hooks: kprobe
 #
 # lattop.ko loads with a parameter, shows /proc/lattop to root only, unloads
 # without a trace, and survives 20 load/unload cycles.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
+. "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
 ktap_set_plan 14
 
-if insmod "$LATTOP_KO" max_rows=7; then
+if lattop_insmod max_rows=7; then
 	ktap_test_pass "insmod lattop.ko max_rows=7 succeeds"
 else
 	ktap_exit_fail_msg "insmod lattop.ko failed"
@@ -60,7 +62,7 @@ expect_cmd "the kernel log names the sources there are" \
 # A reader holding /proc/lattop open across rmmod: the unload does not wait
 # for it, its next read fails cleanly, and its snapshot is freed (the
 # kmemleak scan at the end of the run would report it otherwise).
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 exec 3</proc/lattop
 first=$(head -c 3 <&3)
 expect_cmd "rmmod succeeds while a reader holds /proc/lattop open" rmmod lattop
@@ -74,7 +76,7 @@ expect_cmd "its next read fails with EIO" \
 cycles() {
 	i=0
 	while [ $i -lt 20 ]; do
-		insmod "$LATTOP_KO" || return 1
+		lattop_insmod || return 1
 		head -n 1 /proc/lattop >/dev/null || return 1
 		rmmod lattop || return 1
 		gone || return 1

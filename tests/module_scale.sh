@@ -18,7 +18,7 @@ ktap_set_plan 4
 
 # A 1 GiB guest allows about 8,000 threads by default.
 echo 20000 >/proc/sys/kernel/threads-max
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 many_sleepers 10000 10000 1000 >/tmp/many.out &
 pid=$!
 start_watch /tmp/threads $pid thread_count --above 10001 || ktap_exit_fail_msg "watch failed"

@@ -61,7 +61,7 @@ replay_hint() {
 # several ms (at the default 10 ms it took most of the guest's CPU, and the
 # fuzz 2 minutes; at 100 ms, 27 ms a pass, a quarter of the time, with the
 # host loaded).
-insmod "$LATTOP_KO" max_thresholds_per_user=$CAP eval_period_ms=250 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod max_thresholds_per_user=$CAP eval_period_ms=250 || ktap_exit_fail_msg "insmod failed"
 
 start=$(date +%s)
 fuzz_thresholds fuzz "$SEED" "$ROOT_WRITES" $CAP >/tmp/fuzz.root 2>&1 &

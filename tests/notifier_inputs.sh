@@ -10,7 +10,7 @@
 ktap_print_header
 ktap_set_plan 28
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 bad_thresholds /proc/allpids/$$/notifier >/tmp/bad.out
 cat /tmp/bad.out | while read -r line; do ktap_print_msg "$line"; done
@@ -58,7 +58,7 @@ ktap_print_msg "$(cat /tmp/user.out)"
 expect_cmd "a user arming on its own process: allowed" grep -q "lattop: watching" /tmp/user.out
 
 rmmod lattop
-insmod "$LATTOP_KO" max_thresholds_per_user=3 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod max_thresholds_per_user=3 || ktap_exit_fail_msg "insmod failed"
 lattop watch $$ memory_usage --above 1 >/dev/null 2>&1 &
 w1=$!
 lattop watch $$ memory_usage --above 1 >/dev/null 2>&1 &

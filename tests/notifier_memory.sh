@@ -19,7 +19,7 @@
 ktap_print_header
 ktap_set_plan 12
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # It steps once every watcher is armed (SIGUSR1): seven are started one after
 # another, which a fixed delay did not always cover under load.

@@ -33,7 +33,7 @@ show() {
 	while read -r line; do ktap_print_msg "$line"; done <"$1"
 }
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # --- The queue, lost, echo, O_NONBLOCK, eventfd (one sleep_latency
 # LEVEL|UP threshold on the helper itself, 100 crossings, nobody reading).
@@ -71,7 +71,7 @@ rmmod lattop
 # promised, or a threshold that stopped firing, fails there), none missing
 # after the last.
 PERIOD_MS=300
-insmod "$LATTOP_KO" eval_period_ms=$PERIOD_MS || ktap_exit_fail_msg "insmod failed"
+lattop_insmod eval_period_ms=$PERIOD_MS || ktap_exit_fail_msg "insmod failed"
 notify_check ratelimit $PERIOD_MS >/tmp/rate.out 2>&1
 show /tmp/rate.out
 up=$(val /tmp/rate.out up_events)
@@ -86,7 +86,7 @@ expect_cmd "and it fires at the first crossing once the period has passed" \
 expect_eq "LEVEL is not rate-limited (its queue filled)" "$(val /tmp/rate.out level_events)" 64
 rmmod lattop
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # --- shm_usage: anonymous growth does not move it, shmem growth does.
 notify_check shm >/tmp/shm.out 2>&1

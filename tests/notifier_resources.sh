@@ -15,7 +15,7 @@
 ktap_print_header
 ktap_set_plan 11
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # run_helper OUT CMD...: starts CMD, waits for its "ready" line; sets HELPER.
 # It takes its steps once told to go (SIGUSR1), after its watcher is armed.

@@ -14,7 +14,7 @@
 ktap_print_header
 ktap_set_plan 6
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 sleeper 600000 1 >/dev/null &
 target=$!
 sleep 0.5

@@ -17,7 +17,7 @@ POOL=128
 ktap_print_header
 ktap_set_plan 8
 
-insmod "$LATTOP_KO" max_tasks=$MAX_TASKS pool_size=$POOL max_traces=2000 retention_ms=2000 ||
+lattop_insmod max_tasks=$MAX_TASKS pool_size=$POOL max_traces=2000 retention_ms=2000 ||
 	ktap_exit_fail_msg "insmod failed"
 
 fork_storm 20000 &

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-hooks: kprobe
 #
 # A migration is never taken for a sleep: a task that never sleeps, moved
 # between the two CPUs with taskset while it runs, gains no sleeps. Ground
@@ -12,7 +13,7 @@ ktap_print_header
 ktap_set_plan 4
 
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 spin 8 >/tmp/spin.out &
 while [ ! -s /tmp/spin.out ]; do sleep 0.1; done

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-hooks: kprobe
 #
 # Promises of the README's /proc/lattop section that no other test holds
 # the module to, each against what a helper measured or set itself:
@@ -105,7 +106,7 @@ sleeps_match() {
 ktap_print_header
 ktap_set_plan 18
 
-insmod "$LATTOP_KO" trace_threshold_us=$TRACE_THRESHOLD_US || ktap_exit_fail_msg "insmod failed"
+lattop_insmod trace_threshold_us=$TRACE_THRESHOLD_US || ktap_exit_fail_msg "insmod failed"
 
 # --- A thread that is not the main thread. The second thread sleeps 6 x 60
 # ms while the main thread sleeps 3 x 20 ms, then both block for a minute
@@ -281,7 +282,7 @@ refused() {
 }
 for case in block_symbol=schedule wake_symbol=try_to_wake_up; do
 	symbol=${case#*=}
-	insmod "$LATTOP_KO" "$case" 2>/tmp/insmod.err
+	lattop_insmod "$case" 2>/tmp/insmod.err
 	status=$?
 	ktap_print_msg "insmod $case: exit $status, '$(cat /tmp/insmod.err)';" \
 		"kallsyms: '$(grep " $symbol\$" /proc/kallsyms | head -n 1)'"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-hooks: kprobe
 #
 # /proc/lattop's shape: rows sorted by TOTAL_US descending, the max_rows
 # limit honoured, zero-latency tasks left out, and 2,000 threads sleeping at
@@ -18,7 +19,7 @@ task_rows() { # the snapshot's task rows
 # Exited threads stay listed for retention_ms when no report shows them; a
 # guest slowed down by its host could take longer than the default 10 s from
 # the first thread's exit to the snapshot.
-insmod "$LATTOP_KO" max_rows=5000 retention_ms=120000 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod max_rows=5000 retention_ms=120000 || ktap_exit_fail_msg "insmod failed"
 
 # 2,000 threads of one process, each sleeping once for 2 s, all at once.
 many_sleepers 2000 2000 >/tmp/many.out &
@@ -50,7 +51,7 @@ expect_eq "no event was dropped for want of a node or over the task cap" \
 	"$(stat_value dropped_no_node) $(stat_value dropped_task_cap)" "0 0"
 expect_cmd "rmmod lattop" rmmod lattop
 
-insmod "$LATTOP_KO" max_rows=5 || ktap_exit_fail_msg "insmod max_rows=5 failed"
+lattop_insmod max_rows=5 || ktap_exit_fail_msg "insmod max_rows=5 failed"
 sleeper 20 5 >/dev/null
 sleeper 20 5 >/dev/null
 take_snapshot

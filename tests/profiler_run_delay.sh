@@ -58,7 +58,7 @@ measure() {
 	echo "$before ${runq:-0} ${slept:-0} $after ${sleeps:-0} ${process_runq:-0}"
 }
 
-insmod "$LATTOP_KO" || ktap_exit_fail_msg "insmod failed"
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 set -- $(measure lone 2 0)
 lone_runq=$2

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# lattop-hooks: kprobe
 #
 # The profiler measures sleeps against ground truth: a thread's own clock
 # around its nanosleeps, a pipe read of known length, a user call chain
@@ -15,7 +16,7 @@ TCG_SLACK_US=5000
 ktap_print_header
 ktap_set_plan 11
 
-insmod "$LATTOP_KO" trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
+lattop_insmod trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 
 # A thread sleeping 50 ms 20 times.
 sleeper 50 20 >/tmp/sleeper.out

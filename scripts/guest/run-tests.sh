@@ -17,9 +17,12 @@
 # "# TIMEOUT"; and when it leaves lattop loaded. Each script runs in a
 # session of its own; when it ends or times out, whatever of it is still
 # running is killed, so nothing it left behind holds the output and stalls
-# the run, and a module it left loaded is unloaded. The last line is the
+# the run, and a module it left loaded is unloaded. A script with a line
+# "# lattop-hooks: BACKEND..." runs once more for each BACKEND, with
+# LATTOP_HOOKS=BACKEND (lattop_insmod then loads lattop with
+# hooks=BACKEND), reported as "SCRIPT hooks=BACKEND". The last line is the
 # totals line of tests/lib/totals.sh: the scripts' cases, plus one failure
-# for each failed script that reported none.
+# for each failed run that reported none.
 
 . "${LATTOP_LIB:-/lattop/lib}/totals.sh"
 
@@ -35,18 +38,32 @@ tests=
 for dir in /lattop/extra/*; do
 	[ -d "$dir" ] && tests="$tests $(ls "$dir"/*.sh 2>/dev/null)"
 done
+# The runs: each script, then the same script once for each backend its
+# "# lattop-hooks:" line names (once each), as SCRIPT|BACKEND. A backend
+# is a word of letters, digits, '_' and '-'; any other is reported and not
+# run.
+jobs=
+for t in $tests; do
+	[ -x "$t" ] || continue
+	jobs="$jobs $t"
+	for h in $(sed -n 's/^# lattop-hooks://p' "$t" | head -n 1); do
+		case $h in
+		*[!A-Za-z0-9_-]*) echo "# run-tests: ${t#/lattop/}: '$h' is no backend name: not run" ;;
+		*) case " $jobs " in *" $t|$h "*) ;; *) jobs="$jobs $t|$h" ;; esac ;;
+		esac
+	done
+done
 # lattop_shard=I/N (from run-guest.sh's LATTOP_SHARD): this guest runs the
-# I-th of N shares, which N guests side by side compute alike: longest test
-# first, each to the share with the least time so far. A test's time is its
-# "# lattop-cost: SECONDS" line (what it takes on the debug kernel under
-# emulation), else 30.
+# I-th of N shares, which N guests side by side compute alike: longest run
+# first, each to the share with the least time so far. A run's time is its
+# script's "# lattop-cost: SECONDS" line (what it takes on the debug kernel
+# under emulation), else 30; each backend's run is one more of that time.
 shard=${lattop_shard:-1/1}
 shard_i=${shard%/*} shard_n=${shard#*/}
 costed=
-for t in $tests; do
-	[ -x "$t" ] || continue
-	c=$(sed -n 's/^# lattop-cost: \([0-9][0-9]*\).*/\1/p' "$t" | head -n 1)
-	costed="$costed${c:-30} $t
+for job in $jobs; do
+	c=$(sed -n 's/^# lattop-cost: \([0-9][0-9]*\).*/\1/p' "${job%%|*}" | head -n 1)
+	costed="$costed${c:-30} $job
 "
 done
 j=1
@@ -62,14 +79,15 @@ for t in $(printf '%s' "$costed" | sort -k1,1nr -k2 | while read -r c t; do echo
 	eval "load_$least=\$((load_$least + c))"
 	[ "$least" = "$shard_i" ] && mine="$mine $t"
 done
-# In name order, as without shares.
+# In name order, as without shares, each script's backends after it.
 runnable=
-for t in $tests; do
-	case " $mine " in *" $t "*) runnable="$runnable $t" ;; esac
+for job in $jobs; do
+	case " $mine " in *" $job "*) runnable="$runnable $job" ;; esac
 done
 set -- $runnable
 
-# run_test N SCRIPT: runs SCRIPT from its directory, its output and errors on
+# run_test N SCRIPT [BACKEND]: runs SCRIPT from its directory (with
+# LATTOP_HOOKS=BACKEND if given), its output and errors on
 # stdout, in a new session (a non-interactive shell's background job leads
 # no process group, so busybox setsid execs in place: the session's id is
 # the job's pid). A watchdog, in a session of its own with its output
@@ -77,7 +95,7 @@ set -- $runnable
 # the script's exit status goes to /tmp/test-N.rc. Once the script is gone,
 # what is left of its session is killed: then nothing holds our stdout.
 run_test() {
-	(cd "${2%/*}" && exec setsid "$2") 2>&1 &
+	(cd "${2%/*}" && { [ -z "$3" ] || export LATTOP_HOOKS="$3"; } && exec setsid "$2") 2>&1 &
 	pid=$!
 	setsid sh -c 'sleep "$1" && echo >"$2" && kill -TERM -"$3" && sleep 5 && kill -KILL -"$3"' \
 		watchdog "$timeout_s" "/tmp/test-$1.timeout" "$pid" </dev/null >/dev/null 2>&1 &
@@ -99,12 +117,17 @@ echo clear 2>/dev/null >"$kmemleak" && kmemleak_ready=1
 echo "TAP version 13"
 echo "1..$(($# + 1))"
 n=0 pass=0 fail=0 skip=0
-for t in "$@"; do
+for job in "$@"; do
 	n=$((n + 1))
+	t=${job%%|*} hooks=
 	name=${t#/lattop/}
+	if [ "$t" != "$job" ]; then
+		hooks=${job#*|}
+		name="$name hooks=$hooks"
+	fi
 	log=/tmp/test-$n.log
 	echo "# selftests: lattop: $name"
-	run_test "$n" "$t" | tee "$log" | sed 's/^/# /'
+	run_test "$n" "$t" "$hooks" | tee "$log" | sed 's/^/# /'
 	rc=$(cat "/tmp/test-$n.rc")
 	totals_read "$log"
 	reported=$?

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the step helpers (rss_steps, fd_steps, thread_steps, duty_cycle,
- * vfork_block, forker, sleep_steps) share: the CLOCK_MONOTONIC clock their
- * lines report, a millisecond sleep, argument parsing, and the start every
- * one of them makes: "ready pid P" on line-buffered stdout, then
+ * vfork_block, forker, sleep_steps, block_kinds) share: the CLOCK_MONOTONIC
+ * clock their lines report, a millisecond sleep, argument parsing, and the
+ * start every one of them makes: "ready pid P" on line-buffered stdout, then
  * START_DELAY_MS (environment, default 300) so a watcher can arm a threshold,
  * or, with START_ON_SIGNAL set, a wait for SIGUSR1 from a test that arms its
  * watchers and then starts the steps (a delay can run out under load).

@@ -7,8 +7,10 @@
 # A test that runs past its time limit is reported as timed out and fails,
 # and the next test still runs although the first left a child holding the
 # output; a test that leaves lattop loaded fails, and the next starts without
-# it; a script that dies after its cases passed fails. Each case boots the
-# guest with only its own test directory.
+# it; a script that dies after its cases passed fails; a script with a
+# "# lattop-hooks: BACKEND" line runs a second time, under its own name,
+# with LATTOP_HOOKS=BACKEND. Each case boots the guest with only its own
+# test directory.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 kdir=${KDIR:-$("$repo/scripts/build-kernel.sh" --dir "${FLAVOUR:-debug}")}
@@ -47,6 +49,15 @@ boot() {
 }
 
 guest_test passing passing 1 'ktap_test_result "true is true" true'
+# A "# lattop-hooks:" line: the script runs again with LATTOP_HOOKS, under
+# its own name, and lattop_insmod passes it on as hooks= (insmod stubbed:
+# the run loads nothing).
+guest_test passing hooks 1 '
+# lattop-hooks: kprobe
+insmod() { echo "insmod $*"; }
+. "$LATTOP_LIB/lattop.sh"
+ktap_print_msg "LATTOP_HOOKS=${LATTOP_HOOKS-unset}: $(lattop_insmod max_rows=7)"
+ktap_test_pass "ran"'
 guest_test failing failing 1 'ktap_test_result "false is true" false'
 guest_test warning warning 1 '
 echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT
@@ -138,11 +149,16 @@ echo PANIC >/sys/kernel/debug/provoke-crash/DIRECT'
 guest_test no_kmemleak no_kmemleak 1 'ktap_test_pass "nothing planted"'
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 
 boot passing
 verdict "a passing guest test passes the run" 0 \
-	'^# Totals: pass:4 fail:0 xfail:0 xpass:0 skip:0 error:0$'
+	'^# Totals: pass:6 fail:0 xfail:0 xpass:0 skip:0 error:0$'
+verdict "a script with '# lattop-hooks: kprobe' runs twice, the second time named and loading with hooks=kprobe" 0 \
+	'^# # LATTOP_HOOKS=unset: insmod /lattop/lattop.ko max_rows=7$' \
+	'^ok 1 selftests: lattop: extra/1/hooks.sh$' \
+	'^# # LATTOP_HOOKS=kprobe: insmod /lattop/lattop.ko hooks=kprobe max_rows=7$' \
+	'^ok 2 selftests: lattop: extra/1/hooks.sh hooks=kprobe$'
 
 boot failing
 verdict "a failing guest test fails the run" nonzero \

@@ -6,6 +6,13 @@
 
 SNAPSHOT=/tmp/lattop.snapshot
 
+# lattop_insmod [PARAM=VALUE...]: loads $LATTOP_KO with those parameters,
+# and with hooks=$LATTOP_HOOKS when that is set (the runner sets it for the
+# second run of a script that has a "# lattop-hooks: BACKEND" line).
+lattop_insmod() {
+	insmod "$LATTOP_KO" ${LATTOP_HOOKS:+hooks=$LATTOP_HOOKS} "$@"
+}
+
 # take_snapshot: reads /proc/lattop once, for the report_* functions.
 take_snapshot() {
 	cat /proc/lattop >"$SNAPSHOT"
