@@ -91,17 +91,18 @@ set -- $runnable
 # stdout, in a new session (a non-interactive shell's background job leads
 # no process group, so busybox setsid execs in place: the session's id is
 # the job's pid). A watchdog, in a session of its own with its output
-# elsewhere, ends the session after $timeout_s, marking /tmp/test-N.timeout;
-# the script's exit status goes to /tmp/test-N.rc. Once the script is gone,
+# elsewhere, ends the session after $timeout_s, marking
+# /run/lattop-tests/test-N.timeout; the script's exit status goes to
+# /run/lattop-tests/test-N.rc. Once the script is gone,
 # what is left of its session is killed: then nothing holds our stdout.
 run_test() {
 	(cd "${2%/*}" && { [ -z "$3" ] || export LATTOP_HOOKS="$3"; } && exec setsid "$2") 2>&1 &
 	pid=$!
 	setsid sh -c 'sleep "$1" && echo >"$2" && kill -TERM -"$3" && sleep 5 && kill -KILL -"$3"' \
-		watchdog "$timeout_s" "/tmp/test-$1.timeout" "$pid" </dev/null >/dev/null 2>&1 &
+		watchdog "$timeout_s" "/run/lattop-tests/test-$1.timeout" "$pid" </dev/null >/dev/null 2>&1 &
 	watchdog=$!
 	wait "$pid" 2>/dev/null
-	echo "$?" >"/tmp/test-$1.rc"
+	echo "$?" >"/run/lattop-tests/test-$1.rc"
 	kill -KILL -"$watchdog" 2>/dev/null
 	kill -KILL -"$pid" 2>/dev/null
 }
@@ -114,6 +115,7 @@ kmemleak=/sys/kernel/debug/kmemleak
 kmemleak_ready=
 echo clear 2>/dev/null >"$kmemleak" && kmemleak_ready=1
 
+mkdir -p /run/lattop-tests
 echo "TAP version 13"
 echo "1..$(($# + 1))"
 n=0 pass=0 fail=0 skip=0
@@ -125,14 +127,19 @@ for job in "$@"; do
 		hooks=${job#*|}
 		name="$name hooks=$hooks"
 	fi
-	log=/tmp/test-$n.log
+	log=/run/lattop-tests/test-$n.log
+	# Every script starts with an empty /tmp: one that runs twice (once per
+	# backend) must not find its first run's files, which a check such as
+	# "until the helper's output file is non-empty" would take for the new
+	# helper's. The runner's own files are in /run/lattop-tests.
+	rm -rf /tmp/* /tmp/.[!.]* 2>/dev/null
 	echo "# selftests: lattop: $name"
 	run_test "$n" "$t" "$hooks" | tee "$log" | sed 's/^/# /'
-	rc=$(cat "/tmp/test-$n.rc")
+	rc=$(cat "/run/lattop-tests/test-$n.rc")
 	totals_read "$log"
 	reported=$?
 	why=
-	if [ -e "/tmp/test-$n.timeout" ]; then
+	if [ -e "/run/lattop-tests/test-$n.timeout" ]; then
 		echo "# $name: timed out after ${timeout_s}s; its processes are killed"
 		why="TIMEOUT $timeout_s seconds"
 	elif [ "$rc" != 0 ] && [ "$rc" != 4 ]; then
