@@ -42,9 +42,14 @@ thread_field() {
 # lattop_runq_us lattop_sleep_us schedstat_after sleeps process_runq_us":
 # the thread's figures and its process's sum.
 measure() {
-	nice -n "$3" taskset "$2" sleeper 10 100 >"/tmp/$1.out" &
+	NICE=$3 taskset "$2" sleeper 10 100 >"/tmp/$1.out" &
 	pid=$!
-	while [ ! -s "/tmp/$1.out" ]; do sleep 0.01; done
+	i=0
+	while [ ! -s "/tmp/$1.out" ]; do
+		i=$((i + 1))
+		[ $i -le 1000 ] || ktap_exit_fail_msg "sleeper did not start"
+		sleep 0.01
+	done
 	tid=$(head -n 1 "/tmp/$1.out")
 	sleep 0.8
 	before=$(schedstat_delay_us "$tid")

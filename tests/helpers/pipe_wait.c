@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pipe_wait MS: blocks in read() on a pipe that a child writes to after MS
- * milliseconds. Prints its pid first.
+ * milliseconds. Prints its pid first, and last "read_us N": how long the
+ * read() took by its own clock (CLOCK_MONOTONIC around the call).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,14 @@ int main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 		return write(fds[1], "x", 1) == 1 ? 0 : 1;
 	}
+	struct timespec before, after;
+
+	clock_gettime(CLOCK_MONOTONIC, &before);
 	if (read(fds[0], &byte, 1) != 1)
 		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &after);
 	waitpid(child, NULL, 0);
+	printf("read_us %lld\n", (after.tv_sec - before.tv_sec) * 1000000LL +
+				       (after.tv_nsec - before.tv_nsec) / 1000);
 	return 0;
 }

@@ -4,9 +4,12 @@
  * nanosleep each. Prints the thread's tid first, so a test can find it, and
  * last "total_us T max_us M": the sleeps as the thread itself measured them
  * (CLOCK_MONOTONIC around each nanosleep), the ground truth for lattop's.
+ * With NICE=N in the environment, the thread runs at nice N (busybox has
+ * no nice applet).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -53,6 +56,11 @@ int main(int argc, char **argv)
 	}
 	ms = atol(argv[1]);
 	count = atol(argv[2]);
+	/* Before the thread is made, which inherits it. */
+	if (getenv("NICE") && setpriority(PRIO_PROCESS, 0, atoi(getenv("NICE")))) {
+		perror("setpriority");
+		return 1;
+	}
 	if (pthread_create(&thread, NULL, sleep_loop, NULL))
 		return 1;
 	pthread_join(thread, NULL);
