@@ -195,6 +195,17 @@ impl TaskTable {
         task: &SlotTask,
         figures: &SlotFigures,
     ) -> Result<(), NotRecorded> {
+        // A sync takes at most one node of each kind (a new record, its
+        // process, its first entry in the latency index): with none left of
+        // one kind it changes nothing, and the drain refills and retries
+        // (a task missing from the latency index would be missing from the
+        // report).
+        if self.task_nodes.len() == 0
+            || self.latency_nodes.len() == 0
+            || self.processes.pool().0 == 0
+        {
+            return Err(NotRecorded::NoNode);
+        }
         let id = TaskId {
             tid: task.tid,
             start_time: task.start_time,
