@@ -16,7 +16,7 @@ use kernel::prelude::*;
 
 /// Traces each CPU holds until the next drain; a wake-up that finds its
 /// CPU's ring full counts the trace as dropped.
-const RING: u32 = 64;
+const RING: u32 = 256;
 
 /// A trace waiting in a ring.
 pub(crate) struct PendingTrace {
