@@ -114,16 +114,23 @@ plant='plant() { setsid sh -c "echo $1 >/sys/kernel/debug/provoke-crash/DIRECT" 
 # reported TEXT: waits up to 30 s for TEXT in the kernel log.
 reported() { i=0; until dmesg | grep -q "$1"; do i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1; done; }'
 guest_test memory memory 4 "$plant"'
-echo WRITE_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
 # SLUB finds the poison overwritten when the object is handed out again,
-# or here, checking every object of the cache.
-echo 1 >/sys/kernel/slab/kmalloc-1k/validate 2>/dev/null
+# or here, checking every object of the cache. An object KFENCE happened to
+# sample is reported by KFENCE instead ("use-after-free write"): again,
+# until SLUB has reported one.
+i=0
+until dmesg | grep -q "Poison overwritten"; do
+	echo WRITE_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
+	echo 1 >/sys/kernel/slab/kmalloc-1k/validate 2>/dev/null
+	i=$((i + 1))
+	[ $i -lt 20 ] || break
+done
 ktap_test_pass "planted a write after free"
 # LKDTM looks for a KFENCE-guarded allocation for 100 sample intervals
 # only (100 ms here), which a loaded host can let pass without one: again,
 # until KFENCE has reported.
 i=0
-until dmesg | grep -q "BUG: KFENCE: use-after-free"; do
+until dmesg | grep -q "BUG: KFENCE: use-after-free read"; do
 	echo KFENCE_READ_AFTER_FREE >/sys/kernel/debug/provoke-crash/DIRECT
 	i=$((i + 1))
 	[ $i -lt 50 ] || break
