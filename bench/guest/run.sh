@@ -86,7 +86,7 @@ pingpong_ns() {
 }
 
 pingpong_all() {
-	local anchor=$1
+	local anchor=$1 mode
 	for mode in processes threads; do
 		result "pingpong_${mode}_ns.$anchor" "$(pingpong_ns $mode)"
 	done
