@@ -67,47 +67,45 @@ impl<L: SchedListener> Hooks<L> {
     }
 }
 
-impl<L: SchedListener> SchedEvents for Hooks<L> {
-    fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32) {
+impl<L: SchedListener> Hooks<L> {
+    /// Runs `handle` with the event's time, counted (and now and then
+    /// timed) in `counters`, while the hooks record.
+    #[inline(always)]
+    fn handle(&self, counters: &HookCounters, handle: impl FnOnce(&Events<L>, u64)) {
         let events = &*self.events;
         if !events.recording() {
             return;
         }
+        // One clock read serves as the event's time and the handler's start.
         let now = now_ns();
-        let timer = self.switch.begin(now);
-        let profiler = &events.profiler;
-        if preempt || prev_state == TASK_RUNNING {
-            profiler.on_queued(prev, now);
-        } else if prev_state & TASK_DEAD != 0 {
-            events.exited(prev, now);
-        } else {
-            // `prev` is current, in schedule(): its user stack is readable.
-            events.blocked(prev, now, true);
-        }
-        profiler.on_run(next, now);
+        let timer = counters.begin(now);
+        handle(events, now);
         timer.done();
+    }
+}
+
+impl<L: SchedListener> SchedEvents for Hooks<L> {
+    fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32) {
+        self.handle(&self.switch, |events, now| {
+            let profiler = &events.profiler;
+            if preempt || prev_state == TASK_RUNNING {
+                profiler.on_queued(prev, now);
+            } else if prev_state & TASK_DEAD != 0 {
+                events.exited(prev, now);
+            } else {
+                // `prev` is current, in schedule(): its user stack is readable.
+                events.blocked(prev, now, true);
+            }
+            profiler.on_run(next, now);
+        });
     }
 
     fn woke(&self, task: &TaskView<'_>) {
-        let events = &*self.events;
-        if !events.recording() {
-            return;
-        }
-        let now = now_ns();
-        let timer = self.wakeup.begin(now);
-        events.woke(task, now);
-        timer.done();
+        self.handle(&self.wakeup, |events, now| events.woke(task, now));
     }
 
     fn woke_new(&self, task: &TaskView<'_>) {
-        let events = &*self.events;
-        if !events.recording() {
-            return;
-        }
-        let now = now_ns();
-        let timer = self.wakeup_new.begin(now);
-        events.started(task, now);
-        timer.done();
+        self.handle(&self.wakeup_new, |events, now| events.started(task, now));
     }
 
     fn migrating(&self, _task: &TaskView<'_>, _dest_cpu: i32) {

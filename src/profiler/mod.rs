@@ -307,17 +307,18 @@ impl Profiler {
     /// Copies out the latency figures of process `tgid`'s tasks and its
     /// sums (of every task and process if `None`), for the bulk transfer.
     pub(crate) fn latencies(&self, tgid: Option<i32>) -> Result<Latencies> {
-        let counts = self.counts();
+        // One drain, and the buffers sized under it: only process context
+        // takes the table's mutex, so allocating here keeps no hook waiting.
+        let table = self.drain();
+        let counts = table.counts();
         let (tasks, processes) = match tgid {
-            // Room for some tasks created meanwhile: later ones are left out.
-            None => (counts.tasks + 64, counts.processes + 64),
+            None => (counts.tasks, counts.processes),
             Some(_) => (counts.tasks.min(4096), 1),
         };
         let mut latencies = Latencies {
             tasks: KVVec::with_capacity(tasks, gfp_quiet())?,
             processes: KVVec::with_capacity(processes, gfp_quiet())?,
         };
-        let table = self.drain();
         table.copy_task_latencies(tgid, &mut latencies.tasks);
         table.copy_process_sums(tgid, &mut latencies.processes);
         Ok(latencies)
