@@ -73,7 +73,14 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no
 # RCU stall at the defaults), while a real lockup lasts for ever. Hung tasks
 # are reported after the kernel's DEFAULT_HUNG_TASK_TIMEOUT.
 detectors="slub_debug=FZPU,kmalloc-*,proc_dir_entry,seq_file kfence.sample_interval=10 watchdog_thresh=20 rcupdate.rcu_cpu_stall_timeout=60"
-cmdline="console=ttyS0 panic=-1 $detectors lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
+# TCG's TSC is the host's clock, one for every vCPU, but on a loaded host
+# the clocksource watchdog sees an 11 ms read-back delay and marks it
+# unstable (seen 20 minutes into a run): sched_clock then filters each CPU's
+# clock to within a tick of its last tick's time of day, a sleep timed from
+# one CPU to another can read a tick longer than it was (on CI, against the
+# sleeper's own clock), and the guest reads the slow HPET from then on.
+clock="tsc=reliable"
+cmdline="console=ttyS0 panic=-1 $detectors $clock lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
 if [ -n "${LATTOP_SHARD:-}" ]; then
 	case $LATTOP_SHARD in
 	[1-9]/[1-9]) ;;

@@ -190,4 +190,11 @@ else
 	echo "not ok $n kmemleak: the tests leaked nothing # kmemleak is unavailable or its scan failed"
 fi
 
+# How much KFENCE guarded: allocations it took, and those it had no room for
+# (a full pool guards nothing more).
+if [ -r /sys/kernel/debug/kfence/stats ]; then
+	awk -F': ' '/total allocations|skipped allocations/ { printf "%s%s %s", sep, $2, $1; sep = ", " }
+		END { print "" }' /sys/kernel/debug/kfence/stats | sed 's/^/# kfence: /'
+fi
+
 totals_print "$pass" "$fail" "$skip"
