@@ -88,5 +88,15 @@ for ((i = 1; i <= shards; i++)); do
 	log=build/guest-check-$i.log
 	add_totals "$log" "$(cat "$log.status" 2>/dev/null || echo 1)" "guest shard $i/$shards"
 done
+# What failed, again at the end, where a reader of a long log (or of its
+# tail only) looks first: each failed case with the test it belongs to.
+if [ "$fail" -ne 0 ]; then
+	echo "# failures:"
+	awk 'FNR == 1 { test = "" }
+		/^# selftests: / { test = $4 ($5 != "" ? " " $5 : "") ": " }
+		/^not ok / { print "#   " FILENAME ": " $0; next }
+		/^(# )+not ok / { sub(/^(# )+/, ""); print "#   " FILENAME ": " test $0 }' \
+		build/guest-check-*.log build/host-*.log
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
