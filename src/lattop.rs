@@ -22,6 +22,7 @@ mod params;
 mod pid_dirs;
 mod probes;
 mod profiler;
+mod sort;
 mod stats;
 #[allow(unsafe_code)]
 mod sys;

@@ -24,6 +24,7 @@ use crate::{
     info::{AllInfo, PidInfo},
     notifier::{files::NotifierDir, threshold::ThresholdScope, KeptDirs, Notifier},
     profiler::Profiler,
+    sort,
     sys::{
         deferred::{impl_has_deferred, Deferred},
         process::{collect_processes, for_each_process, Passes, RcuReadGuard},
@@ -219,7 +220,7 @@ fn live_processes() -> Result<KVVec<ProcessId>> {
             })
         },
     )?;
-    live.sort_unstable_by_key(|p| p.tgid);
+    sort::sort_by_key(&mut live, |p| p.tgid);
     Ok(live)
 }
 

@@ -7,6 +7,7 @@ use super::resource::Resource;
 use crate::{
     ids::ProcessId,
     profiler::{Latencies, Profiler},
+    sort,
     sys::{
         clock::now_ns,
         process::{collect_processes, find_process, for_each_thread, Passes, RcuReadGuard},
@@ -128,7 +129,7 @@ pub(crate) fn sample_all(
         };
         all.push((id, values(rcu, &leader, wanted, &sleeps)))
     })?;
-    all.sort_unstable_by_key(|(id, _)| id.tgid);
+    sort::sort_by_key(&mut all, |(id, _)| id.tgid);
     Ok(all)
 }
 
