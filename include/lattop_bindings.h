@@ -44,19 +44,14 @@ void lattop_helper_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 unsigned long lattop_helper_raw_spin_lock_irqsave(raw_spinlock_t *lock);
 void lattop_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
 struct pt_regs *lattop_helper_task_pt_regs(struct task_struct *task);
+bool lattop_helper_get_user_word_nofault(const unsigned long __user *addr, unsigned long *word);
 void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
 /*
- * task_struct fields, read in C: bindgen's layout of task_struct diverges
- * from GCC's on our debug kernel (pid at offset 1104 in Rust, 1120 in C),
- * so Rust never reads its fields itself.
+ * task_struct: bindgen's layout diverges from GCC's on our debug kernel
+ * (pid at offset 1104 in Rust, 1120 in C), so Rust reads the fields the
+ * hooks need at GCC's offsets (src/layout.c), and the rest through these.
  */
-pid_t lattop_helper_task_tid(const struct task_struct *task);
-pid_t lattop_helper_task_tgid(const struct task_struct *task);
-u64 lattop_helper_task_start_time(const struct task_struct *task);
 u64 lattop_helper_task_leader_start_time(const struct task_struct *task);
-unsigned int lattop_helper_task_flags(const struct task_struct *task);
-unsigned int lattop_helper_task_state(const struct task_struct *task);
-void lattop_helper_task_comm(const struct task_struct *task, char *comm);
 bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags);
 
 /* Walking processes and threads, under rcu_read_lock(). */
@@ -66,7 +61,7 @@ struct task_struct *lattop_helper_next_process(struct task_struct *task);
 struct task_struct *lattop_helper_first_thread(struct task_struct *task);
 struct task_struct *lattop_helper_next_thread(struct task_struct *task);
 
-/* What a bulk-transfer record shows of a task (see lattop_helper_task_tid). */
+/* What a bulk-transfer record shows of a task (see lattop_helper_task_leader_start_time). */
 unsigned int lattop_helper_task_state_index(struct task_struct *task);
 int lattop_helper_task_cpu(const struct task_struct *task);
 int lattop_helper_task_prio(const struct task_struct *task);

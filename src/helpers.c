@@ -7,6 +7,8 @@
  */
 #include "lattop_bindings.h"
 
+#include <linux/uaccess.h>
+
 void *lattop_helper_pde_data(const struct inode *inode) { return pde_data(inode); }
 
 void lattop_helper_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
@@ -39,9 +41,6 @@ void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_
 	init_irq_work(work, func);
 }
 
-pid_t lattop_helper_task_tid(const struct task_struct *task) { return task->pid; }
-pid_t lattop_helper_task_tgid(const struct task_struct *task) { return task->tgid; }
-u64 lattop_helper_task_start_time(const struct task_struct *task) { return task->start_time; }
 /*
  * The leader outlives the call: probes run with interrupts off (an RCU
  * read-side section), and a leader replaced by exec is freed after a grace
@@ -51,10 +50,6 @@ u64 lattop_helper_task_leader_start_time(const struct task_struct *task)
 {
 	return READ_ONCE(task->group_leader)->start_time;
 }
-unsigned int lattop_helper_task_flags(const struct task_struct *task) { return READ_ONCE(task->flags); }
-unsigned int lattop_helper_task_state(const struct task_struct *task) { return READ_ONCE(task->__state); }
-/* Racy like perf's: a concurrent prctl(PR_SET_NAME) can mix two names. */
-void lattop_helper_task_comm(const struct task_struct *task, char *comm) { memcpy(comm, task->comm, TASK_COMM_LEN); }
 
 bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags)
 {
@@ -156,3 +151,24 @@ void lattop_helper_tracepoint_synchronize_unregister(void) { tracepoint_synchron
 /* Probes run with preemption off: the CPU cannot change under them. */
 unsigned int lattop_helper_this_cpu(void) { return raw_smp_processor_id(); }
 unsigned int lattop_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
+
+/*
+ * copy_from_user_nofault() for one word, as perf's user callchain reads a
+ * frame record: __get_user() with page faults off, instead of a copy routine
+ * sized for any length (a block hook reads a word on every block). Only for
+ * the current task in schedule(), before it switches out: its mm is the one
+ * loaded, which is what copy_from_user_nofault()'s nmi_uaccess_okay() (not
+ * exported) checks for an NMI that may land in the middle of a switch, unless
+ * it has none (past exit_mm(), while it exits).
+ */
+bool lattop_helper_get_user_word_nofault(const unsigned long __user *addr, unsigned long *word)
+{
+	bool ok;
+
+	if (!current->mm || !access_ok(addr, sizeof(*addr)))
+		return false;
+	pagefault_disable();
+	ok = !__get_user(*word, addr);
+	pagefault_enable();
+	return ok;
+}

@@ -78,6 +78,7 @@ impl SchedListener for Listeners {
         self.pid_dirs.kick();
     }
 
+    #[inline]
     fn sleep_ended(&self, task: &TaskView<'_>, ns: u64) {
         self.notifier.on_sleep(task, ns);
     }

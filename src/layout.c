@@ -7,7 +7,7 @@
  * `pub(crate) const NAME: usize` of src/sys/layout_generated.rs.
  *
  * bindgen lays its structs out with clang, which can disagree with GCC (it
- * does for task_struct, whose fields Rust therefore never reads): Rust
+ * does for task_struct, whose fields Rust reads at these offsets only): Rust
  * asserts, at compile time and next to each use, that bindgen's offset of
  * every field it touches and size of every struct it allocates are these.
  */
@@ -38,13 +38,18 @@
  * checked against. Check them again before allowing another.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#error "lattop's scheduler probe flags (src/layout.c, used by src/probes.rs) were checked against Linux 6.12 only: compare them with kernel/sched/sched.h"
+#error "lattop's scheduler probe flags (src/layout.c, used by src/probes/kprobes.rs) were checked against Linux 6.12 only: compare them with kernel/sched/sched.h"
 #endif
 
 /* A type's size and alignment. */
 #define SIZE(sym, type)                          \
 	DEFINE(sym##_SIZE, sizeof(type));        \
 	DEFINE(sym##_ALIGN, __alignof__(type))
+
+/* A field's offset and size. */
+#define FIELD(sym, str, mem)                     \
+	OFFSET(sym, str, mem);                   \
+	DEFINE(sym##_SIZE, sizeof_field(struct str, mem))
 
 void lattop_layout(void);
 void lattop_layout(void)
@@ -77,6 +82,19 @@ void lattop_layout(void)
 	OFFSET(PT_REGS_R9, pt_regs, r9);
 	OFFSET(PT_REGS_IP, pt_regs, ip);
 	OFFSET(PT_REGS_BP, pt_regs, bp);
+
+	/*
+	 * The task_struct fields the hooks read on every event, at GCC's
+	 * offsets (bindgen's task_struct disagrees with GCC's): read inline,
+	 * they cost a load each, where a C helper cost a call and a return.
+	 */
+	COMMENT("src/sys/task.rs");
+	FIELD(TASK_PID, task_struct, pid);
+	FIELD(TASK_TGID, task_struct, tgid);
+	FIELD(TASK_START_TIME, task_struct, start_time);
+	FIELD(TASK_FLAGS, task_struct, flags);
+	FIELD(TASK_STATE, task_struct, __state);
+	FIELD(TASK_COMM, task_struct, comm);
 
 	COMMENT("src/sys/periodic.rs");
 	SIZE(HRTIMER, struct hrtimer);

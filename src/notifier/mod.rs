@@ -230,10 +230,17 @@ impl Notifier {
     /// Wake-up probe: `task` slept `ns` and is waking now. Never sleeps,
     /// never wakes anyone; with no sleep_latency threshold armed, costs one
     /// load.
+    #[inline]
     pub(crate) fn on_sleep(&self, task: &TaskView<'_>, ns: u64) {
-        if self.sleep_armed.load(Relaxed) == 0 {
-            return;
+        if self.sleep_armed.load(Relaxed) != 0 {
+            self.offer_sleep(task, ns);
         }
+    }
+
+    /// Wake-up probe, a sleep_latency threshold armed: offers the sleep to
+    /// each. Out of line: the wake-up hook inlines only the check above.
+    #[inline(never)]
+    fn offer_sleep(&self, task: &TaskView<'_>, ns: u64) {
         let (tgid, tid, time_ns) = (task.tgid(), task.tid(), monotonic_fast_ns());
         let Some(watchers) = self.sleep_watchers.try_lock_for(PROBE_LOCK_BUDGET_NS) else {
             self.stats.dropped_busy.fetch_add(1, Relaxed);

@@ -46,11 +46,25 @@ pub(crate) struct HookTotals {
 pub(crate) struct EventTimer<'a> {
     /// This CPU's counts, when this event is one of those timed.
     timed: Option<&'a CpuCounts>,
+    /// When a timed event began.
     start: u64,
 }
 
 impl EventTimer<'_> {
+    /// The event's time: a timed event's start, else the clock now. A
+    /// handler reads it only if it needs it (most wake-ups do not), and
+    /// once.
+    #[inline]
+    pub(crate) fn now(&self) -> u64 {
+        if self.timed.is_some() {
+            self.start
+        } else {
+            now_ns()
+        }
+    }
+
     /// The event was handled.
+    #[inline]
     pub(crate) fn done(self) {
         if let Some(counts) = self.timed {
             CpuCounts::bump(&counts.timed, 1);
@@ -66,17 +80,25 @@ impl HookCounters {
         })
     }
 
-    /// Hook context: counts an event that began at `start` (the event's
-    /// own clock read), timed if it is the one in [`TIME_EVERY`].
-    pub(crate) fn begin(&self, start: u64) -> EventTimer<'_> {
+    /// Hook context: counts an event, timed from now if it is the one in
+    /// [`TIME_EVERY`] (the clock is read at once only then).
+    #[inline]
+    pub(crate) fn begin(&self) -> EventTimer<'_> {
+        let untimed = EventTimer {
+            timed: None,
+            start: 0,
+        };
         let Some(counts) = self.per_cpu.local() else {
-            return EventTimer { timed: None, start };
+            return untimed;
         };
         let n = counts.events.load(Relaxed);
         counts.events.store(n.wrapping_add(1), Relaxed);
+        if n % TIME_EVERY != 0 {
+            return untimed;
+        }
         EventTimer {
-            timed: (n % TIME_EVERY == 0).then_some(counts),
-            start,
+            timed: Some(counts),
+            start: now_ns(),
         }
     }
 

@@ -18,7 +18,6 @@ use super::{counters::HookCounters, Events, HookLine, SchedListener};
 use crate::{
     params,
     sys::{
-        clock::now_ns,
         kprobe::{
             sched_flags::{DEQUEUE_SLEEP, ENQUEUE_DELAYED, ENQUEUE_INITIAL, ENQUEUE_WAKEUP},
             Kprobe, SchedHandler, SchedProbe,
@@ -92,14 +91,13 @@ impl<L: SchedListener> SchedHandler for Hook<L> {
         if flags & self.spec.mask == 0 {
             return;
         }
-        // One clock read serves as the event's time and the handler's start.
-        let now = now_ns();
-        let timer = self.counters.begin(now);
+        let timer = self.counters.begin();
+        let now = timer.now();
         match self.spec.meaning {
             // A task's last dequeue, in do_task_dead().
             Meaning::Block if task.is_dead() => events.exited(task, now),
             Meaning::Block => events.blocked(task, now, task.is_current()),
-            Meaning::Wake => events.woke(task, now),
+            Meaning::Wake => events.woke(task, || now),
             Meaning::Migrate => {}
         }
         timer.done();

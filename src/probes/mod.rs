@@ -80,8 +80,9 @@ impl<L: SchedListener> Events<L> {
         }
     }
 
-    /// `task` is woken at `now`.
-    fn woke(&self, task: &TaskView<'_>, now: u64) {
+    /// `task` is woken; `now` gives the time (read only if needed).
+    #[inline]
+    fn woke(&self, task: &TaskView<'_>, now: impl FnOnce() -> u64) {
         if let Some(slept) = self.profiler.on_wake(task, now) {
             self.listener.sleep_ended(task, slept);
         }

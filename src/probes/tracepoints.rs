@@ -19,8 +19,11 @@
 //! - `sched_wakeup_new`: a new task is runnable for the first time.
 //! - `sched_migrate_task`: counted only.
 
-use super::{counters::HookCounters, Events, HookLine, SchedListener};
-use crate::sys::{clock::now_ns, task::TaskView, tracepoint::SchedEvents};
+use super::{
+    counters::{EventTimer, HookCounters},
+    Events, HookLine, SchedListener,
+};
+use crate::sys::{task::TaskView, tracepoint::SchedEvents};
 use kernel::{c_str, prelude::*, sync::Arc};
 
 /// `TASK_RUNNING`, and `TASK_DEAD` of include/linux/sched.h.
@@ -68,25 +71,25 @@ impl<L: SchedListener> Hooks<L> {
 }
 
 impl<L: SchedListener> Hooks<L> {
-    /// Runs `handle` with the event's time, counted (and now and then
-    /// timed) in `counters`, while the hooks record.
+    /// Runs `handle` with the event's timer (which gives its time),
+    /// counted (and now and then timed) in `counters`, while the hooks
+    /// record.
     #[inline(always)]
-    fn handle(&self, counters: &HookCounters, handle: impl FnOnce(&Events<L>, u64)) {
+    fn handle(&self, counters: &HookCounters, handle: impl FnOnce(&Events<L>, &EventTimer<'_>)) {
         let events = &*self.events;
         if !events.recording() {
             return;
         }
-        // One clock read serves as the event's time and the handler's start.
-        let now = now_ns();
-        let timer = counters.begin(now);
-        handle(events, now);
+        let timer = counters.begin();
+        handle(events, &timer);
         timer.done();
     }
 }
 
 impl<L: SchedListener> SchedEvents for Hooks<L> {
     fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32) {
-        self.handle(&self.switch, |events, now| {
+        self.handle(&self.switch, |events, timer| {
+            let now = timer.now();
             let profiler = &events.profiler;
             if preempt || prev_state == TASK_RUNNING {
                 profiler.on_queued(prev, now);
@@ -101,11 +104,16 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
     }
 
     fn woke(&self, task: &TaskView<'_>) {
-        self.handle(&self.wakeup, |events, now| events.woke(task, now));
+        // Its time is read only if the wake-up ends a sleep lattop saw.
+        self.handle(&self.wakeup, |events, timer| {
+            events.woke(task, || timer.now())
+        });
     }
 
     fn woke_new(&self, task: &TaskView<'_>) {
-        self.handle(&self.wakeup_new, |events, now| events.started(task, now));
+        self.handle(&self.wakeup_new, |events, timer| {
+            events.started(task, timer.now())
+        });
     }
 
     fn migrating(&self, _task: &TaskView<'_>, _dest_cpu: i32) {

@@ -22,7 +22,7 @@ use super::trace::{SleepStats, USER_FRAMES};
 use crate::sys::{
     irq_spinlock::{new_irq_spinlock, IrqSpinLock},
     stack::UserStackKey,
-    task::{TaskView, COMM_LEN},
+    task::{comm_bytes, TaskView, COMM_LEN, COMM_WORDS},
 };
 use core::sync::atomic::{
     fence, AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize,
@@ -68,8 +68,11 @@ struct AtomicStats {
 
 impl AtomicStats {
     /// Adds `ns`; the caller is the slot's one writer.
+    #[inline]
     fn add(&self, ns: u64) {
-        self.count.store(self.count.load(Relaxed) + 1, Relaxed);
+        // A u64 of events does not wrap: no overflow check on the hot path.
+        self.count
+            .store(self.count.load(Relaxed).wrapping_add(1), Relaxed);
         let total = self.total_ns.load(Relaxed).saturating_add(ns);
         self.total_ns.store(total, Relaxed);
         if ns > self.max_ns.load(Relaxed) {
@@ -101,7 +104,7 @@ pub(crate) struct TaskSlot {
     tid: AtomicI32,
     tgid: AtomicI32,
     leader_start: AtomicU64,
-    comm: [AtomicU64; 2],
+    comm: [AtomicU64; COMM_WORDS],
     /// Odd while the task's event updates the figures below.
     seq: AtomicU32,
     sleeps: AtomicStats,
@@ -154,14 +157,11 @@ impl TaskSlot {
     }
 
     fn set_comm(&self, task: &TaskView<'_>) {
-        let comm = task.comm();
-        let mut words = [0u8; 8];
-        for (word, chunk) in self.comm.iter().zip(comm.chunks(8)) {
-            for (d, s) in words.iter_mut().zip(chunk) {
-                *d = *s;
-            }
-            word.store(u64::from_ne_bytes(words), Relaxed);
-        }
+        // Word by word, spelled out: an iterator over the array stays a loop
+        // of calls when the kernel is built for size.
+        let [first, second] = task.comm_words();
+        self.comm[0].store(first, Relaxed);
+        self.comm[1].store(second, Relaxed);
     }
 
     /// Runs `update` as the figures' one writer, between two increments of
@@ -230,13 +230,16 @@ impl TaskSlot {
         copied
     }
 
-    /// The task is woken at `now`: returns how long it slept, if lattop saw
-    /// it block; it then waits for a CPU.
-    pub(crate) fn wake(&self, now: u64) -> Option<u64> {
+    /// The task is woken; `now` gives the time (read only if lattop saw it
+    /// block). Returns how long it slept, if lattop saw it block; it then
+    /// waits for a CPU.
+    #[inline]
+    pub(crate) fn wake(&self, now: impl FnOnce() -> u64) -> Option<u64> {
         let since = self.blocked_since.load(Relaxed);
         if since == 0 {
             return None;
         }
+        let now = now();
         let slept = now.saturating_sub(since);
         self.write(|| {
             self.sleeps.add(slept);
@@ -281,12 +284,7 @@ impl TaskSlot {
             if seq & 1 == 0 {
                 let since = self.blocked_since.load(Relaxed);
                 let exited = self.exited_at.load(Relaxed);
-                let mut comm = [0u8; COMM_LEN];
-                for (chunk, word) in comm.chunks_mut(8).zip(&self.comm) {
-                    for (d, s) in chunk.iter_mut().zip(word.load(Relaxed).to_ne_bytes()) {
-                        *d = s;
-                    }
-                }
+                let comm = comm_bytes(self.comm.each_ref().map(|w| w.load(Relaxed)));
                 let figures = SlotFigures {
                     sleeps: self.sleeps.read(),
                     waits: self.waits.read(),
@@ -402,9 +400,9 @@ impl LiveTasks {
     /// The slot of `task`, if it has one. Lock-free.
     pub(crate) fn find(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
         let address = task.address();
+        let start_time = task.start_time();
         let mask = self.index.len() - 1;
         let mut at = self.home(address);
-        let mut start_time = None;
         for _ in 0..self.index.len() {
             let entry = self.index.get(at)?.load(Acquire);
             if entry == EMPTY {
@@ -412,12 +410,8 @@ impl LiveTasks {
             }
             if entry != TOMBSTONE {
                 let slot = self.slots.get(entry as usize - 1)?;
-                if slot.task.load(Relaxed) == address {
-                    // Read only on an address match: it costs a call.
-                    let start = *start_time.get_or_insert_with(|| task.start_time());
-                    if slot.is_of(address, start) {
-                        return Some(slot);
-                    }
+                if slot.is_of(address, start_time) {
+                    return Some(slot);
                 }
             }
             at = (at + 1) & mask;
@@ -425,17 +419,11 @@ impl LiveTasks {
         None
     }
 
-    /// The slot of `task`, claimed and linked if it has none: the one event
-    /// of a task that takes a lock, for at most `budget_ns`.
-    pub(crate) fn find_or_claim(
-        &self,
-        task: &TaskView<'_>,
-        budget_ns: u64,
-    ) -> Result<&TaskSlot, NoSlot> {
-        if let Some(slot) = self.find(task) {
-            return Ok(slot);
-        }
-        if task.tid() == 0 {
+    /// The slot of `task`, which [`Self::find`] did not find, claimed and
+    /// linked: the one event of a task that takes a lock, for at most
+    /// `budget_ns`.
+    pub(crate) fn claim(&self, task: &TaskView<'_>, budget_ns: u64) -> Result<&TaskSlot, NoSlot> {
+        if task.is_idle() {
             return Err(NoSlot::Idle);
         }
         let mut free = self.free.try_lock_for(budget_ns).ok_or(NoSlot::Busy)?;

@@ -122,8 +122,16 @@ impl Profiler {
 
     /// Hook: the slot of `task`, claimed if it has none; a task that gets
     /// none is counted.
+    #[inline]
     fn slot_of(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
-        match self.live.find_or_claim(task, self.lock_budget_ns) {
+        self.live.find(task).or_else(|| self.claim_slot(task))
+    }
+
+    /// Hook: the slot of `task`, which has none yet. Out of line: once per
+    /// task, and its lock and counts would weigh on every lookup.
+    #[inline(never)]
+    fn claim_slot(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        match self.live.claim(task, self.lock_budget_ns) {
             Ok(slot) => Some(slot),
             Err(NoSlot::Full) => {
                 self.dropped.task_cap.fetch_add(1, Relaxed);
@@ -141,6 +149,7 @@ impl Profiler {
 
     /// Hook: `task` blocks at `now`. `in_schedule`: it is the current task,
     /// blocking in schedule(), so its user stack can be read.
+    #[inline]
     pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
         let Some(slot) = self.slot_of(task) else {
             return;
@@ -156,15 +165,23 @@ impl Profiler {
         };
         let key = UserStackKey::of_current(regs.ip, regs.bp);
         if !slot.has_user_stack(key) {
-            let mut frames = [0usize; USER_FRAMES];
-            let n = key.walk(&mut frames);
-            slot.set_user_stack(key, &frames[..n]);
+            Self::walk_user_stack(slot, key);
         }
     }
 
-    /// Hook: `task` is woken at `now`. Returns how long it slept, when its
-    /// sleep was seen.
-    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
+    /// Walks the user stack `key` starts into `slot`. Out of line: its
+    /// frame buffer would otherwise cost every block a larger stack frame.
+    #[inline(never)]
+    fn walk_user_stack(slot: &TaskSlot, key: UserStackKey) {
+        let mut frames = [0usize; USER_FRAMES];
+        let n = key.walk(&mut frames);
+        slot.set_user_stack(key, &frames[..n]);
+    }
+
+    /// Hook: `task` is woken; `now` gives the time, read only if lattop saw
+    /// it block. Returns how long it slept, when its sleep was seen.
+    #[inline]
+    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: impl FnOnce() -> u64) -> Option<u64> {
         let slot = self.live.find(task)?;
         let slept = slot.wake(now)?;
         if slept >= self.trace_threshold_ns {
@@ -175,7 +192,9 @@ impl Profiler {
 
     /// Queues the trace of `task`'s sleep of `ns`: the sleeper has not run
     /// since it blocked, so its kernel stack still shows where; walking it
-    /// costs, hence only for long sleeps.
+    /// costs, hence only for long sleeps (and out of line, so that the
+    /// frame buffers do not weigh on every wake-up).
+    #[inline(never)]
     fn queue_trace(&self, task: &TaskView<'_>, slot: &TaskSlot, ns: u64) {
         let mut kernel = [0usize; KERNEL_FRAMES];
         let nr_kernel = stack::kernel_trace(task, &mut kernel);
@@ -200,14 +219,23 @@ impl Profiler {
 
     /// Hook: `task` is runnable at `now` without having slept (preempted,
     /// or new): its wait for a CPU begins.
+    #[inline]
     pub(crate) fn on_queued(&self, task: &TaskView<'_>, now: u64) {
+        // The idle task has no slot: a lookup would miss.
+        if task.is_idle() {
+            return;
+        }
         if let Some(slot) = self.slot_of(task) {
             slot.queue(now);
         }
     }
 
     /// Hook: `task` runs at `now`: its wait for a CPU ends.
+    #[inline]
     pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) {
+        if task.is_idle() {
+            return;
+        }
         if let Some(slot) = self.live.find(task) {
             slot.run(now);
         }

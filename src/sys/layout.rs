@@ -9,9 +9,9 @@
 //! only as good as that agreement. So each file of `sys` that reads or
 //! writes a field of a bindgen struct, or allocates one, asserts at compile
 //! time, with [`assert_offset!`] and [`assert_size!`], that bindgen's offset
-//! of that field, and size and alignment of that struct, are GCC's. Fields
-//! that cannot be so checked (those of `task_struct`, whose layouts do
-//! disagree) are read by the C helpers instead.
+//! of that field, and size and alignment of that struct, are GCC's. The
+//! fields of `task_struct`, whose layouts do disagree, are read at GCC's
+//! offsets alone (`sys/task.rs` checks their sizes), or by the C helpers.
 
 include!("layout_generated.rs");
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Call traces: kernel frames with `stack_trace_save_tsk()`, user frames by
-//! walking the frame-pointer chain with `copy_from_user_nofault()` (the
+//! walking the frame-pointer chain a word at a time with page faults off (the
 //! kernel's `stack_trace_save_user()` is not exported to modules). Both are
 //! safe in atomic context: neither sleeps nor takes a scheduler lock.
 
@@ -38,13 +38,19 @@ pub(crate) struct UserStackKey {
 }
 
 impl UserStackKey {
-    /// The key of the current task's user stack: one frame-record read.
+    /// The key of the current task's user stack, from schedule() (see
+    /// [`read_user_word`]): one word read.
     pub(crate) fn of_current(ip: usize, bp: usize) -> Self {
-        let record = read_frame_record(bp).unwrap_or([0, 0]);
+        // The record's second word, the return address.
+        let first_return = if is_frame_pointer(bp) {
+            read_user_word(bp + core::mem::size_of::<usize>()).unwrap_or(0)
+        } else {
+            0
+        };
         Self {
             ip,
             bp,
-            first_return: record[1],
+            first_return,
         }
     }
 
@@ -62,29 +68,39 @@ impl UserStackKey {
         }
     }
 
-    /// Fills `frames` with the frames this key starts: see [`user_trace`].
+    /// Fills `frames` with the frames this key starts, from schedule() as
+    /// the key was: see [`user_trace`].
     pub(crate) fn walk(&self, frames: &mut [usize]) -> usize {
         user_trace(self.ip, self.bp, frames)
     }
 }
 
+/// Whether `fp` can be a frame pointer: non-null and aligned.
+fn is_frame_pointer(fp: usize) -> bool {
+    fp != 0 && fp % core::mem::align_of::<usize>() == 0
+}
+
+/// The word at user address `addr` of the current task, `None` if it
+/// cannot be read without faulting. Only from the current task in
+/// schedule(), before it switches out (see the helper): the callers here
+/// are the block hooks' `in_schedule` path.
+fn read_user_word(addr: usize) -> Option<usize> {
+    let mut word: ffi::c_ulong = 0;
+    // SAFETY: `word` is writable; the helper checks that `addr` is a user
+    // address and reads it with page faults disabled, failing instead.
+    let ok = unsafe { bindings::get_user_word_nofault(addr as *const ffi::c_ulong, &mut word) };
+    ok.then_some(word as usize)
+}
+
 /// The frame record at user address `fp`: the caller's frame pointer, then
 /// the return address; `None` if it cannot be read.
 fn read_frame_record(fp: usize) -> Option<[usize; 2]> {
-    if fp == 0 || fp % core::mem::align_of::<usize>() != 0 {
+    if !is_frame_pointer(fp) {
         return None;
     }
-    let mut record = [0usize; 2];
-    // SAFETY: `record` is writable for its size; copy_from_user_nofault()
-    // checks the user address and returns non-zero instead of faulting.
-    let failed = unsafe {
-        bindings::copy_from_user_nofault(
-            record.as_mut_ptr().cast(),
-            fp as *const ffi::c_void,
-            core::mem::size_of_val(&record),
-        )
-    };
-    (failed == 0).then_some(record)
+    let next = read_user_word(fp)?;
+    let ret = read_user_word(fp.checked_add(core::mem::size_of::<usize>())?)?;
+    Some([next, ret])
 }
 
 /// Fills `frames` with the user return addresses of the current task, from

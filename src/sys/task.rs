@@ -3,15 +3,51 @@
 //! Read-only views of a `struct task_struct` that the scheduler hands a
 //! probe: the fields lattop records, read without taking any lock.
 
-use super::{bindings, layout::assert_offset};
+use super::{
+    bindings,
+    layout::{self, assert_offset},
+};
 use core::marker::PhantomData;
 
 /// The length of a task's `comm`, with its NUL.
 pub(crate) const COMM_LEN: usize = bindings::TASK_COMM_LEN as usize;
+/// The words a `comm` fills.
+pub(crate) const COMM_WORDS: usize = COMM_LEN / 8;
+const _: () = assert!(COMM_WORDS * 8 == COMM_LEN);
+
+/// The bytes of a `comm` kept as words.
+pub(crate) fn comm_bytes(words: [u64; COMM_WORDS]) -> [u8; COMM_LEN] {
+    let mut comm = [0u8; COMM_LEN];
+    for (chunk, word) in comm.chunks_exact_mut(8).zip(words) {
+        chunk.copy_from_slice(&word.to_ne_bytes());
+    }
+    comm
+}
+
+/// Fails the build unless GCC's field `$offset` of `task_struct` has the
+/// size `$size` of `$ty` and is aligned for it: [`TaskView::field`] reads it so.
+macro_rules! task_field {
+    ($offset:ident, $size:ident, $ty:ty) => {
+        const _: () = {
+            assert!(
+                layout::$size == core::mem::size_of::<$ty>()
+                    && layout::$offset % core::mem::align_of::<$ty>() == 0,
+                concat!(
+                    "task_struct's ",
+                    stringify!($offset),
+                    " is not a ",
+                    stringify!($ty)
+                )
+            );
+        };
+    };
+}
 
 /// A task the caller knows to be alive for `'a`: the scheduler's `p` in a
-/// probe on its paths, or the current task. Its fields are read by the C
-/// helpers: bindgen's layout of `task_struct` does not match GCC's.
+/// probe on its paths, or the current task. bindgen's layout of
+/// `task_struct` does not match GCC's: the fields the hooks read on every
+/// event are read at GCC's offsets (`src/layout.c`), the others by the C
+/// helpers.
 ///
 /// # Invariants
 ///
@@ -40,53 +76,95 @@ impl<'a> TaskView<'a> {
         core::ptr::eq(self.ptr, unsafe { bindings::get_current() })
     }
 
+    /// The `T` at byte `offset` of the task, read once (`READ_ONCE`).
+    ///
+    /// # Safety
+    ///
+    /// `offset` must be GCC's offset of a `T` field of `task_struct` (the
+    /// constants of [`task_field!`]).
+    #[inline(always)]
+    unsafe fn field<T: Copy>(&self, offset: usize) -> T {
+        // SAFETY: `ptr` is live (type invariant), and the caller guarantees
+        // that an aligned `T` lies at `offset` in it.
+        unsafe {
+            self.ptr
+                .cast::<u8>()
+                .add(offset)
+                .cast::<T>()
+                .read_volatile()
+        }
+    }
+
     /// The thread id (`pid` in the kernel's words).
+    #[inline]
     pub(crate) fn tid(&self) -> i32 {
-        // SAFETY: `ptr` is live (type invariant).
-        unsafe { bindings::task_tid(self.ptr) }
+        task_field!(TASK_PID, TASK_PID_SIZE, i32);
+        // SAFETY: `pid` is a `pid_t` at TASK_PID (checked above).
+        unsafe { self.field(layout::TASK_PID) }
     }
 
     /// The process id (`tgid`).
+    #[inline]
     pub(crate) fn tgid(&self) -> i32 {
-        // SAFETY: `ptr` is live (type invariant).
-        unsafe { bindings::task_tgid(self.ptr) }
+        task_field!(TASK_TGID, TASK_TGID_SIZE, i32);
+        // SAFETY: `tgid` is a `pid_t` at TASK_TGID (checked above).
+        unsafe { self.field(layout::TASK_TGID) }
     }
 
     /// When the task was created, in ns of the monotonic clock: with the tid,
     /// it tells a reused tid from the task that had it before.
+    #[inline]
     pub(crate) fn start_time(&self) -> u64 {
-        // SAFETY: `ptr` is live (type invariant).
-        unsafe { bindings::task_start_time(self.ptr) }
+        task_field!(TASK_START_TIME, TASK_START_TIME_SIZE, u64);
+        // SAFETY: `start_time` is a `u64` at TASK_START_TIME (checked above).
+        unsafe { self.field(layout::TASK_START_TIME) }
     }
 
     /// When the task's thread-group leader was created: with the tgid, it
     /// tells a process from a later one reusing its tgid.
     pub(crate) fn leader_start_time(&self) -> u64 {
-        // SAFETY: `ptr` is live (type invariant).
+        // SAFETY: `ptr` is live (type invariant). The leader outlives the
+        // call: a leader replaced by exec is freed after a grace period.
         unsafe { bindings::task_leader_start_time(self.ptr) }
     }
 
-    /// The task's command name, NUL-padded. It can change under us (prctl),
-    /// which at worst yields a mix of the old and new names.
+    /// The task's command name as two words, NUL-padded: what the hooks
+    /// copy on every block. It can change under us (prctl, exec), which at
+    /// worst yields a mix of the old and new names, as perf's copy can.
+    #[inline]
+    pub(crate) fn comm_words(&self) -> [u64; COMM_WORDS] {
+        task_field!(TASK_COMM, TASK_COMM_SIZE, [u64; COMM_WORDS]);
+        // SAFETY: `comm` is TASK_COMM_LEN bytes at TASK_COMM, 8-aligned
+        // (checked above); any bytes make valid words.
+        unsafe { self.field(layout::TASK_COMM) }
+    }
+
+    /// The task's command name, NUL-padded.
     pub(crate) fn comm(&self) -> [u8; COMM_LEN] {
-        let mut comm = [0u8; COMM_LEN];
-        // SAFETY: `ptr` is live (type invariant); `comm` has room for
-        // TASK_COMM_LEN bytes.
-        unsafe { bindings::task_comm(self.ptr, comm.as_mut_ptr().cast()) };
-        comm
+        comm_bytes(self.comm_words())
     }
 
     /// Whether this is a kernel thread, which has no user stack.
+    #[inline]
     pub(crate) fn is_kernel_thread(&self) -> bool {
-        // SAFETY: `ptr` is live (type invariant).
-        let flags = unsafe { bindings::task_flags(self.ptr) };
+        task_field!(TASK_FLAGS, TASK_FLAGS_SIZE, u32);
+        // SAFETY: `flags` is an `unsigned int` at TASK_FLAGS (checked above).
+        let flags: u32 = unsafe { self.field(layout::TASK_FLAGS) };
         flags & bindings::PF_KTHREAD != 0
+    }
+
+    /// Whether this is a CPU's idle task (pid 0), which lattop does not
+    /// profile.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.tid() == 0
     }
 
     /// Whether the task is blocking for the last time, in do_task_dead().
     pub(crate) fn is_dead(&self) -> bool {
-        // SAFETY: `ptr` is live (type invariant).
-        let state = unsafe { bindings::task_state(self.ptr) };
+        task_field!(TASK_STATE, TASK_STATE_SIZE, u32);
+        // SAFETY: `__state` is an `unsigned int` at TASK_STATE (checked above).
+        let state: u32 = unsafe { self.field(layout::TASK_STATE) };
         state & bindings::TASK_DEAD != 0
     }
 
