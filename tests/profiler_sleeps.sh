@@ -38,8 +38,9 @@ expect_cmd "MAX_US is close to the 50 ms asked for and to the thread's own max" 
 
 # A process blocked 300 ms in read() on a pipe (and then, briefly, in
 # waitpid() for the writer to exit): its longest sleep is the read, at
-# least the 300 ms asked less 1%, at most what the read took by the
-# helper's own clock.
+# least the 300 ms asked less 1% (the writer starts its 300 ms once it has
+# seen the reader asleep), at most what the read took by the helper's own
+# clock.
 pipe_wait 300 >/tmp/pipe.out
 pid=$(head -n 1 /tmp/pipe.out)
 read_us=$(awk '$1 == "read_us" { print $2 }' /tmp/pipe.out)
