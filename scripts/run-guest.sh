@@ -20,7 +20,8 @@
 # LATTOP_TEST_TIMEOUT, each guest test's limit in seconds (default 900);
 # LATTOP_SHARD=I/N, only the I-th of N shares of the tests (make check runs N
 # guests side by side);
-# LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_ACCEL=kvm to try KVM
+# LATTOP_GUEST_MEM in MiB (default 1024); LATTOP_GUEST_CPUS, the vCPUs
+# (default 2); LATTOP_ACCEL=kvm to try KVM
 # (it hangs in the firmware on some hosts, hence TCG by default);
 # LATTOP_TCG_THREAD=multi for QEMU's multi-threaded TCG (default single:
 # see below); LATTOP_QEMU_ARGS, more QEMU options; LATTOP_KERNEL_ARGS, more
@@ -58,7 +59,7 @@ else
 fi
 # LATTOP_QEMU_ARGS adds options, e.g. "-icount shift=0,sleep=off" to make
 # guest time count instructions (repeatable timings; see the benchmarks).
-qemu=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
+qemu=(qemu-system-x86_64 "${accel[@]}" -smp "${LATTOP_GUEST_CPUS:-2}" -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio" ${LATTOP_QEMU_ARGS:-})
 # The debug kernel's detectors, switched on: full SLUB debugging (sanity
 # checks, red zones, poisoning, alloc/free owner tracking) of the caches
