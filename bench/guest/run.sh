@@ -60,13 +60,17 @@ hooks_since() {
 	local events=$(($3 - $1)) ns=$(($4 - $2))
 	result "handler_events.$mode" "$events"
 	result "handler_ns_per_event.$mode" "$((ns / (events > 0 ? events : 1)))"
-	hook_counts "$after" | awk -v mode="$mode" '
+	# Files, not <(...): the guest's devtmpfs has no /dev/fd for bash's
+	# process substitution, and the per-hook lines were silently lost.
+	hook_counts "$before" >/tmp/hook_counts.before
+	hook_counts "$after" >/tmp/hook_counts.after
+	awk -v mode="$mode" '
 		NR == FNR { events[$1] = $2; time[$1] = $3; next }
 		{
 			e = $2 - events[$1]; t = $3 - time[$1]
 			printf "result handler_events.%s.%s %.0f\n", mode, $1, e
 			printf "result handler_ns_per_event.%s.%s %.0f\n", mode, $1, (e > 0 ? int(t / e) : 0)
-		}' <(hook_counts "$before") -
+		}' /tmp/hook_counts.before /tmp/hook_counts.after
 }
 
 # dropped: the events and tasks lattop gave up, all causes but traces.
