@@ -10,14 +10,17 @@
 . "$LATTOP_LIB/lattop.sh"
 
 # A cap small enough for the storm to reach, a retention long enough for
-# exited tasks to pile up against it.
+# exited tasks to pile up against it even when a loaded host slows the
+# storm: at 2 s the table peaked at exactly the cap on an idle host, and in
+# a make check (1,039 samples of the storm, against 962 idle) at 143, short
+# of it.
 MAX_TASKS=150
 POOL=128
 
 ktap_print_header
 ktap_set_plan 8
 
-lattop_insmod max_tasks=$MAX_TASKS pool_size=$POOL max_traces=2000 retention_ms=2000 ||
+lattop_insmod max_tasks=$MAX_TASKS pool_size=$POOL max_traces=2000 retention_ms=5000 ||
 	ktap_exit_fail_msg "insmod failed"
 
 fork_storm 20000 &
@@ -43,7 +46,7 @@ expect_eq "the fork storm ran to the end" "$status" 0
 # At least 10 samples (2 s of the storm; it takes far longer under
 # emulation): fewer, and the check below would say little. The peak must
 # come near the cap (at least 2/3 of it): with 64 children alive at once
-# and exited ones kept 2 s, the table fills; a peak far under it means the
+# and exited ones kept 5 s, the table fills; a peak far under it means the
 # samples did not see the storm's load, or the module stopped tracking.
 expect_cmd "tracked tasks stayed at or under max_tasks at each of $samples samples (>= 10) while it ran" \
 	sh -c "[ $samples -ge 10 ] && [ $over = 0 ] && [ $peak -ge $((MAX_TASKS * 2 / 3)) ]"
@@ -51,17 +54,17 @@ expect_cmd "the cap engaged: new tasks over it were counted as dropped" \
 	within "$(stat_value dropped_task_cap)" 1 100000000
 expect_cmd "the pools never exceeded pool_size" \
 	within "$(stat_value pool_task_nodes)" 0 $POOL
-sleep 2.5
+sleep 5.5
 # Housekeeping runs when probes call for it: a little activity does.
 sleeper 10 3 >/dev/null
 # Exited tasks are freed lazily: by housekeeping, which only a drop or a
 # low pool calls for, and by each read of /proc/lattop, which first frees
-# those exited more than retention_ms (2 s) ago and then lists the rest
+# those exited more than retention_ms (5 s) ago and then lists the rest
 # (README: retention_ms is "how long an exited task stays listed if no read
 # shows it"). So: the count held before the read is printed, not asserted;
 # after the read, what stays tracked is at most the live tasks (every
 # thread in /proc, kernel threads included) plus those that exited within
-# the last 2 s: the sleep and the sleeper above, and this shell's command
+# the last 5 s: the sleep and the sleeper above, and this shell's command
 # substitutions and awk (about 6): a slack of 16. Likewise the report may
 # list at most 16 tasks that are not alive. A module that keeps exited
 # tasks past retention_ms stays near the cap (the storm filled it).
