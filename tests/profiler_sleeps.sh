@@ -14,7 +14,7 @@
 TCG_SLACK_US=5000
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 
 lattop_insmod trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 
@@ -77,6 +77,16 @@ case "$functions" in
 *) wrapper=bad ;;
 esac
 expect_eq "the user trace's first frame is in the sleep's libc wrapper" "$wrapper" ok
+
+# A sleep whose frame pointer is at the top of the address space (the
+# user's to set): the hook reads no word past it, and counts the sleep.
+top_frame_sleep 50 >/tmp/top.out
+top_status=$?
+pid=$(head -n 1 /tmp/top.out)
+take_snapshot
+ktap_print_msg "top_frame_sleep: '$(report_row "$pid")'"
+expect_cmd "a sleep with its frame pointer at the top of the address space is counted" \
+	sh -c "[ $top_status = 0 ] && [ $(report_field "$pid" SLEEPS) -ge 1 ]"
 
 # A kernel thread: kernel frames, never user ones.
 take_snapshot

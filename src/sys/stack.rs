@@ -41,12 +41,13 @@ impl UserStackKey {
     /// The key of the current task's user stack, from schedule() (see
     /// [`read_user_word`]): one word read.
     pub(crate) fn of_current(ip: usize, bp: usize) -> Self {
-        // The record's second word, the return address.
-        let first_return = if is_frame_pointer(bp) {
-            read_user_word(bp + core::mem::size_of::<usize>()).unwrap_or(0)
-        } else {
-            0
-        };
+        // The record's second word, the return address. `bp` is the user's
+        // to choose: near the top of the address space, no word follows.
+        let first_return = is_frame_pointer(bp)
+            .then(|| bp.checked_add(core::mem::size_of::<usize>()))
+            .flatten()
+            .and_then(read_user_word)
+            .unwrap_or(0);
         Self {
             ip,
             bp,
