@@ -26,8 +26,8 @@ NOTES = {
         "Every hook's `probe` line of /proc/lattop_stats, summed: the events handled over both "
         "ping-pongs (3 runs of each), and the time spent in them, which the module estimates from "
         "one event in 16 that it times (two clock reads). With the tracepoints a round trip is "
-        "two `sched_switch` and two `sched_wakeup`; with kprobes, two `dequeue_task` and two "
-        "`enqueue_task`.",
+        "two `sched_switch` and two `sched_wakeup`; with kprobes, two `dequeue_task_fair` and two "
+        "`enqueue_task_fair`.",
     SCALE:
         "Every sleep here lasts at least 2 ms, so each wake-up also takes a kernel call trace "
         "(`trace_threshold_us`, 1 ms) and checks the user stack: that, not the tables, is most "
@@ -410,7 +410,8 @@ def main():
            "The ping-pong runs both sides on CPU 0 (taskset), so each round trip is two context "
            "switches on one runqueue; each figure is the median of 3 runs. lattop is loaded with "
            "its default parameters: the scheduler's tracepoints, traces on; `hooks=kprobe` "
-           "loads it on its kprobes instead (dequeue_task, enqueue_task, deactivate_task). "
+           "loads it on its kprobes instead (each scheduling class's enqueue_task and "
+           "dequeue_task, and deactivate_task). "
            "LatencyTOP is "
            "`sysctl kernel.latencytop=1`; bpftrace runs bench/offcpu.bt (per-task off-CPU time "
            "and stacks from sched_switch and sched_wakeup).\n"]

@@ -51,28 +51,30 @@ module_param_uint!(
 
 module_param_str!(
     /// Where the scheduler's events come from: `tracepoint` (the
-    /// scheduler's tracepoints) or `kprobe` (kprobes on enqueue_task and
-    /// dequeue_task, with no run-queue delay).
+    /// scheduler's tracepoints) or `kprobe` (kprobes on the scheduling
+    /// classes' enqueue and dequeue functions, with no run-queue delay).
     HOOKS: "hooks" = "tracepoint",
     "event source: tracepoint (default) or kprobe (block_symbol, wake_symbol, migrate_symbol)"
 );
 
 module_param_str!(
-    /// The function probed for blocks, if not `dequeue_task`.
-    BLOCK_SYMBOL: "block_symbol" = "dequeue_task",
-    "function probed for blocks; its signature must be (rq, task, flags) (default dequeue_task)"
+    /// The one function probed for blocks, if not the classes' dequeue
+    /// functions.
+    BLOCK_SYMBOL: "block_symbol" = "",
+    "function probed for blocks, instead of dequeue_task_{fair,rt,dl,stop}; its signature must be (rq, task, flags)"
 );
 
 module_param_str!(
-    /// The function probed for wake-ups, if not `enqueue_task`.
-    WAKE_SYMBOL: "wake_symbol" = "enqueue_task",
-    "function probed for wake-ups; its signature must be (rq, task, flags) (default enqueue_task)"
+    /// The one function probed for wake-ups, if not the classes' enqueue
+    /// functions.
+    WAKE_SYMBOL: "wake_symbol" = "",
+    "function probed for wake-ups, instead of enqueue_task_{fair,rt,dl,stop}; its signature must be (rq, task, flags)"
 );
 
 module_param_str!(
     /// The function probed for migrations, if not `deactivate_task`.
-    MIGRATE_SYMBOL: "migrate_symbol" = "deactivate_task",
-    "function probed for migrations; its signature must be (rq, task, flags) (default deactivate_task)"
+    MIGRATE_SYMBOL: "migrate_symbol" = "",
+    "function probed for migrations, instead of deactivate_task; its signature must be (rq, task, flags)"
 );
 
 module_param_uint!(

@@ -14,7 +14,7 @@
 TCG_SLACK_US=5000
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 14
 
 lattop_insmod trace_threshold_us=1000 || ktap_exit_fail_msg "insmod failed"
 
@@ -87,6 +87,26 @@ take_snapshot
 ktap_print_msg "top_frame_sleep: '$(report_row "$pid")'"
 expect_cmd "a sleep with its frame pointer at the top of the address space is counted" \
 	sh -c "[ $top_status = 0 ] && [ $(report_field "$pid" SLEEPS) -ge 1 ]"
+
+# The real-time and deadline classes: a task blocks and wakes through its
+# own class's functions (with hooks=kprobe, a probe on each), and its
+# /proc/<tid>/sched names the policy (1 FIFO, 6 DEADLINE) it really ran in.
+for policy in fifo:1 deadline:6; do
+	# Made empty first: the child's redirection could come after the wait.
+	: >/tmp/class.out
+	POLICY=${policy%:*} sleeper 20 10 >>/tmp/class.out 2>&1 &
+	class_pid=$!
+	until [ -s /tmp/class.out ] || ! kill -0 "$class_pid" 2>/dev/null; do sleep 0.01; done
+	tid=$(head -n 1 /tmp/class.out)
+	ran=$(awk '$1 == "policy" { print $3 }' /proc/"$class_pid"/task/"$tid"/sched)
+	wait "$class_pid"
+	class_status=$?
+	take_snapshot
+	ktap_print_msg "${policy%:*} sleeper: policy $ran, exit $class_status: '$(report_row "$tid")'"
+	expect_cmd "a ${policy%:*}-class thread's 10 sleeps of 20 ms are counted" \
+		sh -c "[ $class_status = 0 ] && [ '$ran' = ${policy#*:} ] &&
+			[ $(report_field "$tid" SLEEPS) -ge 10 ] && [ $(report_field "$tid" TOTAL_US) -ge 198000 ]"
+done
 
 # A kernel thread: kernel frames, never user ones.
 take_snapshot

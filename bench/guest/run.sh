@@ -33,7 +33,7 @@ unload() { rmmod lattop; }
 # hook_counts [FILE]: one "NAME EVENTS TIME_NS" line per "probe" line of
 # /proc/lattop_stats (or of FILE, a copy of it), whatever the hooks are: the
 # tracepoints (sched_switch, sched_wakeup...) or with hooks=kprobe the
-# probed functions (dequeue_task, enqueue_task...). TIME_NS is the module's
+# probed functions (dequeue_task_fair, enqueue_task_fair...). TIME_NS is the module's
 # estimate, from the events it timed (one in 16).
 hook_counts() {
 	awk '$1 == "probe" {

@@ -8,11 +8,18 @@
 //! used to migrate. It wakes through ttwu_do_activate() → activate_task() →
 //! enqueue_task(ENQUEUE_WAKEUP), or, when EEVDF's delayed dequeue left it
 //! queued, through ttwu_runnable() → enqueue_task(ENQUEUE_DELAYED), with no
-//! activate_task() at all. So sleeps are timed at dequeue_task and
-//! enqueue_task, which see every block and every wake-up once; migrations
-//! (deactivate_task, then an activate_task without ENQUEUE_WAKEUP) carry
-//! neither flag and are only counted, never taken for a sleep. No probe
-//! sees a task switched in: this source measures no run-queue delay.
+//! activate_task() at all. dequeue_task() and enqueue_task() hand the same
+//! flags on to the task's scheduling class through `p->sched_class`, and
+//! that is where the probes sit: a kernel compiled for speed inlines
+//! dequeue_task() into __schedule() (and enqueue_task() into some of its
+//! callers), so a probe on them misses those calls, while the class
+//! functions are only ever called through the class table and always run
+//! out of line. The classes a task can block in are fair, rt, dl and stop
+//! (idle never blocks; sched_ext is not built on 6.12's test kernels).
+//! Migrations (deactivate_task, then an activate_task without
+//! ENQUEUE_WAKEUP) carry neither flag and are only counted, never taken for
+//! a sleep. No probe sees a task switched in: this source measures no
+//! run-queue delay.
 
 use super::{counters::HookCounters, Events, HookLine, SchedListener};
 use crate::{
@@ -26,7 +33,7 @@ use crate::{
         task::TaskView,
     },
 };
-use kernel::{prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, str::CStr, sync::Arc};
 
 /// What a probe's events mean.
 #[derive(Clone, Copy)]
@@ -41,28 +48,57 @@ enum Meaning {
 
 /// One entry of the probe table.
 struct ProbeSpec {
-    /// The probed function, a module parameter (default: the symbol this
-    /// table's comments name); its signature must be `(rq, task, flags)`.
-    symbol: &'static ParamStr,
+    /// A module parameter that, when insmod sets it, names the one function
+    /// probed instead of `functions`; its signature must be `(rq, task,
+    /// flags)`.
+    param: &'static ParamStr,
+    /// The functions probed by default.
+    functions: &'static [&'static CStr],
     meaning: Meaning,
     /// The event happens when `flags & mask` is non-zero.
     mask: u32,
 }
 
+impl ProbeSpec {
+    /// Calls `probe` with each function this entry probes.
+    fn for_each_function(&self, mut probe: impl FnMut(&'static CStr) -> Result) -> Result {
+        let param = self.param.get();
+        if !param.is_empty() {
+            return probe(param);
+        }
+        self.functions
+            .iter()
+            .try_for_each(|function| probe(function))
+    }
+}
+
 /// The probe table.
 const PROBES: [ProbeSpec; 3] = [
     ProbeSpec {
-        symbol: &params::BLOCK_SYMBOL,
+        param: &params::BLOCK_SYMBOL,
+        functions: &[
+            c_str!("dequeue_task_fair"),
+            c_str!("dequeue_task_rt"),
+            c_str!("dequeue_task_dl"),
+            c_str!("dequeue_task_stop"),
+        ],
         meaning: Meaning::Block,
         mask: DEQUEUE_SLEEP,
     },
     ProbeSpec {
-        symbol: &params::WAKE_SYMBOL,
+        param: &params::WAKE_SYMBOL,
+        functions: &[
+            c_str!("enqueue_task_fair"),
+            c_str!("enqueue_task_rt"),
+            c_str!("enqueue_task_dl"),
+            c_str!("enqueue_task_stop"),
+        ],
         meaning: Meaning::Wake,
         mask: ENQUEUE_WAKEUP | ENQUEUE_DELAYED,
     },
     ProbeSpec {
-        symbol: &params::MIGRATE_SYMBOL,
+        param: &params::MIGRATE_SYMBOL,
+        functions: &[c_str!("deactivate_task")],
         meaning: Meaning::Migrate,
         mask: u32::MAX,
     },
@@ -71,6 +107,8 @@ const PROBES: [ProbeSpec; 3] = [
 /// One armed probe: its table entry, the events, its counters.
 struct Hook<L: SchedListener> {
     spec: &'static ProbeSpec,
+    /// The function it is on.
+    function: &'static CStr,
     events: Arc<Events<L>>,
     counters: HookCounters,
 }
@@ -112,18 +150,21 @@ pub(super) struct Probes<L: SchedListener> {
 impl<L: SchedListener> Probes<L> {
     /// Arms every probe of the table, delivering to `events`.
     pub(super) fn arm(events: &Arc<Events<L>>) -> Result<Self> {
-        let mut probes = KVec::with_capacity(PROBES.len(), GFP_KERNEL)?;
+        let mut probes = KVec::new();
         for spec in PROBES.iter() {
-            let hook = Hook {
-                spec,
-                events: events.clone(),
-                counters: HookCounters::new()?,
-            };
-            let symbol = spec.symbol.get();
-            let probe = SchedProbe::register(symbol, hook).inspect_err(|e| {
-                pr_err!("cannot probe {}: error {}\n", symbol, e.to_errno());
+            spec.for_each_function(|function| {
+                let hook = Hook {
+                    spec,
+                    function,
+                    events: events.clone(),
+                    counters: HookCounters::new()?,
+                };
+                let probe = SchedProbe::register(function, hook).inspect_err(|e| {
+                    pr_err!("cannot probe {}: error {}\n", function, e.to_errno());
+                })?;
+                probes.push(probe, GFP_KERNEL)?;
+                Ok(())
             })?;
-            probes.push(probe, GFP_KERNEL)?;
         }
         Ok(Self { probes })
     }
@@ -133,7 +174,7 @@ impl<L: SchedListener> Probes<L> {
         for probe in self.probes.iter() {
             let hook = probe.handler().handler();
             line(HookLine {
-                name: hook.spec.symbol.get(),
+                name: hook.function,
                 totals: hook.counters.totals(),
                 missed: probe.missed(),
             })?;

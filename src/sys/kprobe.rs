@@ -226,12 +226,22 @@ pub(crate) trait SchedHandler: Send + Sync + 'static {
 
 /// The scheduler functions whose signature is `(struct rq *rq, struct
 /// task_struct *p, int flags)` in 6.12: the only ones a [`SchedProbe`] may
-/// be put on, since its handler reads `p` from the second argument.
-const SCHED_FUNCTIONS: [&[u8]; 4] = [
+/// be put on, since its handler reads `p` from the second argument. The
+/// `*_task_<class>` ones are the scheduling classes' `enqueue_task` and
+/// `dequeue_task` methods (kernel/sched/{fair,rt,deadline,stop_task}.c).
+const SCHED_FUNCTIONS: [&[u8]; 12] = [
     b"enqueue_task",
     b"dequeue_task",
     b"activate_task",
     b"deactivate_task",
+    b"enqueue_task_fair",
+    b"dequeue_task_fair",
+    b"enqueue_task_rt",
+    b"dequeue_task_rt",
+    b"enqueue_task_dl",
+    b"dequeue_task_dl",
+    b"enqueue_task_stop",
+    b"dequeue_task_stop",
 ];
 
 /// Adapts a [`SchedHandler`] to a kprobe on one of [`SCHED_FUNCTIONS`].

@@ -5,17 +5,54 @@
  * last "total_us T max_us M": the sleeps as the thread itself measured them
  * (CLOCK_MONOTONIC around each nanosleep), the ground truth for lattop's.
  * With NICE=N in the environment, the thread runs at nice N (busybox has
- * no nice applet).
+ * no nice applet); with POLICY=fifo or POLICY=deadline it runs in the
+ * scheduler's rt or dl class (the thread sets its own policy: a deadline
+ * task may not create threads).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 static long ms, count;
+
+/* include/uapi/linux/sched/types.h, which glibc's headers do not carry. */
+struct dl_attr {
+	unsigned int size, policy;
+	unsigned long long flags;
+	int nice;
+	unsigned int priority;
+	unsigned long long runtime, deadline, period;
+};
+
+/* Moves the calling thread to the class POLICY names: 0, or -1 (errno set). */
+static int set_policy(const char *policy)
+{
+	if (!policy)
+		return 0;
+	if (!strcmp(policy, "fifo")) {
+		struct sched_param param = { .sched_priority = 10 };
+
+		return sched_setscheduler(0, SCHED_FIFO, &param);
+	}
+	if (!strcmp(policy, "deadline")) {
+		/* 2 ms of CPU every 100 ms: far more than a sleep loop uses. */
+		struct dl_attr attr = {
+			.size = sizeof(attr), .policy = 6 /* SCHED_DEADLINE */,
+			.runtime = 2000000, .deadline = 100000000, .period = 100000000,
+		};
+
+		return syscall(SYS_sched_setattr, 0, &attr, 0);
+	}
+	fprintf(stderr, "sleeper: unknown POLICY %s\n", policy);
+	return -1;
+}
 
 static long long now_us(void)
 {
@@ -31,6 +68,10 @@ static void *sleep_loop(void *arg)
 	long long total = 0, max = 0;
 
 	(void)arg;
+	if (set_policy(getenv("POLICY"))) {
+		perror("sleeper: POLICY");
+		exit(1);
+	}
 	printf("%d\n", gettid());
 	fflush(stdout);
 	for (long i = 0; i < count; i++) {

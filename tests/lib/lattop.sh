@@ -64,11 +64,6 @@ migrate_hook() {
 	if [ "${LATTOP_HOOKS:-tracepoint}" = kprobe ]; then echo deactivate_task; else echo sched_migrate_task; fi
 }
 
-# block_hook: the hook that sees blocks: sched_switch, or dequeue_task.
-block_hook() {
-	if [ "${LATTOP_HOOKS:-tracepoint}" = kprobe ]; then echo dequeue_task; else echo sched_switch; fi
-}
-
 # within VALUE LOW HIGH: LOW <= VALUE <= HIGH, integers.
 within() {
 	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
