@@ -41,6 +41,16 @@
 #error "lattop's scheduler probe flags (src/layout.c, used by src/probes/kprobes.rs) were checked against Linux 6.12 only: compare them with kernel/sched/sched.h"
 #endif
 
+/*
+ * The tracepoint hooks time a sleep's end and a wait for a CPU from the
+ * scheduler's own sched_info (delay accounting's run-queue clock), which
+ * only exists with CONFIG_SCHED_INFO: SCHEDSTATS or TASK_DELAY_ACCT select
+ * it, as distributions' kernels have them.
+ */
+#ifndef CONFIG_SCHED_INFO
+#error "lattop needs CONFIG_SCHED_INFO (select it with CONFIG_SCHEDSTATS or CONFIG_TASK_DELAY_ACCT): its tracepoint hooks read the scheduler's sched_info"
+#endif
+
 /* A type's size and alignment. */
 #define SIZE(sym, type)                          \
 	DEFINE(sym##_SIZE, sizeof(type));        \
@@ -95,6 +105,8 @@ void lattop_layout(void)
 	FIELD(TASK_FLAGS, task_struct, flags);
 	FIELD(TASK_STATE, task_struct, __state);
 	FIELD(TASK_COMM, task_struct, comm);
+	FIELD(TASK_RUN_DELAY, task_struct, sched_info.run_delay);
+	FIELD(TASK_LAST_QUEUED, task_struct, sched_info.last_queued);
 
 	COMMENT("src/sys/periodic.rs");
 	SIZE(HRTIMER, struct hrtimer);

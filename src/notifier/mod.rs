@@ -2,7 +2,7 @@
 
 //! The threshold notifier: thresholds written to notifier files, evaluated
 //! where their values arise (the periodic evaluator for sampled resources,
-//! the wake-up probe for sleep_latency, the /proc/allpids reconcile for
+//! the hook that ends a sleep for sleep_latency, the /proc/allpids reconcile for
 //! process_count and exits), and announced to their watchers.
 
 mod crossing;
@@ -88,7 +88,7 @@ pub(crate) struct Notifier {
     evaluator: Periodic<Notifier>,
     #[pin]
     armed: Mutex<Armed>,
-    /// The sleep_latency thresholds, for the wake-up probe: a copy of part
+    /// The sleep_latency thresholds, for the hook that ends a sleep: a copy of part
     /// of `armed`, swapped whole under its lock.
     #[pin]
     sleep_watchers: IrqSpinLock<KVec<Arc<Threshold>>>,
@@ -238,7 +238,7 @@ impl Notifier {
     }
 
     /// Wake-up probe, a sleep_latency threshold armed: offers the sleep to
-    /// each. Out of line: the wake-up hook inlines only the check above.
+    /// each. Out of line: the hook inlines only the check above.
     #[inline(never)]
     fn offer_sleep(&self, task: &TaskView<'_>, ns: u64) {
         let (tgid, tid, time_ns) = (task.tgid(), task.tid(), monotonic_fast_ns());

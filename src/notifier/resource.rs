@@ -35,7 +35,7 @@ pub(crate) const ALL: [Resource; 8] = [
 pub(crate) enum Source {
     /// Read from the processes by the periodic evaluator.
     Sampled,
-    /// Each sleep, at its wake-up (the wake-up probe).
+    /// Each sleep, when it ends (the switch hook; with kprobes, the wake-up).
     Sleeps,
     /// At each process start and exit (the /proc/allpids reconcile).
     ProcessEvents,

@@ -28,7 +28,7 @@ use kernel::{
     uaccess::UserSliceWriter,
 };
 
-/// How long the wake-up probe may wait for a threshold's lock.
+/// How long the hook that ends a sleep may wait for a threshold's lock.
 pub(super) const PROBE_LOCK_BUDGET_NS: u64 = 100_000;
 /// How long process context may wait for one (it only ever waits for a
 /// probe or a reader's short critical section).
@@ -232,7 +232,7 @@ impl Threshold {
     }
 
     /// A sleep of `ns` by thread `tid` of process `pid` ended at `time_ns`
-    /// (from the wake-up probe): fires when the sleeps cross the level.
+    /// (from the hook that ends a sleep): fires when the sleeps cross the level.
     /// Returns false when the lock could not be had within `budget_ns`.
     pub(crate) fn offer_sleep(
         &self,

@@ -52,8 +52,8 @@ pub(crate) struct EventTimer<'a> {
 
 impl EventTimer<'_> {
     /// The event's time: a timed event's start, else the clock now. A
-    /// handler reads it only if it needs it (most wake-ups do not), and
-    /// once.
+    /// handler reads it only if it needs it (a new task's wake-up, a
+    /// kprobe hit whose flags say nothing happened, do not), and once.
     #[inline]
     pub(crate) fn now(&self) -> u64 {
         if self.timed.is_some() {

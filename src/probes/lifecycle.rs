@@ -3,7 +3,7 @@
 //! The probes' lifecycle: STARTING while probes are being armed, RUNNING,
 //! STOPPING once unload has begun. Handlers record only while RUNNING, and
 //! every probe is armed before RUNNING, so no half-armed window can record
-//! half a sleep (a block seen without its wake-up probe, or the reverse).
+//! half a sleep (a block seen without the event that ends it, or the reverse).
 
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 

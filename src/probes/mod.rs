@@ -40,7 +40,8 @@ pub(crate) trait SchedListener: Send + Sync + 'static {
     fn process_started(&self);
     /// The last thread of a process is exiting.
     fn process_exited(&self);
-    /// `task` slept `ns` and is waking now.
+    /// `task` slept `ns`, and is waking (the kprobe source) or running
+    /// again (the tracepoints) now.
     fn sleep_ended(&self, task: &TaskView<'_>, ns: u64);
 }
 
@@ -48,8 +49,8 @@ pub(crate) trait SchedListener: Send + Sync + 'static {
 /// the listener, while the lifecycle says the hooks record.
 pub(crate) struct Events<L: SchedListener> {
     profiler: Arc<Profiler>,
-    /// A type parameter, not a trait object: the wake-up hook calls it on
-    /// every wake-up, and a static call inlines its fast path (one load
+    /// A type parameter, not a trait object: the hook that ends sleeps
+    /// calls it on every one, and a static call inlines its fast path (one load
     /// while no sleep_latency threshold is armed).
     listener: Arc<L>,
     lifecycle: Lifecycle,
@@ -80,17 +81,26 @@ impl<L: SchedListener> Events<L> {
         }
     }
 
-    /// `task` is woken; `now` gives the time (read only if needed).
+    /// `task` is woken at `now` (the kprobe source).
     #[inline]
-    fn woke(&self, task: &TaskView<'_>, now: impl FnOnce() -> u64) {
+    fn woke(&self, task: &TaskView<'_>, now: u64) {
         if let Some(slept) = self.profiler.on_wake(task, now) {
             self.listener.sleep_ended(task, slept);
         }
     }
 
-    /// `task`, new, is runnable at `now`.
-    fn started(&self, task: &TaskView<'_>, now: u64) {
-        self.profiler.on_queued(task, now);
+    /// `task` runs at `now` (the tracepoint source): ends its wait for a
+    /// CPU, and its sleep if it had one.
+    #[inline]
+    fn ran(&self, task: &TaskView<'_>, now: u64) {
+        if let Some(slept) = self.profiler.on_run(task, now) {
+            self.listener.sleep_ended(task, slept);
+        }
+    }
+
+    /// `task`, new, is runnable.
+    fn started(&self, task: &TaskView<'_>) {
+        self.profiler.on_queued(task);
         if task.tid() == task.tgid() {
             self.listener.process_started();
         }

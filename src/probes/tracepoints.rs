@@ -11,11 +11,17 @@
 //!   still blocked here, once, and its later full dequeue fires nothing;
 //!   `prev_state` TASK_DEAD is its exit. Otherwise `prev` stays runnable:
 //!   preempted, or yielding, it waits for a CPU again. `next` runs: its
-//!   wait for a CPU ends.
-//! - `sched_wakeup` fires in ttwu_do_wakeup(), for every wake-up, also of a
-//!   task EEVDF left queued (ENQUEUE_DELAYED) and of one that had not
-//!   blocked yet (it woke before schedule()): a wake-up with no open block
-//!   is ignored.
+//!   wait for a CPU ends, and if it had blocked, its sleep ended when that
+//!   wait began. The tracepoint fires before context_switch() updates
+//!   `next`'s sched_info, which still says when it was enqueued
+//!   (`last_queued`: by its wake-up, also of a task EEVDF left queued,
+//!   ENQUEUE_DELAYED) and how long it had waited in all (`run_delay`, which
+//!   a migration while queued grows): so the switch alone times both, and
+//!   no wake-up hook runs at all (`sched_wakeup` is not armed: a wake-up
+//!   costs nothing, and the waker's CPU never writes the sleeper's slot).
+//!   One case is timed as the kernel's own delay accounting times it: a
+//!   task EEVDF's delayed dequeue left queued that migrates while asleep
+//!   is enqueued on its new CPU then, and its sleep ends there.
 //! - `sched_wakeup_new`: a new task is runnable for the first time.
 //! - `sched_migrate_task`: counted only.
 
@@ -30,11 +36,10 @@ use kernel::{c_str, prelude::*, sync::Arc};
 const TASK_RUNNING: u32 = 0;
 const TASK_DEAD: u32 = 0x80;
 
-/// The handlers of the four tracepoints, with a counter set each.
+/// The handlers of the three tracepoints, with a counter set each.
 pub(super) struct Hooks<L: SchedListener> {
     events: Arc<Events<L>>,
     switch: HookCounters,
-    wakeup: HookCounters,
     wakeup_new: HookCounters,
     migrate: HookCounters,
 }
@@ -44,7 +49,6 @@ impl<L: SchedListener> Hooks<L> {
         Ok(Self {
             events,
             switch: HookCounters::new()?,
-            wakeup: HookCounters::new()?,
             wakeup_new: HookCounters::new()?,
             migrate: HookCounters::new()?,
         })
@@ -55,7 +59,6 @@ impl<L: SchedListener> Hooks<L> {
     pub(super) fn lines(&self, line: &mut impl FnMut(HookLine<'_>) -> Result) -> Result {
         let hooks = [
             (c_str!("sched_switch"), &self.switch),
-            (c_str!("sched_wakeup"), &self.wakeup),
             (c_str!("sched_wakeup_new"), &self.wakeup_new),
             (c_str!("sched_migrate_task"), &self.migrate),
         ];
@@ -92,28 +95,19 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
             let now = timer.now();
             let profiler = &events.profiler;
             if preempt || prev_state == TASK_RUNNING {
-                profiler.on_queued(prev, now);
+                profiler.on_queued(prev);
             } else if prev_state & TASK_DEAD != 0 {
                 events.exited(prev, now);
             } else {
                 // `prev` is current, in schedule(): its user stack is readable.
                 events.blocked(prev, now, true);
             }
-            profiler.on_run(next, now);
-        });
-    }
-
-    fn woke(&self, task: &TaskView<'_>) {
-        // Its time is read only if the wake-up ends a sleep lattop saw.
-        self.handle(&self.wakeup, |events, timer| {
-            events.woke(task, || timer.now())
+            events.ran(next, now);
         });
     }
 
     fn woke_new(&self, task: &TaskView<'_>) {
-        self.handle(&self.wakeup_new, |events, timer| {
-            events.started(task, timer.now())
-        });
+        self.handle(&self.wakeup_new, |events, _| events.started(task));
     }
 
     fn migrating(&self, _task: &TaskView<'_>, _dest_cpu: i32) {

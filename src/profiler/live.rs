@@ -22,7 +22,7 @@ use super::trace::{SleepStats, USER_FRAMES};
 use crate::sys::{
     irq_spinlock::{new_irq_spinlock, IrqSpinLock},
     stack::UserStackKey,
-    task::{comm_bytes, TaskView, COMM_LEN, COMM_WORDS},
+    task::{comm_bytes, QueueTimes, TaskView, COMM_LEN, COMM_WORDS},
 };
 use core::sync::atomic::{
     fence, AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize,
@@ -112,10 +112,11 @@ pub(crate) struct TaskSlot {
     /// When the open sleep began; 0 if none.
     blocked_since: AtomicU64,
     exited_at: AtomicU64,
-    /// When the task became runnable and began to wait for a CPU; 0 if it
-    /// is not waiting (or lattop did not see it start to). Not in the
-    /// figures: only the task's own events read it.
-    queued_since: AtomicU64,
+    /// The task's `run_delay` when it last left a CPU (blocked or
+    /// preempted), or when the slot was claimed: what it has waited for a
+    /// CPU since is the growth. Not in the figures: only the task's own
+    /// events read it.
+    run_delay_base: AtomicU64,
     /// The key of the user stack `user_frames` were walked from.
     user_key: [AtomicUsize; 3],
     user_key_valid: AtomicBool,
@@ -142,7 +143,8 @@ impl TaskSlot {
         self.waits.clear();
         self.blocked_since.store(0, Relaxed);
         self.exited_at.store(0, Relaxed);
-        self.queued_since.store(0, Relaxed);
+        self.run_delay_base
+            .store(task.queue_times().run_delay, Relaxed);
         self.user_key_valid.store(false, Relaxed);
         self.nr_user.store(0, Relaxed);
         self.set_comm(task);
@@ -196,7 +198,8 @@ impl TaskSlot {
             self.blocked_since.store(now, Relaxed);
             self.set_comm(task);
         });
-        self.queued_since.store(0, Relaxed);
+        self.run_delay_base
+            .store(task.queue_times().run_delay, Relaxed);
     }
 
     /// Whether the user frames kept are of the stack `key` starts.
@@ -230,39 +233,59 @@ impl TaskSlot {
         copied
     }
 
-    /// The task is woken; `now` gives the time (read only if lattop saw it
-    /// block). Returns how long it slept, if lattop saw it block; it then
-    /// waits for a CPU.
+    /// The task is woken at `now` (the kprobe source, which sees no task
+    /// switched in). Returns how long it slept, if lattop saw it block.
     #[inline]
-    pub(crate) fn wake(&self, now: impl FnOnce() -> u64) -> Option<u64> {
+    pub(crate) fn wake(&self, now: u64) -> Option<u64> {
         let since = self.blocked_since.load(Relaxed);
         if since == 0 {
             return None;
         }
-        let now = now();
         let slept = now.saturating_sub(since);
         self.write(|| {
             self.sleeps.add(slept);
             self.blocked_since.store(0, Relaxed);
         });
-        self.queued_since.store(now, Relaxed);
         Some(slept)
     }
 
-    /// The task is runnable at `now` and waits for a CPU (preempted, or
-    /// new).
-    pub(crate) fn queue(&self, now: u64) {
-        self.queued_since.store(now, Relaxed);
+    /// The task is runnable without having slept (preempted, yielding, or
+    /// new), with the run-queue accounting `queue`: its wait for a CPU
+    /// begins.
+    #[inline]
+    pub(crate) fn queue(&self, queue: QueueTimes) {
+        self.run_delay_base.store(queue.run_delay, Relaxed);
     }
 
-    /// The task runs at `now`: ends its wait for a CPU, if one was seen.
-    pub(crate) fn run(&self, now: u64) {
-        let since = self.queued_since.load(Relaxed);
+    /// The task runs at `now` (the tracepoint source's switch), with the
+    /// run-queue accounting `queue`, which the switch has not yet updated.
+    /// Since it last left a CPU it waited for one `run_delay`'s growth (its
+    /// waits before a migration) plus the time since `last_queued` (the
+    /// wait now ending): a wait for a CPU, added to its waits. If it had
+    /// blocked, the rest of its time off the CPU was its sleep, which ended
+    /// when that wait began (its wake-up): returns the sleep's length.
+    #[inline]
+    pub(crate) fn run(&self, now: u64, queue: QueueTimes) -> Option<u64> {
+        let grown = queue
+            .run_delay
+            .saturating_sub(self.run_delay_base.load(Relaxed));
+        let waiting = match queue.last_queued {
+            0 => 0,
+            since => now.saturating_sub(since),
+        };
+        let waited = grown.saturating_add(waiting);
+        let since = self.blocked_since.load(Relaxed);
         if since == 0 {
-            return;
+            self.write(|| self.waits.add(waited));
+            return None;
         }
-        self.queued_since.store(0, Relaxed);
-        self.write(|| self.waits.add(now.saturating_sub(since)));
+        let slept = now.saturating_sub(since).saturating_sub(waited);
+        self.write(|| {
+            self.sleeps.add(slept);
+            self.waits.add(waited);
+            self.blocked_since.store(0, Relaxed);
+        });
+        Some(slept)
     }
 
     /// The task exits at `now`.

@@ -4,9 +4,10 @@
 //! context, and what process context does with it.
 //!
 //! A sleep travels like this: the block hook writes its start into the
-//! task's slot (`live.rs`, found without a lock); the wake-up hook closes it
-//! there, adding to the slot's counts, and queues the call trace of a long
-//! sleep on its CPU's ring (`trace_queue.rs`). Process context drains both
+//! task's slot (`live.rs`, found without a lock); the hook that sees the
+//! task run again closes it there (the kprobe source: its wake-up), adding
+//! to the slot's counts, and queues the call trace of a long sleep on its
+//! CPU's ring (`trace_queue.rs`). Process context drains both
 //! into the task table (`task_table.rs`: the red-black trees by pid and by
 //! latency, and the per-process sums) under a mutex, before every report
 //! or snapshot, and when the hooks ask for it (an exit, a full ring).
@@ -178,16 +179,23 @@ impl Profiler {
         slot.set_user_stack(key, &frames[..n]);
     }
 
-    /// Hook: `task` is woken; `now` gives the time, read only if lattop saw
-    /// it block. Returns how long it slept, when its sleep was seen.
+    /// Hook (the kprobe source): `task` is woken at `now`. Returns how long
+    /// it slept, when its sleep was seen.
     #[inline]
-    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: impl FnOnce() -> u64) -> Option<u64> {
+    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
         let slot = self.live.find(task)?;
         let slept = slot.wake(now)?;
-        if slept >= self.trace_threshold_ns {
-            self.queue_trace(task, slot, slept);
-        }
+        self.sleep_ended(task, slot, slept);
         Some(slept)
+    }
+
+    /// Hook: `task`'s sleep of `ns`, seen in `slot`, has ended: a long one's
+    /// trace is queued.
+    #[inline]
+    fn sleep_ended(&self, task: &TaskView<'_>, slot: &TaskSlot, ns: u64) {
+        if ns >= self.trace_threshold_ns {
+            self.queue_trace(task, slot, ns);
+        }
     }
 
     /// Queues the trace of `task`'s sleep of `ns`: the sleeper has not run
@@ -217,28 +225,31 @@ impl Profiler {
         }
     }
 
-    /// Hook: `task` is runnable at `now` without having slept (preempted,
-    /// or new): its wait for a CPU begins.
+    /// Hook: `task` is runnable without having slept (preempted, or new):
+    /// its wait for a CPU begins.
     #[inline]
-    pub(crate) fn on_queued(&self, task: &TaskView<'_>, now: u64) {
+    pub(crate) fn on_queued(&self, task: &TaskView<'_>) {
         // The idle task has no slot: a lookup would miss.
         if task.is_idle() {
             return;
         }
         if let Some(slot) = self.slot_of(task) {
-            slot.queue(now);
+            slot.queue(task.queue_times());
         }
     }
 
-    /// Hook: `task` runs at `now`: its wait for a CPU ends.
+    /// Hook (the tracepoint source): `task` runs at `now`: its wait for a
+    /// CPU ends, and so does its sleep if it had blocked. Returns how long
+    /// it slept, when its sleep was seen.
     #[inline]
-    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) {
+    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
         if task.is_idle() {
-            return;
+            return None;
         }
-        if let Some(slot) = self.live.find(task) {
-            slot.run(now);
-        }
+        let slot = self.live.find(task)?;
+        let slept = slot.run(now, task.queue_times())?;
+        self.sleep_ended(task, slot, slept);
+        Some(slept)
     }
 
     /// Hook: `task` blocks for the last time (it exited) at `now`: its

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Call traces of long sleeps, on their way from a wake-up hook to the task
+//! Call traces of long sleeps, on their way from the hook that ends them to the task
 //! table: one ring per CPU, written by that CPU's hooks (interrupts off, so
 //! one writer at a time) and emptied by the drain (under the table's mutex,
 //! so one reader at a time). No lock: the ring's head and tail are the

@@ -144,6 +144,23 @@ impl<'a> TaskView<'a> {
         comm_bytes(self.comm_words())
     }
 
+    /// The scheduler's run-queue accounting of the task (delay
+    /// accounting's `sched_info`, updated under the task's runqueue lock):
+    /// read by the hooks that hold that lock.
+    #[inline]
+    pub(crate) fn queue_times(&self) -> QueueTimes {
+        task_field!(TASK_RUN_DELAY, TASK_RUN_DELAY_SIZE, u64);
+        task_field!(TASK_LAST_QUEUED, TASK_LAST_QUEUED_SIZE, u64);
+        // SAFETY: `sched_info.run_delay` and `sched_info.last_queued` are
+        // `unsigned long long`s at these offsets (checked above).
+        unsafe {
+            QueueTimes {
+                run_delay: self.field(layout::TASK_RUN_DELAY),
+                last_queued: self.field(layout::TASK_LAST_QUEUED),
+            }
+        }
+    }
+
     /// Whether this is a kernel thread, which has no user stack.
     #[inline]
     pub(crate) fn is_kernel_thread(&self) -> bool {
@@ -179,6 +196,19 @@ impl<'a> TaskView<'a> {
     pub(super) fn as_ptr(&self) -> *mut bindings::task_struct {
         self.ptr.cast_mut()
     }
+}
+
+/// A task's run-queue accounting, as kernel/sched/stats.h keeps it.
+#[derive(Clone, Copy)]
+pub(crate) struct QueueTimes {
+    /// The time it has spent runnable and waiting for a CPU, in all, ns:
+    /// grown when it reaches a CPU, and when it leaves a runqueue it waited
+    /// on to migrate.
+    pub(crate) run_delay: u64,
+    /// When its present wait for a CPU began, on its runqueue's clock
+    /// (`sched_clock`, as lattop's): set when it is enqueued (woken, or
+    /// moved to another CPU) or preempted, 0 once it runs.
+    pub(crate) last_queued: u64,
 }
 
 /// The user-space registers a task saved on entering the kernel.

@@ -21,25 +21,24 @@ use kernel::{alloc::KBox, c_str, ffi, prelude::*};
 /// What the scheduler's tracepoints tell.
 ///
 /// Each method runs in the scheduler, with preemption off; `switched` and
-/// the wake-ups also with a runqueue lock held and interrupts off. They must
+/// the wake-up also with a runqueue lock held and interrupts off. They must
 /// not sleep, allocate with `GFP_KERNEL`, or wake anything up.
 pub(crate) trait SchedEvents: Send + Sync + 'static {
     /// `sched_switch`: this CPU switches from `prev` to `next`. `preempt`
     /// and `prev_state` are `__schedule()`'s: `prev` blocks when
     /// `!preempt && prev_state != TASK_RUNNING`.
     fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32);
-    /// `sched_wakeup`: `task` was woken (also when it had not blocked yet).
-    fn woke(&self, task: &TaskView<'_>);
     /// `sched_wakeup_new`: `task`, new, is runnable for the first time.
     fn woke_new(&self, task: &TaskView<'_>);
     /// `sched_migrate_task`: `task` moves to CPU `dest_cpu`.
     fn migrating(&self, task: &TaskView<'_>, dest_cpu: i32);
 }
 
-/// The tracepoints armed, by name, with the probe each gets.
-const EVENTS: [&CStr; 4] = [
+/// The tracepoints armed, by name, with the probe each gets. Not
+/// `sched_wakeup`: the switch reads when a task was woken from its
+/// sched_info, so a wake-up costs nothing.
+const EVENTS: [&CStr; 3] = [
     c_str!("sched_switch"),
-    c_str!("sched_wakeup"),
     c_str!("sched_wakeup_new"),
     c_str!("sched_migrate_task"),
 ];
@@ -48,7 +47,7 @@ const EVENTS: [&CStr; 4] = [
 assert_size!(bindings::tracepoint, TRACEPOINT_SIZE, TRACEPOINT_ALIGN);
 assert_offset!(bindings::tracepoint, name, TRACEPOINT_NAME);
 
-/// The four scheduler tracepoints, armed with probes calling an `H`.
+/// The three scheduler tracepoints, armed with probes calling an `H`.
 ///
 /// # Invariants
 ///
@@ -56,7 +55,7 @@ assert_offset!(bindings::tracepoint, name, TRACEPOINT_NAME);
 /// of [`EVENTS`]'s same index is registered with `data` = `&handler`, until
 /// `drop`; the box is never moved out of (it is handed out pinned).
 pub(crate) struct SchedTracepoints<H: SchedEvents> {
-    armed: [*mut bindings::tracepoint; 4],
+    armed: [*mut bindings::tracepoint; 3],
     handler: H,
 }
 
@@ -70,7 +69,7 @@ unsafe impl<H: SchedEvents> Sync for SchedTracepoints<H> {}
 /// [`EVENTS`].
 unsafe extern "C" fn find_event(tp: *mut bindings::tracepoint, found: *mut c_void) {
     // SAFETY: `found` is the array `find_events` passed, alive for the walk.
-    let found = unsafe { &mut *found.cast::<[*mut bindings::tracepoint; 4]>() };
+    let found = unsafe { &mut *found.cast::<[*mut bindings::tracepoint; 3]>() };
     // SAFETY: the kernel passes live tracepoints, whose names are static
     // NUL-terminated strings.
     let name = unsafe { CStr::from_char_ptr((*tp).name) };
@@ -82,15 +81,15 @@ unsafe extern "C" fn find_event(tp: *mut bindings::tracepoint, found: *mut c_voi
 }
 
 /// The kernel's tracepoints named by [`EVENTS`], null where one is missing.
-fn find_events() -> [*mut bindings::tracepoint; 4] {
-    let mut found = [core::ptr::null_mut(); 4];
+fn find_events() -> [*mut bindings::tracepoint; 3] {
+    let mut found = [core::ptr::null_mut(); 3];
     // SAFETY: the callback only writes `found`, which outlives the walk.
     unsafe { bindings::for_each_kernel_tracepoint(Some(find_event), (&raw mut found).cast()) };
     found
 }
 
 impl<H: SchedEvents> SchedTracepoints<H> {
-    /// Arms the four tracepoints with probes calling `handler`. `ENOENT` if
+    /// Arms the three tracepoints with probes calling `handler`. `ENOENT` if
     /// the kernel lacks one; nothing stays armed on failure.
     pub(crate) fn register(handler: H) -> Result<Pin<KBox<Self>>> {
         let found = find_events();
@@ -100,7 +99,7 @@ impl<H: SchedEvents> SchedTracepoints<H> {
         }
         let mut this = KBox::new(
             Self {
-                armed: [core::ptr::null_mut(); 4],
+                armed: [core::ptr::null_mut(); 3],
                 handler,
             },
             GFP_KERNEL,
@@ -130,10 +129,9 @@ impl<H: SchedEvents> SchedTracepoints<H> {
 
     /// The probes, in [`EVENTS`]' order, as `tracepoint_probe_register()`
     /// takes them.
-    fn probes() -> [*mut c_void; 4] {
+    fn probes() -> [*mut c_void; 3] {
         [
             Self::switch_probe as *mut c_void,
-            Self::wakeup_probe as *mut c_void,
             Self::wakeup_new_probe as *mut c_void,
             Self::migrate_probe as *mut c_void,
         ]
@@ -153,15 +151,6 @@ impl<H: SchedEvents> SchedTracepoints<H> {
         // is current, `next` is on this CPU's runqueue, whose lock is held.
         let (prev, next) = unsafe { (TaskView::from_raw(prev), TaskView::from_raw(next)) };
         handler.switched(preempt, &prev, &next, prev_state);
-    }
-
-    /// `sched_wakeup`'s probe.
-    unsafe extern "C" fn wakeup_probe(data: *mut c_void, task: *mut bindings::task_struct) {
-        // SAFETY: `data` is the registered `&handler` (type invariant).
-        let handler = unsafe { &*data.cast::<H>() };
-        // SAFETY: the waker holds the task's pi_lock (or is the task).
-        let task = unsafe { TaskView::from_raw(task) };
-        handler.woke(&task);
     }
 
     /// `sched_wakeup_new`'s probe.
