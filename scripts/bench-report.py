@@ -26,19 +26,22 @@ NOTES = {
         "Every hook's `probe` line of /proc/lattop_stats, summed: the events handled over both "
         "ping-pongs (3 runs of each), and the time spent in them, which the module estimates from "
         "one event in 16 that it times (two clock reads). With the tracepoints a round trip is "
-        "two `sched_switch` and two `sched_wakeup`; with kprobes, two `dequeue_task_fair` and two "
-        "`enqueue_task_fair`.",
+        "two `sched_switch`, each handling both halves of a sleep (the task switched out "
+        "blocks, the one switched in ends its sleep and its wait for a CPU: no hook runs at "
+        "a wake-up); with kprobes, two `dequeue_task_fair` and two `enqueue_task_fair`. Per "
+        "round trip is the comparison across designs: per event, it depends on how many "
+        "events a design splits the same work into.",
     SCALE:
-        "Every sleep here lasts at least 2 ms, so each wake-up also takes a kernel call trace "
+        "Every sleep here lasts at least 2 ms, so each one's end also takes a kernel call trace "
         "(`trace_threshold_us`, 1 ms) and checks the user stack: that, not the tables, is most "
         "of the cost per event. Events are every hook's (lattop's default, the tracepoints: "
-        "blocks, wake-ups and every switch); dropped is `dropped_no_node` + `dropped_busy` + "
+        "every switch, which handles blocks and the ends of sleeps); dropped is `dropped_no_node` + `dropped_busy` + "
         "`dropped_task_cap`. /proc/lattop lists at most `max_rows` (1,000) rows, so its read "
         "time follows the rows printed, not the tasks tracked.",
     "5. Notifier":
         "memory_usage is sampled by the evaluator every `eval_period_ms`, so its delay is the "
-        "wait for the next sample plus the delivery; sleep_latency is checked in the wake-up "
-        "probe, which stamps the event, so its delay is the delivery alone.",
+        "wait for the next sample plus the delivery; sleep_latency is checked in the switch "
+        "hook that ends the sleep, which stamps the event, so its delay is the delivery alone.",
     "6. Memory (slab + vmalloc + per-CPU, from /proc/meminfo deltas)":
         "Per task: 10,000 threads started before the module, each sleeping once after it "
         "loaded. Per trace entry: the load with `max_traces=16384` against `max_traces=1024` "
@@ -118,8 +121,12 @@ def handlers(results):
         target = "n/a"
         if mode == "tracepoint":
             target = f"<= {HANDLER_TARGET_NS} ns (on {TARGET_CLOCK})"
-        rows.append([name, show(num(results, f"handler_events.{mode}")), show(ns), target])
-    out = table(["hooks", "events (all hooks, both ping-pongs)", "ns per event", "target"], rows)
+        events = num(results, f"handler_events.{mode}")
+        trips = num(results, f"handler_round_trips.{mode}")
+        per_trip = show(round(events * ns / trips)) if events and ns is not None and trips else "n/a"
+        rows.append([name, show(events), show(ns), per_trip, target])
+    out = table(["hooks", "events (all hooks, both ping-pongs)", "ns per event",
+                 "ns per round trip", "target (per event)"], rows)
     rows = []
     for mode, name in HOOK_MODES:
         prefix = f"handler_events.{mode}."

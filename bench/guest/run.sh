@@ -32,7 +32,7 @@ unload() { rmmod lattop; }
 
 # hook_counts [FILE]: one "NAME EVENTS TIME_NS" line per "probe" line of
 # /proc/lattop_stats (or of FILE, a copy of it), whatever the hooks are: the
-# tracepoints (sched_switch, sched_wakeup...) or with hooks=kprobe the
+# tracepoints (sched_switch, sched_wakeup_new...) or with hooks=kprobe the
 # probed functions (dequeue_task_fair, enqueue_task_fair...). TIME_NS is the module's
 # estimate, from the events it timed (one in 16).
 hook_counts() {
@@ -106,6 +106,8 @@ lattop_pingpongs() {
 	cat /proc/lattop_stats >/tmp/lattop_stats.before
 	pingpong_all "$anchor"
 	hooks_since "$mode" /tmp/lattop_stats.before
+	# Both ping-pongs, 3 runs each.
+	result "handler_round_trips.$mode" "$((ROUNDS * 6))"
 	result "dropped.$anchor" "$(dropped)"
 	unload
 }

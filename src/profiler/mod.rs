@@ -150,7 +150,7 @@ impl Profiler {
 
     /// Hook: `task` blocks at `now`. `in_schedule`: it is the current task,
     /// blocking in schedule(), so its user stack can be read.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
         let Some(slot) = self.slot_of(task) else {
             return;
