@@ -19,8 +19,8 @@
 # - dropped_traces: with max_traces=1, sleeps long enough for a trace by
 #   many threads find the arena full.
 # - nesting: with nested_symbol=stack_trace_save_tsk a counting kprobe sits
-#   on the function the wake-up hook calls to take a trace, for each of a
-#   sleeper's 20 sleeps of 5 ms. Under hooks=kprobe each is a hit nested in
+#   on the function the hook that ends a sleep calls to take a trace, for
+#   each of a sleeper's 20 sleeps of 5 ms. Under hooks=kprobe each is a hit nested in
 #   a kprobe handler: kprobes skip it and count it as missed. A tracepoint
 #   handler is no kprobe handler: there the hits are counted as hits. Either
 #   way the hook they came from records all 20 sleeps.
