@@ -23,7 +23,10 @@ note() { echo "# $*"; }
 kernel_kb() { awk '/^(Slab|VmallocUsed|Percpu):/ { kb += $2 } END { print kb }' /proc/meminfo; }
 now_ns() { date +%s%N; }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-# wait_line FILE TEXT: until FILE has a line starting with TEXT (60 s).
+# wait_line FILE TEXT: until FILE has a line starting with TEXT (60 s). A
+# helper started in the background writes FILE, which is made empty before
+# it starts (`: >FILE`, then `>>FILE`): its own `>FILE` could come after the
+# wait, which would find the previous run's line.
 wait_line() {
 	wait_for_line "$1" "$2.*" || { note "timed out waiting for '$2' in $1"; return 1; }
 }
@@ -144,7 +147,8 @@ bench_scale() {
 	echo 40000 >/proc/sys/kernel/threads-max
 	for n in 100 1000 10000; do
 		load
-		sleep_loop "$n" $((n * 20)) 3 >/tmp/loop.out &
+		: >/tmp/loop.out
+		sleep_loop "$n" $((n * 20)) 3 >>/tmp/loop.out &
 		local loop=$!
 		wait_line /tmp/loop.out ready
 		cat /proc/lattop_stats >/tmp/lattop_stats.before
@@ -172,7 +176,8 @@ bench_scale() {
 bench_bulk() {
 	load
 	for n in 100 1000 5000; do
-		many_procs "$n" >/tmp/procs.out &
+		: >/tmp/procs.out
+		many_procs "$n" >>/tmp/procs.out &
 		local procs=$!
 		wait_line /tmp/procs.out ready
 		# Until every new process has its directory.
@@ -204,10 +209,12 @@ bench_notifier() {
 	done
 	result eval_period_ms "$(cat /sys/module/lattop/parameters/eval_period_ms)"
 
-	many_procs 1000 >/tmp/procs.out &
+	: >/tmp/procs.out
+	many_procs 1000 >>/tmp/procs.out &
 	local procs=$!
 	wait_line /tmp/procs.out ready
-	arm_anypid 10 >/tmp/arm.out &
+	: >/tmp/arm.out
+	arm_anypid 10 >>/tmp/arm.out &
 	local armed=$!
 	wait_line /tmp/arm.out armed
 	sleep 1
@@ -239,7 +246,8 @@ insmod_cost_kb() {
 bench_memory() {
 	# Per tracked task: threads that started before the module, then
 	# each sleep once with it loaded.
-	idle_threads 10000 >/tmp/idle.out &
+	: >/tmp/idle.out
+	idle_threads 10000 >>/tmp/idle.out &
 	local idle=$!
 	wait_line /tmp/idle.out ready
 	load
@@ -264,7 +272,8 @@ bench_memory() {
 	result memory_module_kb "$full"
 
 	# Per /proc/allpids/<pid>/: 1,000 more processes at load.
-	many_procs 1000 >/tmp/procs.out &
+	: >/tmp/procs.out
+	many_procs 1000 >>/tmp/procs.out &
 	local procs=$!
 	wait_line /tmp/procs.out ready
 	set -- $(insmod_cost_kb)
