@@ -4,13 +4,15 @@
 prints, as "result KEY VALUE" lines for scripts/bench-report.py, what the
 ping-pong with lattop loaded executed beyond the one without.
 
-    scripts/bench-profile.py WORK_DIR SYSTEM_MAP
+    scripts/bench-profile.py WORK_DIR SYSTEM_MAP [NAME]
 
-WORK_DIR holds, for MODE in base and lattop, blocks-MODE.txt (the QEMU
+WORK_DIR holds, for MODE in base and lattop, blocks-NAME-MODE.txt (the QEMU
 plugin's "start instructions executions" lines, hex start) and
-results-MODE.txt (the guest's output: result lines, and "kallsyms ADDR TYPE
-NAME" lines naming lattop's addresses in that boot). Kernel addresses are
-named from SYSTEM_MAP (the perf kernel has no KASLR).
+results-NAME-MODE.txt (the guest's output: result lines, and "kallsyms ADDR
+TYPE NAME" lines naming lattop's addresses in that boot). Kernel addresses
+are named from SYSTEM_MAP (the perf kernel has no KASLR). NAME is the pair
+of boots (default profile: the one ping-pong; pairsN: N pairs at once), and
+the prefix of the keys printed.
 """
 import bisect
 import importlib.util
@@ -103,20 +105,22 @@ def load_read_pairs():
 
 def main():
     work, system_map = Path(sys.argv[1]), sys.argv[2]
+    name = sys.argv[3] if len(sys.argv) > 3 else "profile"
     kernel = kernel_symbols(system_map)
     counts, module_names = {}, set()
     for mode in ("base", "lattop"):
-        namer = Namer(kernel, work / f"results-profile-{mode}.txt")
+        namer = Namer(kernel, work / f"results-{name}-{mode}.txt")
         module_names |= namer.module_names
-        counts[mode] = count(work / f"blocks-{mode}.txt", namer)
+        counts[mode] = count(work / f"blocks-{name}-{mode}.txt", namer)
     read_pairs = load_read_pairs()
-    lattop = read_pairs(work / "results-profile-lattop.txt")
-    base = read_pairs(work / "results-profile-base.txt")
+    lattop = read_pairs(work / f"results-{name}-lattop.txt")
+    base = read_pairs(work / f"results-{name}-base.txt")
+    # Every round trip of every pair.
     rounds = int(lattop["profile_rounds"])
-    print(f"result profile_rounds {rounds}")
-    print(f"result profile_pingpong_ns.base {base['profile_pingpong_ns.base']}")
-    print(f"result profile_pingpong_ns.lattop {lattop['profile_pingpong_ns.lattop']}")
-    print(f"result profile_hooks {lattop.get('profile_hooks', 'tracepoint')}")
+    print(f"result {name}_rounds {rounds}")
+    print(f"result {name}_pingpong_ns.base {base['profile_pingpong_ns.base']}")
+    print(f"result {name}_pingpong_ns.lattop {lattop['profile_pingpong_ns.lattop']}")
+    print(f"result {name}_hooks {lattop.get('profile_hooks', 'tracepoint')}")
 
     added = {}
     for name in set(counts["base"]) | set(counts["lattop"]):
@@ -134,13 +138,13 @@ def main():
     groups = defaultdict(int)
     for name, n in added.items():
         groups[group(name)] += n
-    print(f"result profile_added {sum(added.values()) / rounds:.0f}")
+    print(f"result {name}_added {sum(added.values()) / rounds:.0f}")
     for g in GROUPS:
-        print(f"result profile_group.{g} {groups[g] / rounds:.0f}")
+        print(f"result {name}_group.{g} {groups[g] / rounds:.0f}")
     top = sorted(added.items(), key=lambda kv: -kv[1])[:TOP]
     readable = demangle([name for name, _ in top])
-    for rank, ((name, n), shown) in enumerate(zip(top, readable), 1):
-        print(f"result profile_fn.{rank} {n / rounds:.0f} {group(name)} {shown}")
+    for rank, ((function, n), shown) in enumerate(zip(top, readable), 1):
+        print(f"result {name}_fn.{rank} {n / rounds:.0f} {group(function)} {shown}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@
 #                        NR_CPUS)
 #   BENCH_PROFILE=0      skips the instruction profile (two more icount boots,
 #                        with a QEMU plugin counting the kernel's
-#                        instructions: scripts/bench-profile.py)
+#                        instructions: scripts/bench-profile.py; with
+#                        `pairs`, four more: one pair and a pair per CPU)
 #   BENCH_PROFILE_HOOKS  the hooks the profile boots load lattop with:
 #                        tracepoint (default) or kprobe
 #   LATTOP_GUEST_MEM     guest memory in MiB (default 3072)
@@ -169,9 +170,22 @@ if [ "${BENCH_PROFILE:-1}" = 1 ]; then
 	extra_cmdline="loglevel=5 bench_profile_hooks=$profile_hooks"
 	for mode in base lattop; do
 		boot "profile-$mode" "profile_$mode" 2 "${icount[@]}" \
-			-plugin "$plugin,outfile=$work/blocks-$mode.txt"
+			-plugin "$plugin,outfile=$work/blocks-profile-$mode.txt"
 	done
 	python3 "$repo/scripts/bench-profile.py" "$work" "$kdir/System.map" >"$work/results-profile.txt"
+	# Section 8's deterministic measure: the same two boots in the pairs
+	# guest, with one pair and with a pair on every CPU; what lattop adds
+	# per round trip, in instructions, with no clock to share between vCPUs.
+	if [ -n "$run_pairs" ]; then
+		for n in 1 "$pairs_cpus"; do
+			extra_cmdline="loglevel=5 bench_profile_hooks=$profile_hooks bench_profile_pairs=$n"
+			for mode in base lattop; do
+				boot "pairs$n-$mode" "profile_$mode" "$pairs_cpus" "${icount[@]}" \
+					-plugin "$plugin,outfile=$work/blocks-pairs$n-$mode.txt"
+			done
+			python3 "$repo/scripts/bench-profile.py" "$work" "$kdir/System.map" "pairs$n"
+		done >"$work/results-pairs-profile.txt"
+	fi
 fi
 
 {

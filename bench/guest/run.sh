@@ -297,11 +297,21 @@ print_module_symbols() {
 
 # Five times the rounds: the rest of the boot differs a little from one boot
 # to the next (a few million instructions), and this is spread over them.
+# With bench_profile_pairs=N on the command line (section 8's instruction
+# count), N pairs at once, as pairs_run runs them: profile_rounds is then
+# every pair's round trips, and the ns the pairs' mean.
+PROFILE_PAIRS=${bench_profile_pairs:-}
 profile_pingpong() {
 	local rounds=$((ROUNDS * 5))
-	result profile_rounds "$rounds"
 	result profile_hooks "$PROFILE_HOOKS"
-	result "profile_pingpong_ns.$1" "$(taskset -c 0 pingpong "$rounds" processes | awk '{ print $2 }')"
+	if [ -z "$PROFILE_PAIRS" ]; then
+		result profile_rounds "$rounds"
+		result "profile_pingpong_ns.$1" "$(taskset -c 0 pingpong "$rounds" processes | awk '{ print $2 }')"
+		return
+	fi
+	result profile_rounds "$((rounds * PROFILE_PAIRS))"
+	result "profile_pingpong_ns.$1" \
+		"$(pairs_run "$PROFILE_PAIRS" "$rounds" | awk '{ n += $1 } END { printf "%.0f", n / NR }')"
 }
 
 bench_profile_base() {
@@ -333,15 +343,16 @@ pairs_counts() {
 	if [ "$cpus" -gt 1 ]; then echo 1 "$cpus"; else echo 1; fi
 }
 
-# pairs_run N: N pairs started together (each waits on its CPU, spinning,
-# until all are there); prints each pair's ns per round trip, CPU 0's first.
+# pairs_run N [ROUNDS]: N pairs started together (each waits on its CPU,
+# spinning, until all are there); prints each pair's ns per round trip, CPU
+# 0's first.
 pairs_run() {
-	local n=$1 i pids=()
+	local n=$1 rounds=${2:-$ROUNDS} i pids=()
 	rm -f /tmp/pairs.go /tmp/pairs.ready.* /tmp/pairs.out.*
 	for ((i = 0; i < n; i++)); do
 		taskset -c "$i" sh -c 'touch /tmp/pairs.ready.$1
 			while [ ! -e /tmp/pairs.go ]; do :; done
-			exec pingpong "$2" processes' sh "$i" "$ROUNDS" >/tmp/pairs.out.$i &
+			exec pingpong "$2" processes' sh "$i" "$rounds" >/tmp/pairs.out.$i &
 		pids+=($!)
 	done
 	while [ "$(ls /tmp/pairs.ready.* 2>/dev/null | wc -l)" -lt "$n" ]; do
