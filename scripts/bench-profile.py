@@ -32,12 +32,16 @@ HOOK_CODE = re.compile(r"^__traceiter_|^__SCT__tp_func_|^__probestub_|^tracepoin
                        r"kprobe|int3|optprobe|optimized_callback|opt_pre_handler|"
                        r"rethook|text_poke|^exc_int3|^asm_exc_int3")
 # Clock reads: what the handlers' time stamps and their own timing cost.
+# Waiting for a contended lock: the kernel's slow paths, which only run when
+# another CPU holds it (the fast paths are inlined or run everywhere).
+LOCK_CODE = re.compile(r"queued_spin_lock_slowpath|queued_(read|write)_lock_slowpath|"
+                       r"rwsem_down_|__mutex_lock|rt_mutex_slowlock")
 CLOCK_CODE = re.compile(r"sched_clock|local_clock|^read_tsc|rdtsc|^ktime_get|"
                         r"^kvm_clock|pvclock|clocksource")
 # Code outside the kernel's text and lattop's: kprobe instruction slots and
 # the optimized probes' trampolines, ftrace and BPF trampolines.
 NO_SYMBOL = "(no symbol: kprobe slots, ftrace or BPF trampolines)"
-GROUPS = ("lattop", "hooks", "clock", "kernel")
+GROUPS = ("lattop", "hooks", "clock", "locks", "kernel")
 
 
 def demangle(names):
@@ -105,22 +109,22 @@ def load_read_pairs():
 
 def main():
     work, system_map = Path(sys.argv[1]), sys.argv[2]
-    name = sys.argv[3] if len(sys.argv) > 3 else "profile"
+    boot = sys.argv[3] if len(sys.argv) > 3 else "profile"
     kernel = kernel_symbols(system_map)
     counts, module_names = {}, set()
     for mode in ("base", "lattop"):
-        namer = Namer(kernel, work / f"results-{name}-{mode}.txt")
+        namer = Namer(kernel, work / f"results-{boot}-{mode}.txt")
         module_names |= namer.module_names
-        counts[mode] = count(work / f"blocks-{name}-{mode}.txt", namer)
+        counts[mode] = count(work / f"blocks-{boot}-{mode}.txt", namer)
     read_pairs = load_read_pairs()
-    lattop = read_pairs(work / f"results-{name}-lattop.txt")
-    base = read_pairs(work / f"results-{name}-base.txt")
+    lattop = read_pairs(work / f"results-{boot}-lattop.txt")
+    base = read_pairs(work / f"results-{boot}-base.txt")
     # Every round trip of every pair.
     rounds = int(lattop["profile_rounds"])
-    print(f"result {name}_rounds {rounds}")
-    print(f"result {name}_pingpong_ns.base {base['profile_pingpong_ns.base']}")
-    print(f"result {name}_pingpong_ns.lattop {lattop['profile_pingpong_ns.lattop']}")
-    print(f"result {name}_hooks {lattop.get('profile_hooks', 'tracepoint')}")
+    print(f"result {boot}_rounds {rounds}")
+    print(f"result {boot}_pingpong_ns.base {base['profile_pingpong_ns.base']}")
+    print(f"result {boot}_pingpong_ns.lattop {lattop['profile_pingpong_ns.lattop']}")
+    print(f"result {boot}_hooks {lattop.get('profile_hooks', 'tracepoint')}")
 
     added = {}
     for name in set(counts["base"]) | set(counts["lattop"]):
@@ -133,18 +137,20 @@ def main():
             return "hooks"
         if CLOCK_CODE.search(name):
             return "clock"
+        if LOCK_CODE.search(name):
+            return "locks"
         return "kernel"
 
     groups = defaultdict(int)
     for name, n in added.items():
         groups[group(name)] += n
-    print(f"result {name}_added {sum(added.values()) / rounds:.0f}")
+    print(f"result {boot}_added {sum(added.values()) / rounds:.0f}")
     for g in GROUPS:
-        print(f"result {name}_group.{g} {groups[g] / rounds:.0f}")
+        print(f"result {boot}_group.{g} {groups[g] / rounds:.0f}")
     top = sorted(added.items(), key=lambda kv: -kv[1])[:TOP]
     readable = demangle([name for name, _ in top])
     for rank, ((function, n), shown) in enumerate(zip(top, readable), 1):
-        print(f"result {name}_fn.{rank} {n / rounds:.0f} {group(function)} {shown}")
+        print(f"result {boot}_fn.{rank} {n / rounds:.0f} {group(function)} {shown}")
 
 
 if __name__ == "__main__":
