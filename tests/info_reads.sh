@@ -107,5 +107,14 @@ expect_cmd "a child's /proc/allpids/<pid>/info is one well-formed record of that
 	[ '$1' = $child ] && [ '$2' = $procs_pid ]"
 kill "$procs_pid"
 wait "$procs_pid"
+# Its 5,000 children die with it: rmmod waits for the reconcile that
+# removes their directories, which takes tens of seconds on the debug
+# kernel under emulation (past the hung-task detector's 30 s on a loaded
+# host), so wait for it here, up to 300 s.
+i=0
+while [ "$(ls /proc/allpids | wc -l)" -gt 1000 ] && [ $i -lt 3000 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 rmmod lattop
 ktap_finished

@@ -7,7 +7,8 @@
  * With NICE=N in the environment, the thread runs at nice N (busybox has
  * no nice applet); with POLICY=fifo or POLICY=deadline it runs in the
  * scheduler's rt or dl class (the thread sets its own policy: a deadline
- * task may not create threads).
+ * task may not create threads), and the tid line is "TID policy P", P the
+ * policy the kernel then gives for the thread (sched_getscheduler()).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -72,7 +73,10 @@ static void *sleep_loop(void *arg)
 		perror("sleeper: POLICY");
 		exit(1);
 	}
-	printf("%d\n", gettid());
+	if (getenv("POLICY"))
+		printf("%d policy %d\n", gettid(), sched_getscheduler(0));
+	else
+		printf("%d\n", gettid());
 	fflush(stdout);
 	for (long i = 0; i < count; i++) {
 		long long start = now_us();
