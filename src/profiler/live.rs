@@ -143,8 +143,7 @@ impl TaskSlot {
         self.waits.clear();
         self.blocked_since.store(0, Relaxed);
         self.exited_at.store(0, Relaxed);
-        self.run_delay_base
-            .store(task.queue_times().run_delay, Relaxed);
+        self.run_delay_base.store(task.run_delay(), Relaxed);
         self.user_key_valid.store(false, Relaxed);
         self.nr_user.store(0, Relaxed);
         self.set_comm(task);
@@ -198,8 +197,7 @@ impl TaskSlot {
             self.blocked_since.store(now, Relaxed);
             self.set_comm(task);
         });
-        self.run_delay_base
-            .store(task.queue_times().run_delay, Relaxed);
+        self.run_delay_base.store(task.run_delay(), Relaxed);
     }
 
     /// Whether the user frames kept are of the stack `key` starts.
@@ -250,11 +248,10 @@ impl TaskSlot {
     }
 
     /// The task is runnable without having slept (preempted, yielding, or
-    /// new), with the run-queue accounting `queue`: its wait for a CPU
-    /// begins.
+    /// new), having waited `run_delay` for a CPU in all: its wait begins.
     #[inline]
-    pub(crate) fn queue(&self, queue: QueueTimes) {
-        self.run_delay_base.store(queue.run_delay, Relaxed);
+    pub(crate) fn queue(&self, run_delay: u64) {
+        self.run_delay_base.store(run_delay, Relaxed);
     }
 
     /// The task runs at `now` (the tracepoint source's switch), with the

@@ -234,7 +234,7 @@ impl Profiler {
             return;
         }
         if let Some(slot) = self.slot_of(task) {
-            slot.queue(task.queue_times());
+            slot.queue(task.run_delay());
         }
     }
 

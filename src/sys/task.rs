@@ -161,6 +161,16 @@ impl<'a> TaskView<'a> {
         }
     }
 
+    /// Its [`QueueTimes::run_delay`] alone: the hooks that only note it
+    /// (a task leaving its CPU) read one field, not both.
+    #[inline]
+    pub(crate) fn run_delay(&self) -> u64 {
+        task_field!(TASK_RUN_DELAY, TASK_RUN_DELAY_SIZE, u64);
+        // SAFETY: `sched_info.run_delay` is an `unsigned long long` at
+        // TASK_RUN_DELAY (checked above).
+        unsafe { self.field(layout::TASK_RUN_DELAY) }
+    }
+
     /// Whether this is a kernel thread, which has no user stack.
     #[inline]
     pub(crate) fn is_kernel_thread(&self) -> bool {
