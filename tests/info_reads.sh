@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lattop-cost: 240 (seconds on the debug kernel under emulation: make check balances its guests by it)
+# lattop-cost: 300 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # Reading the info files: one open file serves one snapshot whatever the read
 # sizes (1 byte, 4096 bytes, one read, pread); writes are refused with
@@ -107,10 +107,11 @@ expect_cmd "a child's /proc/allpids/<pid>/info is one well-formed record of that
 	[ '$1' = $child ] && [ '$2' = $procs_pid ]"
 kill "$procs_pid"
 wait "$procs_pid"
-# Its 5,000 children die with it: rmmod waits for the reconcile that
-# removes their directories, which takes tens of seconds on the debug
-# kernel under emulation (past the hung-task detector's 30 s on a loaded
-# host), so wait for it here, up to 300 s.
+# The helper kills and reaps its 5,000 children one at a time (killed at
+# once, their exits queue on the kernel's uprobe mutex past the hung-task
+# detector's 30 s). Their directories go in the reconcile, tens of seconds
+# on the debug kernel under emulation; rmmod would stop it and remove the
+# rest itself, but this test is about reads: wait for it, up to 300 s.
 i=0
 while [ "$(ls /proc/allpids | wc -l)" -gt 1000 ] && [ $i -lt 3000 ]; do
 	sleep 0.1
