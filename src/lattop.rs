@@ -56,7 +56,7 @@ struct Lattop {
     /// /proc/anypid/notifier: its files first, then the directory.
     _anypid: (NotifierDir, Arc<ProcDir>),
     probes: Arc<ProbeSet<Listeners>>,
-    _pid_dirs: Arc<PidDirs>,
+    pid_dirs: Arc<PidDirs>,
     notifier: Arc<Notifier>,
     _profiler: Arc<Profiler>,
 }
@@ -124,7 +124,7 @@ impl kernel::Module for Lattop {
             _report: report,
             _anypid: anypid,
             probes,
-            _pid_dirs: pid_dirs,
+            pid_dirs,
             notifier,
             _profiler: profiler,
         })
@@ -135,6 +135,9 @@ impl Drop for Lattop {
     fn drop(&mut self) {
         // Handlers stop recording now; the fields' drops then wait for them.
         self.probes.stop();
+        // A reconcile under way stops at its next directory, so that the
+        // wait for it is short; the directories go with their tree.
+        self.pid_dirs.stop();
         // Readers blocked on notifier files return now, so removing the
         // files does not wait for them.
         self.notifier.shut_down();

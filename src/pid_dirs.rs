@@ -34,7 +34,7 @@ use crate::{
 };
 use core::{
     ops::ControlFlow,
-    sync::atomic::{AtomicU64, Ordering::Relaxed},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed},
 };
 use kernel::{
     c_str, fmt, new_mutex,
@@ -68,6 +68,10 @@ pub(crate) struct PidDirs {
     root: Arc<ProcDir>,
     profiler: Arc<Profiler>,
     notifier: Arc<Notifier>,
+    /// Set at unload: a reconcile under way stops at the next directory,
+    /// so that unloading does not wait for thousands of them to be made or
+    /// removed in the work (the rest go with the tree, in rmmod's context).
+    stopping: AtomicBool,
     /// Reconciles run, and directories that could not be created.
     pub(crate) reconciles: AtomicU64,
     pub(crate) failures: AtomicU64,
@@ -91,6 +95,7 @@ impl PidDirs {
                 root,
                 profiler,
                 notifier,
+                stopping: AtomicBool::new(false),
                 reconciles: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
             }),
@@ -105,8 +110,20 @@ impl PidDirs {
         self.reconcile_work.kick();
     }
 
+    /// Unload has begun: reconciles stop, at once or at the next directory.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Relaxed);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Relaxed)
+    }
+
     /// Process context: makes the directories match the live processes.
     fn reconcile(&self) {
+        if self.stopping() {
+            return;
+        }
         let Ok(live) = live_processes() else {
             self.failures.fetch_add(1, Relaxed);
             return;
@@ -126,6 +143,9 @@ impl PidDirs {
     fn remove_gone(&self, dirs: &mut RBTree<i32, PidDir>, live: &[ProcessId], processes: &mut i64) {
         let mut cursor = dirs.cursor_front();
         while let Some(mut current) = cursor {
+            if self.stopping() {
+                return;
+            }
             let (&tgid, dir) = current.current_mut();
             let found = live
                 .binary_search_by_key(&tgid, |p| p.tgid)
@@ -161,6 +181,9 @@ impl PidDirs {
     /// telling the notifier of each start, with the count after it.
     fn add_new(&self, dirs: &mut RBTree<i32, PidDir>, live: &[ProcessId], processes: &mut i64) {
         for process in live.iter() {
+            if self.stopping() {
+                return;
+            }
             if dirs.get(&process.tgid).is_some() {
                 continue;
             }
