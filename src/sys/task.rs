@@ -149,20 +149,17 @@ impl<'a> TaskView<'a> {
     /// read by the hooks that hold that lock.
     #[inline]
     pub(crate) fn queue_times(&self) -> QueueTimes {
-        task_field!(TASK_RUN_DELAY, TASK_RUN_DELAY_SIZE, u64);
         task_field!(TASK_LAST_QUEUED, TASK_LAST_QUEUED_SIZE, u64);
-        // SAFETY: `sched_info.run_delay` and `sched_info.last_queued` are
-        // `unsigned long long`s at these offsets (checked above).
-        unsafe {
-            QueueTimes {
-                run_delay: self.field(layout::TASK_RUN_DELAY),
-                last_queued: self.field(layout::TASK_LAST_QUEUED),
-            }
+        QueueTimes {
+            run_delay: self.run_delay(),
+            // SAFETY: `sched_info.last_queued` is an `unsigned long long`
+            // at TASK_LAST_QUEUED (checked above).
+            last_queued: unsafe { self.field(layout::TASK_LAST_QUEUED) },
         }
     }
 
     /// Its [`QueueTimes::run_delay`] alone: the hooks that only note it
-    /// (a task leaving its CPU) read one field, not both.
+    /// (a task leaving its CPU) read this field, not both.
     #[inline]
     pub(crate) fn run_delay(&self) -> u64 {
         task_field!(TASK_RUN_DELAY, TASK_RUN_DELAY_SIZE, u64);
