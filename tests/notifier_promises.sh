@@ -6,7 +6,8 @@
 # - the queue holds LATTOP_EVENT_QUEUE_LEN (64) events, and the next event
 #   after a full queue counts the dropped ones in `lost`;
 # - events echo the threshold's cookie and level, the resource, the pid and
-#   the tid, and report the sleep the helper made (within its own clock);
+#   the tid, and report the sleep the helper made (within its own clock,
+#   and no shorter than the kernel's account of the thread's time);
 # - an O_NONBLOCK read with nothing queued fails with EAGAIN;
 # - eventfd delivery adds 1 per event queued (not per dropped one);
 # - without LEVEL, a threshold fires at most once per eval_period_ms (and
@@ -21,7 +22,7 @@
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 19
 
 # val FILE KEY: the value after KEY on FILE's line starting with KEY.
 val() {
@@ -37,8 +38,20 @@ lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
 # --- The queue, lost, echo, O_NONBLOCK, eventfd (one sleep_latency
 # LEVEL|UP threshold on the helper itself, 100 crossings, nobody reading).
-notify_check queue >/tmp/queue.out 2>&1
+# A run where a preemption disturbed one of the helper's sleeps is no
+# ground truth (see sleep_undisturbed in notify_check.c): made again, up to
+# QUEUE_TRIES times (a loaded emulated guest disturbs about one run in six).
+QUEUE_TRIES=10
+tries=0
+while [ $tries -lt $QUEUE_TRIES ]; do
+	tries=$((tries + 1))
+	notify_check queue >/tmp/queue.out 2>&1
+	[ "$(val /tmp/queue.out disturbed)" = 0 ] && break
+	ktap_print_msg "queue run $tries: $(val /tmp/queue.out disturbed) sleeps disturbed, made again"
+done
 show /tmp/queue.out
+expect_eq "the helper's 101 sleeps were undisturbed in one of $QUEUE_TRIES runs ($tries made)" \
+	"$(val /tmp/queue.out disturbed)" 0
 queued=$(val /tmp/queue.out queued)
 crossings=$(val /tmp/queue.out crossings)
 # Exactly 64: fewer means events were lost with room in the queue, more that
@@ -53,7 +66,7 @@ expect_cmd "the next event counts the dropped ones in lost ($crossings - 64)" sh
 	[ '$(val /tmp/queue.out next_value_ok)' = 1 ]"
 expect_eq "each event echoes cookie, level, resource, pid, tid (and lost 0)" \
 	"$(val /tmp/queue.out bad_echo)" 0
-expect_eq "each event's value is its sleep, within the helper's own measure of it" \
+expect_eq "each event's value is its sleep: inside the call, no shorter than the kernel's account of it" \
 	"$(val /tmp/queue.out bad_value)" 0
 expect_cmd "an O_NONBLOCK read with nothing queued fails with EAGAIN (before any event and after a drain)" \
 	sh -c "[ '$(val /tmp/queue.out empty_read)' = EAGAIN ] && [ '$(val /tmp/queue.out drained_read)' = EAGAIN ]"
