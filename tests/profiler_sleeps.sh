@@ -93,25 +93,27 @@ expect_cmd "a sleep with its frame pointer at the top of the address space is co
 # kernel's sched_getscheduler() names the policy (1 FIFO, 6 DEADLINE) it
 # really ran in. (Read by the thread itself: a shell polling for the tid to
 # read /proc/<tid>/sched missed the 200 ms thread on a loaded host.)
-# Under hooks=kprobe the deadline case is skipped, not passed: make check at
-# 32db984 saw it count 9 of the 10 sleeps (181 ms), once, where other runs
-# counted 10. A throttled deadline task (2 ms runtime a 100 ms period,
-# which emulation can exhaust) may reach enqueue_task_dl() other than by
-# ENQUEUE_WAKEUP. Open, under issue 15.
+# The sleeps are the thread's voluntary switches in its loop, not its 10
+# calls: a deadline task (2 ms of runtime a 100 ms period, which emulation
+# can exhaust) throttled after arming its timer, or a task preempted then,
+# may see its timer fire before it blocks (make check at 32db984 saw 9
+# sleeps of 10 calls, 181 ms, under hooks=kprobe, and lattop was right).
+# Each blocked sleep is at least 19.8 ms unless the loop was preempted or
+# throttled (then only the count is checked).
 for policy in fifo:1 deadline:6; do
-	if [ "$policy" = deadline:6 ] && [ "${LATTOP_HOOKS:-tracepoint}" = kprobe ]; then
-		ktap_test_skip "a deadline-class thread's 10 sleeps under hooks=kprobe: one seen missed (issue 15)"
-		continue
-	fi
 	POLICY=${policy%:*} sleeper 20 10 >/tmp/class.out 2>&1
 	class_status=$?
 	tid=$(awk 'NR == 1 { print $1 }' /tmp/class.out)
 	ran=$(awk 'NR == 1 && $2 == "policy" { print $3 }' /tmp/class.out)
+	blocked=$(awk '$1 == "total_us" { print $6 }' /tmp/class.out)
+	preempted=$(awk '$1 == "total_us" { print $8 }' /tmp/class.out)
+	floor_us=$((${blocked:-0} * 19800))
+	[ "${preempted:-1}" = 0 ] || floor_us=0
 	take_snapshot
-	ktap_print_msg "${policy%:*} sleeper: policy $ran, exit $class_status: '$(report_row "$tid")'"
-	expect_cmd "a ${policy%:*}-class thread's 10 sleeps of 20 ms are counted" \
-		sh -c "[ $class_status = 0 ] && [ '$ran' = ${policy#*:} ] &&
-			[ $(report_field "$tid" SLEEPS) -ge 10 ] && [ $(report_field "$tid" TOTAL_US) -ge 198000 ]"
+	ktap_print_msg "${policy%:*} sleeper: policy $ran, exit $class_status, $(tail -n 1 /tmp/class.out): '$(report_row "$tid")'"
+	expect_cmd "a ${policy%:*}-class thread's 10 sleeps of 20 ms are counted (it blocked $blocked times)" \
+		sh -c "[ $class_status = 0 ] && [ '$ran' = ${policy#*:} ] && [ ${blocked:-0} -ge 8 ] &&
+			[ $(report_field "$tid" SLEEPS) -ge ${blocked:-0} ] && [ $(report_field "$tid" TOTAL_US) -ge $floor_us ]"
 done
 
 # A kernel thread: kernel frames, never user ones.

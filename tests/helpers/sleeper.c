@@ -2,8 +2,13 @@
 /*
  * sleeper MS COUNT: a thread that sleeps MS milliseconds COUNT times, one
  * nanosleep each. Prints the thread's tid first, so a test can find it, and
- * last "total_us T max_us M": the sleeps as the thread itself measured them
- * (CLOCK_MONOTONIC around each nanosleep), the ground truth for lattop's.
+ * last "total_us T max_us M blocked B preempted P": the sleeps as the thread
+ * itself measured them (CLOCK_MONOTONIC around each nanosleep), the ground
+ * truth for lattop's, and the thread's voluntary and involuntary context
+ * switches during the loop (getrusage(RUSAGE_THREAD)): a nanosleep whose
+ * thread was preempted or throttled (a deadline task out of runtime)
+ * after arming its timer may end without blocking, so B, not COUNT, is
+ * how many times it slept.
  * With NICE=N in the environment, the thread runs at nice N (busybox has
  * no nice applet); with POLICY=fifo or POLICY=deadline it runs in the
  * scheduler's rt or dl class (the thread sets its own policy: a deadline
@@ -67,6 +72,7 @@ static void *sleep_loop(void *arg)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 	long long total = 0, max = 0;
+	struct rusage before, after;
 
 	(void)arg;
 	if (set_policy(getenv("POLICY"))) {
@@ -78,6 +84,7 @@ static void *sleep_loop(void *arg)
 	else
 		printf("%d\n", gettid());
 	fflush(stdout);
+	getrusage(RUSAGE_THREAD, &before);
 	for (long i = 0; i < count; i++) {
 		long long start = now_us();
 
@@ -87,7 +94,9 @@ static void *sleep_loop(void *arg)
 		if (slept > max)
 			max = slept;
 	}
-	printf("total_us %lld max_us %lld\n", total, max);
+	getrusage(RUSAGE_THREAD, &after);
+	printf("total_us %lld max_us %lld blocked %ld preempted %ld\n", total, max,
+	       after.ru_nvcsw - before.ru_nvcsw, after.ru_nivcsw - before.ru_nivcsw);
 	return NULL;
 }
 
