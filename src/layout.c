@@ -104,6 +104,7 @@ void lattop_layout(void)
 	FIELD(TASK_START_TIME, task_struct, start_time);
 	FIELD(TASK_FLAGS, task_struct, flags);
 	FIELD(TASK_STATE, task_struct, __state);
+	FIELD(TASK_ON_RQ, task_struct, on_rq);
 	FIELD(TASK_COMM, task_struct, comm);
 	FIELD(TASK_RUN_DELAY, task_struct, sched_info.run_delay);
 	FIELD(TASK_LAST_QUEUED, task_struct, sched_info.last_queued);

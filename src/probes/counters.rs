@@ -102,13 +102,6 @@ impl HookCounters {
         }
     }
 
-    /// Counts an event, untimed (one that only counts).
-    pub(crate) fn count(&self) {
-        if let Some(counts) = self.per_cpu.local() {
-            CpuCounts::bump(&counts.events, 1);
-        }
-    }
-
     /// The sums over the CPUs (a reader's snapshot, not atomic as a whole).
     pub(crate) fn totals(&self) -> HookTotals {
         let (mut events, mut timed, mut time_ns) = (0u64, 0u64, 0u64);

@@ -19,11 +19,13 @@
 //!   a migration while queued grows): so the switch alone times both, and
 //!   no wake-up hook runs at all (`sched_wakeup` is not armed: a wake-up
 //!   costs nothing, and the waker's CPU never writes the sleeper's slot).
-//!   One case is timed as the kernel's own delay accounting times it: a
-//!   task EEVDF's delayed dequeue left queued that migrates while asleep
-//!   is enqueued on its new CPU then, and its sleep ends there.
+//!   One case is not (`sched_migrate_task`, below).
 //! - `sched_wakeup_new`: a new task is runnable for the first time.
-//! - `sched_migrate_task`: counted only.
+//! - `sched_migrate_task`: a task moves to another CPU. One moved while
+//!   queued in a sleeping state is asleep, left queued by EEVDF's delayed
+//!   dequeue: its new CPU's `sched_info` then marks it queued, and its
+//!   wake-up changes nothing there, so its sleep is timed to the switch
+//!   that runs it.
 
 use super::{
     counters::{EventTimer, HookCounters},
@@ -110,9 +112,7 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
         self.handle(&self.wakeup_new, |events, _| events.started(task));
     }
 
-    fn migrating(&self, _task: &TaskView<'_>, _dest_cpu: i32) {
-        if self.events.recording() {
-            self.migrate.count();
-        }
+    fn migrating(&self, task: &TaskView<'_>, _dest_cpu: i32) {
+        self.handle(&self.migrate, |events, _| events.profiler.on_migrate(task));
     }
 }

@@ -111,6 +111,10 @@ pub(crate) struct TaskSlot {
     waits: AtomicStats,
     /// When the open sleep began; 0 if none.
     blocked_since: AtomicU64,
+    /// The task moved to another CPU during its open sleep, still queued
+    /// (EEVDF's delayed dequeue): `sched_info` took the move for the start
+    /// of a wait (see [`Self::run`]). Not in the figures.
+    moved_asleep: AtomicBool,
     exited_at: AtomicU64,
     /// The task's `run_delay` when it last left a CPU (blocked or
     /// preempted), or when the slot was claimed: what it has waited for a
@@ -142,6 +146,7 @@ impl TaskSlot {
         self.sleeps.clear();
         self.waits.clear();
         self.blocked_since.store(0, Relaxed);
+        self.moved_asleep.store(false, Relaxed);
         self.exited_at.store(0, Relaxed);
         self.run_delay_base.store(task.run_delay(), Relaxed);
         self.user_key_valid.store(false, Relaxed);
@@ -197,7 +202,21 @@ impl TaskSlot {
             self.blocked_since.store(now, Relaxed);
             self.set_comm(task);
         });
+        self.moved_asleep.store(false, Relaxed);
         self.run_delay_base.store(task.run_delay(), Relaxed);
+    }
+
+    /// The task moves to another CPU while on a run queue in a sleeping
+    /// state (the tracepoint source's `sched_migrate_task`, under the run
+    /// queue's lock its block was seen under). If it blocked, EEVDF's
+    /// delayed dequeue left it queued, and its new CPU's
+    /// `sched_info_enqueue()` now marks it queued as if woken: noted, for
+    /// [`Self::run`]. (A task preempted before it could block has the
+    /// state too, and no open sleep.)
+    pub(crate) fn move_queued(&self) {
+        if self.blocked_since.load(Relaxed) != 0 {
+            self.moved_asleep.store(true, Relaxed);
+        }
     }
 
     /// Whether the user frames kept are of the stack `key` starts.
@@ -261,6 +280,15 @@ impl TaskSlot {
     /// wait now ending): a wait for a CPU, added to its waits. If it had
     /// blocked, the rest of its time off the CPU was its sleep, which ended
     /// when that wait began (its wake-up): returns the sleep's length.
+    ///
+    /// Except for a task moved to another CPU while asleep and queued
+    /// ([`Self::move_queued`]): its `last_queued` is the move, and its
+    /// `run_delay` grows by the sleep after the move if it is moved again,
+    /// and its wake-up (which changes neither) is nowhere. Its whole time
+    /// off the CPU is then its sleep: too long by the wait that followed
+    /// its wake-up, where the kernel's own delay accounting (and so a
+    /// `last_queued` taken at its word) would cut the sleep short at the
+    /// move, by up to all of it.
     #[inline]
     pub(crate) fn run(&self, now: u64, queue: QueueTimes) -> Option<u64> {
         let grown = queue
@@ -276,6 +304,9 @@ impl TaskSlot {
             self.write(|| self.waits.add(waited));
             return None;
         }
+        if self.moved_asleep.load(Relaxed) {
+            return Some(self.run_after_move(now.saturating_sub(since)));
+        }
         let slept = now.saturating_sub(since).saturating_sub(waited);
         self.write(|| {
             self.sleeps.add(slept);
@@ -283,6 +314,18 @@ impl TaskSlot {
             self.blocked_since.store(0, Relaxed);
         });
         Some(slept)
+    }
+
+    /// [`Self::run`] of a task moved while asleep: its `slept`, all its
+    /// time off the CPU, ends its sleep; no wait is known.
+    #[cold]
+    fn run_after_move(&self, slept: u64) -> u64 {
+        self.write(|| {
+            self.sleeps.add(slept);
+            self.blocked_since.store(0, Relaxed);
+        });
+        self.moved_asleep.store(false, Relaxed);
+        slept
     }
 
     /// The task exits at `now`.

@@ -238,6 +238,21 @@ impl Profiler {
         }
     }
 
+    /// Hook (the tracepoint source): `task` moves to another CPU. A move
+    /// while on a run queue in a sleeping state is of a task asleep there
+    /// (EEVDF's delayed dequeue), which its slot notes (see
+    /// [`TaskSlot::move_queued`]). A wake-up's choice of CPU (`task` not on
+    /// a run queue) is no such move, nor is one of a task woken and waiting
+    /// for a CPU (`TASK_RUNNING`), whose `sched_info` is right.
+    pub(crate) fn on_migrate(&self, task: &TaskView<'_>) {
+        if task.is_idle() || !task.is_on_rq() || !task.has_sleeping_state() {
+            return;
+        }
+        if let Some(slot) = self.live.find(task) {
+            slot.move_queued();
+        }
+    }
+
     /// Hook (the tracepoint source): `task` runs at `now`: its wait for a
     /// CPU ends, and so does its sleep if it had blocked. Returns how long
     /// it slept, when its sleep was seen.

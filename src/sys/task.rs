@@ -184,12 +184,34 @@ impl<'a> TaskView<'a> {
         self.tid() == 0
     }
 
+    /// Whether the task's state is a sleeping one (not `TASK_RUNNING`): on a
+    /// run queue, a task asleep there (EEVDF's delayed dequeue), where one
+    /// woken and waiting for a CPU is `TASK_RUNNING` again.
+    #[inline]
+    pub(crate) fn has_sleeping_state(&self) -> bool {
+        task_field!(TASK_STATE, TASK_STATE_SIZE, u32);
+        // SAFETY: `__state` is an `unsigned int` at TASK_STATE (checked above).
+        let state: u32 = unsafe { self.field(layout::TASK_STATE) };
+        state != 0
+    }
+
     /// Whether the task is blocking for the last time, in do_task_dead().
     pub(crate) fn is_dead(&self) -> bool {
         task_field!(TASK_STATE, TASK_STATE_SIZE, u32);
         // SAFETY: `__state` is an `unsigned int` at TASK_STATE (checked above).
         let state: u32 = unsafe { self.field(layout::TASK_STATE) };
         state & bindings::TASK_DEAD != 0
+    }
+
+    /// Whether the task is on a run queue (`on_rq`: queued, or moving
+    /// between two while queued). Of a task `sched_migrate_task` moves,
+    /// this tells a queued task's move from a wake-up's choice of CPU.
+    #[inline]
+    pub(crate) fn is_on_rq(&self) -> bool {
+        task_field!(TASK_ON_RQ, TASK_ON_RQ_SIZE, i32);
+        // SAFETY: `on_rq` is an `int` at TASK_ON_RQ (checked above).
+        let on_rq: i32 = unsafe { self.field(layout::TASK_ON_RQ) };
+        on_rq != 0
     }
 
     /// The task's address: while the task lives, no other task has it, so
