@@ -111,10 +111,12 @@ pub(crate) struct TaskSlot {
     waits: AtomicStats,
     /// When the open sleep began; 0 if none.
     blocked_since: AtomicU64,
-    /// The task moved to another CPU during its open sleep, still queued
-    /// (EEVDF's delayed dequeue): `sched_info` took the move for the start
-    /// of a wait (see [`Self::run`]). Not in the figures.
-    moved_asleep: AtomicBool,
+    /// The start (`blocked_since`) of the sleep during which the task last
+    /// moved to another CPU still queued (EEVDF's delayed dequeue), or 0:
+    /// `sched_info` took that move for the start of a wait (see
+    /// [`Self::run`]). Keyed by the start, it needs no clearing when a
+    /// sleep ends or begins. Not in the figures.
+    moved_in_sleep: AtomicU64,
     exited_at: AtomicU64,
     /// The task's `run_delay` when it last left a CPU (blocked or
     /// preempted), or when the slot was claimed: what it has waited for a
@@ -146,7 +148,7 @@ impl TaskSlot {
         self.sleeps.clear();
         self.waits.clear();
         self.blocked_since.store(0, Relaxed);
-        self.moved_asleep.store(false, Relaxed);
+        self.moved_in_sleep.store(0, Relaxed);
         self.exited_at.store(0, Relaxed);
         self.run_delay_base.store(task.run_delay(), Relaxed);
         self.user_key_valid.store(false, Relaxed);
@@ -202,7 +204,6 @@ impl TaskSlot {
             self.blocked_since.store(now, Relaxed);
             self.set_comm(task);
         });
-        self.moved_asleep.store(false, Relaxed);
         self.run_delay_base.store(task.run_delay(), Relaxed);
     }
 
@@ -214,8 +215,9 @@ impl TaskSlot {
     /// [`Self::run`]. (A task preempted before it could block has the
     /// state too, and no open sleep.)
     pub(crate) fn move_queued(&self) {
-        if self.blocked_since.load(Relaxed) != 0 {
-            self.moved_asleep.store(true, Relaxed);
+        let since = self.blocked_since.load(Relaxed);
+        if since != 0 {
+            self.moved_in_sleep.store(since, Relaxed);
         }
     }
 
@@ -259,11 +261,21 @@ impl TaskSlot {
             return None;
         }
         let slept = now.saturating_sub(since);
+        self.end_sleep(slept, None);
+        Some(slept)
+    }
+
+    /// Ends the open sleep: `slept` into the sleeps, and the wait for a CPU
+    /// that followed it, if known, into the waits.
+    #[inline(always)]
+    fn end_sleep(&self, slept: u64, waited: Option<u64>) {
         self.write(|| {
             self.sleeps.add(slept);
+            if let Some(waited) = waited {
+                self.waits.add(waited);
+            }
             self.blocked_since.store(0, Relaxed);
         });
-        Some(slept)
     }
 
     /// The task is runnable without having slept (preempted, yielding, or
@@ -304,28 +316,14 @@ impl TaskSlot {
             self.write(|| self.waits.add(waited));
             return None;
         }
-        if self.moved_asleep.load(Relaxed) {
-            return Some(self.run_after_move(now.saturating_sub(since)));
+        if self.moved_in_sleep.load(Relaxed) == since {
+            let slept = now.saturating_sub(since);
+            self.end_sleep(slept, None);
+            return Some(slept);
         }
         let slept = now.saturating_sub(since).saturating_sub(waited);
-        self.write(|| {
-            self.sleeps.add(slept);
-            self.waits.add(waited);
-            self.blocked_since.store(0, Relaxed);
-        });
+        self.end_sleep(slept, Some(waited));
         Some(slept)
-    }
-
-    /// [`Self::run`] of a task moved while asleep: its `slept`, all its
-    /// time off the CPU, ends its sleep; no wait is known.
-    #[cold]
-    fn run_after_move(&self, slept: u64) -> u64 {
-        self.write(|| {
-            self.sleeps.add(slept);
-            self.blocked_since.store(0, Relaxed);
-        });
-        self.moved_asleep.store(false, Relaxed);
-        slept
     }
 
     /// The task exits at `now`.

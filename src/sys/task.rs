@@ -189,18 +189,20 @@ impl<'a> TaskView<'a> {
     /// woken and waiting for a CPU is `TASK_RUNNING` again.
     #[inline]
     pub(crate) fn has_sleeping_state(&self) -> bool {
-        task_field!(TASK_STATE, TASK_STATE_SIZE, u32);
-        // SAFETY: `__state` is an `unsigned int` at TASK_STATE (checked above).
-        let state: u32 = unsafe { self.field(layout::TASK_STATE) };
-        state != 0
+        self.state() != 0
     }
 
     /// Whether the task is blocking for the last time, in do_task_dead().
     pub(crate) fn is_dead(&self) -> bool {
+        self.state() & bindings::TASK_DEAD != 0
+    }
+
+    /// The task's `__state`.
+    #[inline]
+    fn state(&self) -> u32 {
         task_field!(TASK_STATE, TASK_STATE_SIZE, u32);
         // SAFETY: `__state` is an `unsigned int` at TASK_STATE (checked above).
-        let state: u32 = unsafe { self.field(layout::TASK_STATE) };
-        state & bindings::TASK_DEAD != 0
+        unsafe { self.field(layout::TASK_STATE) }
     }
 
     /// Whether the task is on a run queue (`on_rq`: queued, or moving
