@@ -10,8 +10,10 @@
  * scheduler takes the thread off its runqueue leaves it running, no sleep),
  * and prints (write(), so neither waits on stdio's lock)
  *
- *   thread tid T pid P count N blocked B total_us X max_us M   (T: gettid())
- *   main tid T pid P count N blocked B total_us X max_us M
+ *   thread tid T pid P count N blocked B total_us X max_us M undisturbed U
+ *                                                        (T: gettid())
+ *   main tid T pid P count N blocked B total_us X max_us M undisturbed U
+ * (U: the sleeps that blocked once and were not preempted meanwhile)
  *
  * then blocks for a minute (the thread in nanosleep, main in pthread_join),
  * so that its records stay while the test reads them; a blocked sleep that
@@ -25,6 +27,14 @@
 static long thread_ms, thread_count, main_ms, main_count;
 
 /* The calling thread's voluntary context switches. */
+static long nivcsw(void)
+{
+	struct rusage usage;
+
+	getrusage(RUSAGE_THREAD, &usage);
+	return usage.ru_nivcsw;
+}
+
 static long nvcsw(void)
 {
 	struct rusage usage;
@@ -36,24 +46,25 @@ static long nvcsw(void)
 static void sleeps(const char *who, long ms, long count)
 {
 	long long total = 0, max = 0;
-	long blocked = 0;
+	long blocked = 0, undisturbed = 0;
 	char line[192];
 	int n;
 
 	for (long i = 0; i < count; i++) {
 		long long start = now_ns();
-		long switches = nvcsw();
+		long switches = nvcsw(), preemptions = nivcsw();
 
 		sleep_ms(ms);
 		long long slept = (now_ns() - start) / 1000;
 		blocked += nvcsw() > switches;
+		undisturbed += nvcsw() == switches + 1 && nivcsw() == preemptions;
 		total += slept;
 		if (slept > max)
 			max = slept;
 	}
 	n = snprintf(line, sizeof(line),
-		     "%s tid %d pid %d count %ld blocked %ld total_us %lld max_us %lld\n", who, gettid(),
-		     getpid(), count, blocked, total, max);
+		     "%s tid %d pid %d count %ld blocked %ld total_us %lld max_us %lld undisturbed %ld\n",
+		     who, gettid(), getpid(), count, blocked, total, max, undisturbed);
 	if (write(1, line, n) != n)
 		exit(1);
 }
