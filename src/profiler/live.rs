@@ -5,11 +5,12 @@
 //!
 //! A task's own events (it blocks, it is woken, it runs again, it exits)
 //! are serialised by the scheduler: its block is seen on its CPU before the
-//! `on_cpu` release that its waker's acquire waits for, and its wake-ups
-//! and switches happen under its runqueue's lock. So the fields of a slot
-//! have one writer at a time, the task's current event, and need no lock;
-//! they are atomics only so that the drain (process context, any CPU) can
-//! read them, consistently through a sequence count.
+//! `on_cpu` release that its waker's acquire waits for, and its wake-ups,
+//! switches and moves between CPUs happen under its runqueue's lock (a
+//! move is written by the CPU that makes it, holding that lock). So the
+//! fields of a slot have one writer at a time, the task's current event,
+//! and need no lock; they are atomics only so that the drain (process
+//! context, any CPU) can read them, consistently through a sequence count.
 //!
 //! Slots are found through an open-addressing index keyed by the task's
 //! address, read without a lock. Only a task's first event takes a lock, to

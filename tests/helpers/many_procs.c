@@ -3,8 +3,9 @@
  * many_procs N [PIDFILE]: forks N children that pause, then prints "ready".
  * SIGTERM (or SIGINT) ends them one at a time: the parent kills a child and
  * reaps it before the next, then exits. Not all at once: 5,000 exits at
- * the same moment queue in D state on the locks they share (the
- * executable's mapping, unlinked by each exit), and under emulation some
+ * the same moment queue in D state on a lock every exiting mm takes
+ * (the kernel's delayed_uprobe_lock, in uprobe_clear_state()), and under
+ * emulation some
  * waited past the hung-task detector's 30 s. A shared pipe's end of file
  * did the same on the pipe's mutex.
  * Should the parent die otherwise (SIGKILL), each child asked for SIGKILL
