@@ -8,7 +8,8 @@
 use crate::{
     ids::ProcessId,
     sys::{
-        process::{find_process, RcuReadGuard},
+        process::find_process,
+        rcu::RcuReadGuard,
         task_info::{Memory, Opener, TaskIds},
     },
 };

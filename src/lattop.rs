@@ -30,7 +30,7 @@ mod sys;
 use notifier::{files::NotifierDir, threshold::ThresholdScope, DirsLink, Notifier};
 use pid_dirs::PidDirs;
 use probes::{ProbeSet, SchedListener};
-use profiler::{report::Report, Profiler};
+use profiler::{report::Report, EndedSleep, Profiler};
 use sys::{
     procfs::{ProcDir, ProcFile},
     task::TaskView,
@@ -79,8 +79,8 @@ impl SchedListener for Listeners {
     }
 
     #[inline]
-    fn sleep_ended(&self, task: &TaskView<'_>, ns: u64) {
-        self.notifier.on_sleep(task, ns);
+    fn sleep_ended(&self, task: &TaskView<'_>, sleep: EndedSleep) {
+        self.notifier.on_sleep(task, sleep);
     }
 }
 

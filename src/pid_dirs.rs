@@ -27,8 +27,9 @@ use crate::{
     sort,
     sys::{
         deferred::{impl_has_deferred, Deferred},
-        process::{collect_processes, for_each_process, Passes, RcuReadGuard},
+        process::{collect_processes, for_each_process, Passes},
         procfs::{ProcDir, ProcFile},
+        rcu::RcuReadGuard,
         uapi,
     },
 };

@@ -8,7 +8,7 @@
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 28
+ktap_set_plan 30
 
 lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
@@ -37,6 +37,8 @@ signal_valid ok
 cpu_no_window EINVAL
 cpu_window ok
 window_not_cpu EINVAL
+present ok
+present_sleep EINVAL
 second_write EBUSY
 read_unarmed EINVAL
 CASES

@@ -17,9 +17,10 @@ use crate::{
         clock::{monotonic_ns, now_ns},
         process::{
             collect, collect_processes, find_process, for_each_process, for_each_thread, Full,
-            Passes, RcuReadGuard, Room,
+            Passes, Room,
         },
         procfs::SnapshotBuffer,
+        rcu::RcuReadGuard,
         task::{TaskView, COMM_LEN},
         task_info::{Opener, Usage},
         uapi::{self, InfoHeader, Latency, ProcessRecord, RecordHeader, ThreadRecord, UapiStruct},

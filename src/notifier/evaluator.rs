@@ -4,7 +4,7 @@
 //! watches, or one sum), fed by the periodic evaluator or the reconcile.
 
 use super::{
-    crossing::{CpuWindow, Crossing},
+    crossing::{CpuWindow, Crossing, Start},
     resource::{Resource, Source},
     sample::{sample_all, sample_process, Values, Wanted},
     stats::NotifierStats,
@@ -23,6 +23,26 @@ use kernel::{error::code::ESRCH, prelude::*, rbtree::RBTree, sync::Arc};
 struct Stream {
     crossing: Crossing,
     cpu: CpuWindow,
+}
+
+impl Stream {
+    /// A stream whose first value is taken as `start` says.
+    fn new(start: Start) -> Self {
+        Self {
+            crossing: Crossing::new(start),
+            cpu: CpuWindow::default(),
+        }
+    }
+
+    /// The stream of a process started at `leader_start`, after the
+    /// threshold was armed: judged from its birth, its first CPU window
+    /// too (a process has used no CPU when it starts).
+    fn born_at(leader_start: u64) -> Self {
+        Self {
+            crossing: Crossing::new(Start::Judged),
+            cpu: CpuWindow::from_birth(leader_start),
+        }
+    }
 }
 
 /// One process's stream under an anypid threshold.
@@ -51,22 +71,29 @@ pub(super) struct Watch {
 }
 
 impl Watch {
-    /// The state for a newly armed `threshold`, its baseline read now (so
-    /// that only changes after arming fire): `ESRCH` when its process has
-    /// exited. `processes` is the live process count (process_count).
+    /// The state for a newly armed `threshold`, its first values read now:
+    /// the baselines, so that only changes after arming fire, or under
+    /// PRESENT values judged at once (which may fire now). `ESRCH` when its
+    /// process has exited. `processes` is the live process count
+    /// (process_count).
     pub(super) fn new(
         threshold: Arc<Threshold>,
         profiler: &Profiler,
         processes: i64,
     ) -> Result<Self> {
         let spec = &threshold.spec;
+        let start = if spec.rule.wants_present() {
+            Start::Judged
+        } else {
+            Start::Baseline
+        };
         let mut watch = Watch {
             streams: match spec.scope {
                 ThresholdScope::AnyPid => Streams::Each {
                     subjects: RBTree::new(),
                     round: 0,
                 },
-                _ => Streams::One(Stream::default()),
+                _ => Streams::One(Stream::new(start)),
             },
             threshold: threshold.clone(),
         };
@@ -81,10 +108,15 @@ impl Watch {
                 }
             }
             (_, Source::ProcessEvents) => {
-                watch.streams = Streams::One(Stream {
-                    crossing: Crossing::with_baseline(processes),
-                    cpu: CpuWindow::default(),
-                });
+                if watch.feed_count(processes, now, 0) {
+                    let firing = Firing {
+                        pid: 0,
+                        tid: 0,
+                        value: processes,
+                        kind: EVENT_CROSSED,
+                    };
+                    threshold.fire(firing, now, LOCK_BUDGET_NS);
+                }
             }
             (ThresholdScope::AnyPid, Source::Sampled) => {
                 watch.feed_each(&sample_all(profiler, wanted)?, now, 0);
@@ -111,15 +143,23 @@ impl Watch {
         let Streams::Each { subjects, round } = &mut self.streams else {
             return true;
         };
+        let threshold = &self.threshold;
         *round += 1;
         let mut queued = true;
         for (id, values) in all {
             let subject = match subjects.get_mut(&id.tgid) {
                 Some(subject) if subject.leader_start == id.leader_start => subject,
                 _ => {
+                    let stream = if threshold.born_since_armed(id.leader_start) {
+                        Stream::born_at(id.leader_start)
+                    } else if threshold.spec.rule.wants_present() {
+                        Stream::new(Start::Judged)
+                    } else {
+                        Stream::new(Start::Baseline)
+                    };
                     let new = Subject {
                         leader_start: id.leader_start,
-                        stream: Stream::default(),
+                        stream,
                         round: *round,
                     };
                     // Replaces a reused pid's. Out of memory: seen next time.
@@ -137,7 +177,7 @@ impl Watch {
             };
             subject.round = *round;
             queued &= feed(
-                &self.threshold,
+                threshold,
                 &mut subject.stream,
                 values,
                 id.tgid,

@@ -17,11 +17,11 @@ pub(crate) mod threshold;
 use crate::{
     ids::ProcessId,
     params,
-    profiler::Profiler,
+    profiler::{EndedSleep, Profiler},
     sys::{
         clock::monotonic_fast_ns,
-        irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         periodic::{impl_has_periodic, Periodic},
+        rcu::RcuBox,
         task::TaskView,
     },
 };
@@ -39,7 +39,20 @@ use kernel::{
 use quota::UserQuotas;
 use resource::Source;
 pub(crate) use stats::NotifierStats;
-use threshold::{Firing, Spec, Threshold, ThresholdScope, LOCK_BUDGET_NS, PROBE_LOCK_BUDGET_NS};
+use threshold::{
+    Firing, SleepFiring, Spec, Threshold, ThresholdScope, LOCK_BUDGET_NS, PROBE_LOCK_BUDGET_NS,
+};
+
+/// A sleep that ended, and whose it was, as the hook offers it.
+struct OfferedSleep {
+    pid: i32,
+    tid: i32,
+    /// The thread's start time (CLOCK_MONOTONIC).
+    started: u64,
+    sleep: EndedSleep,
+    /// When it ended, CLOCK_MONOTONIC: the time of its event.
+    time_ns: u64,
+}
 
 /// What the armed-thresholds lock guards.
 struct Armed {
@@ -88,10 +101,10 @@ pub(crate) struct Notifier {
     evaluator: Periodic<Notifier>,
     #[pin]
     armed: Mutex<Armed>,
-    /// The sleep_latency thresholds, for the hook that ends a sleep: a copy of part
-    /// of `armed`, swapped whole under its lock.
-    #[pin]
-    sleep_watchers: IrqSpinLock<KVec<Arc<Threshold>>>,
+    /// The sleep_latency thresholds, for the hook that ends a sleep, which
+    /// reads them without a lock: a copy of part of `armed`, replaced whole
+    /// under its lock.
+    sleep_watchers: RcuBox<KVec<Arc<Threshold>>>,
     sleep_armed: AtomicUsize,
     sampled_armed: AtomicUsize,
     armed_count: AtomicUsize,
@@ -106,6 +119,7 @@ impl_has_periodic!(Notifier, evaluator, Notifier::evaluate);
 impl Notifier {
     /// A notifier with nothing armed.
     pub(crate) fn new(profiler: Arc<Profiler>) -> Result<Arc<Self>> {
+        let sleep_watchers = RcuBox::new(KBox::new(KVec::new(), GFP_KERNEL)?);
         Arc::pin_init(
             pin_init!(Self {
                 evaluator <- Periodic::new(c_str!("lattop_evaluator"), static_lock_class!()),
@@ -120,7 +134,7 @@ impl Notifier {
                     },
                     "lattop_notifier_armed"
                 ),
-                sleep_watchers <- new_irq_spinlock!(KVec::new(), "lattop_sleep_watchers"),
+                sleep_watchers,
                 sleep_armed: AtomicUsize::new(0),
                 sampled_armed: AtomicUsize::new(0),
                 armed_count: AtomicUsize::new(0),
@@ -214,55 +228,78 @@ impl Notifier {
         }
     }
 
-    /// Swaps in a fresh copy of the sleep_latency thresholds for the probe.
+    /// Swaps in a fresh copy of the sleep_latency thresholds for the hook;
+    /// returns once no hook can see the old one (a grace period: it sleeps).
     fn update_sleep_watchers(&self, watches: &RBTree<u64, Watch>) -> Result {
         let is_sleeps = |w: &&Watch| w.threshold.source() == Source::Sleeps;
         let mut copy = KVec::with_capacity(watches.values().filter(is_sleeps).count(), GFP_KERNEL)?;
         for watch in watches.values().filter(is_sleeps) {
             copy.push(watch.threshold.clone(), GFP_KERNEL)?;
         }
-        let old = core::mem::replace(&mut *self.sleep_watchers.lock(), copy);
-        // Dropped unlocked, in process context: `armed` still holds each.
+        let old = self.sleep_watchers.replace(KBox::new(copy, GFP_KERNEL)?);
+        // In process context: `armed` still holds each threshold of it.
         drop(old);
         Ok(())
     }
 
-    /// Wake-up probe: `task` slept `ns` and is waking now. Never sleeps,
-    /// never wakes anyone; with no sleep_latency threshold armed, costs one
-    /// load.
+    /// The hook that ends a sleep: `task` ended `sleep` and runs (or is
+    /// woken) now. Never sleeps, never wakes anyone; with no sleep_latency
+    /// threshold armed, costs one load.
     #[inline]
-    pub(crate) fn on_sleep(&self, task: &TaskView<'_>, ns: u64) {
+    pub(crate) fn on_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep) {
         if self.sleep_armed.load(Relaxed) != 0 {
-            self.offer_sleep(task, ns);
+            self.offer_sleep(task, sleep);
         }
     }
 
-    /// Wake-up probe, a sleep_latency threshold armed: offers the sleep to
-    /// each. Out of line: the hook inlines only the check above.
+    /// The hook that ends a sleep, a sleep_latency threshold armed: offers
+    /// the sleep to each, as the next value of the thread's stream. Out of
+    /// line: the hook inlines only the check above.
     #[inline(never)]
-    fn offer_sleep(&self, task: &TaskView<'_>, ns: u64) {
-        let (tgid, tid, time_ns) = (task.tgid(), task.tid(), monotonic_fast_ns());
-        let Some(watchers) = self.sleep_watchers.try_lock_for(PROBE_LOCK_BUDGET_NS) else {
-            self.stats.dropped_busy.fetch_add(1, Relaxed);
-            return;
+    fn offer_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep) {
+        let offered = OfferedSleep {
+            pid: task.tgid(),
+            tid: task.tid(),
+            started: task.start_time(),
+            sleep,
+            time_ns: monotonic_fast_ns(),
         };
-        for threshold in watchers.iter() {
-            let mine = match threshold.spec.scope {
-                ThresholdScope::Process(id) => id.tgid == tgid,
-                ThresholdScope::AnyPid | ThresholdScope::AllPids => true,
-            };
-            if mine
-                && !threshold.offer_sleep(
-                    tgid,
-                    tid,
-                    ns,
-                    time_ns,
-                    self.period_ns,
-                    PROBE_LOCK_BUDGET_NS,
-                )
-            {
-                self.stats.dropped_busy.fetch_add(1, Relaxed);
+        self.sleep_watchers.read(|watchers| {
+            for threshold in watchers.iter() {
+                self.offer_to(threshold, &offered);
             }
+        });
+    }
+
+    /// The hook that ends a sleep: offers it to `threshold`, if it watches
+    /// the sleeper, as the next value of the thread's stream.
+    #[inline]
+    fn offer_to(&self, threshold: &Threshold, offered: &OfferedSleep) {
+        if let ThresholdScope::Process(id) = threshold.spec.scope {
+            if id.tgid != offered.pid {
+                return;
+            }
+        }
+        // The thread's first sleep to end since arming is its baseline if
+        // it existed then; one born since is judged from nothing.
+        let prev_ns = match offered.sleep.prev {
+            Some(prev) if threshold.armed_before(prev.ended_at) => Some(prev.ns),
+            _ if threshold.born_since_armed(offered.started) => None,
+            _ => return,
+        };
+        let firing = SleepFiring {
+            pid: offered.pid,
+            tid: offered.tid,
+            ns: offered.sleep.ns,
+            prev_ns,
+        };
+        if !threshold.offer_sleep(
+            &firing,
+            offered.time_ns,
+            self.period_ns,
+            PROBE_LOCK_BUDGET_NS,
+        ) {
+            self.stats.dropped_busy.fetch_add(1, Relaxed);
         }
     }
 

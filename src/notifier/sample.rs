@@ -10,7 +10,8 @@ use crate::{
     sort,
     sys::{
         clock::now_ns,
-        process::{collect_processes, find_process, for_each_thread, Passes, RcuReadGuard},
+        process::{collect_processes, find_process, for_each_thread, Passes},
+        rcu::RcuReadGuard,
         task::TaskView,
     },
 };

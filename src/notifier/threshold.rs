@@ -6,13 +6,13 @@
 //! may be queued by a probe under a runqueue lock.
 
 use super::{
-    crossing::{Crossing, Rule},
+    crossing::{RecentFirings, Rule},
     resource::{Resource, Source},
 };
 use crate::{
     ids::ProcessId,
     sys::{
-        clock::monotonic_ns,
+        clock::{monotonic_ns, now_ns},
         eventfd::EventFd,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         irq_work::{impl_has_irq_work, IrqWork},
@@ -63,8 +63,11 @@ pub(crate) struct Spec {
     delivery: Delivery,
 }
 
-const KNOWN_FLAGS: u32 =
-    uapi::THRESHOLD_LEVEL | uapi::THRESHOLD_UP | uapi::THRESHOLD_DOWN | uapi::THRESHOLD_ONESHOT;
+const KNOWN_FLAGS: u32 = uapi::THRESHOLD_LEVEL
+    | uapi::THRESHOLD_UP
+    | uapi::THRESHOLD_DOWN
+    | uapi::THRESHOLD_ONESHOT
+    | uapi::THRESHOLD_PRESENT;
 
 impl Spec {
     /// Checks `request` for `resource` in `scope`; takes a reference to the
@@ -85,6 +88,10 @@ impl Spec {
             return Err(EINVAL);
         }
         if up == down {
+            return Err(EINVAL);
+        }
+        // A sleep is an event: there is no present value to judge at arming.
+        if flags & uapi::THRESHOLD_PRESENT != 0 && resource.source() == Source::Sleeps {
             return Err(EINVAL);
         }
         let windowed = resource == Resource::CpuUsage;
@@ -148,8 +155,9 @@ struct EventQueue {
     unannounced: [i32; EVENT_QUEUE_LEN],
     unannounced_len: usize,
     run: Run,
-    /// For sleep_latency, whose values come one sleep at a time.
-    sleeps: Crossing,
+    /// For sleep_latency, whose streams (one per thread) are kept by the
+    /// profiler: the rate limit.
+    recent: RecentFirings,
 }
 
 /// What the probe and the evaluator hand to [`Threshold::fire`].
@@ -158,6 +166,16 @@ pub(crate) struct Firing {
     pub(crate) tid: i32,
     pub(crate) value: i64,
     pub(crate) kind: u32,
+}
+
+/// A sleep the hook offers to a sleep_latency threshold: the next value
+/// of its thread's stream.
+pub(crate) struct SleepFiring {
+    pub(crate) pid: i32,
+    pub(crate) tid: i32,
+    pub(crate) ns: u64,
+    /// The thread's previous sleep; `None` judges this one from nothing.
+    pub(crate) prev_ns: Option<u64>,
 }
 
 /// An armed threshold, shared by its open file and the notifier's lists.
@@ -175,6 +193,11 @@ pub(crate) struct Threshold {
     pub(crate) owner: u32,
     /// Its key among the armed thresholds.
     pub(crate) id: u64,
+    /// When it was armed, CLOCK_MONOTONIC ns (a task's start time's
+    /// clock): a stream that begins later has no baseline.
+    pub(crate) armed_at_ns: u64,
+    /// The same, on the hooks' clock (`local_clock()`, their sleeps').
+    armed_at_clock: u64,
 }
 
 impl_has_irq_work!(Threshold, announce, Threshold::announce);
@@ -194,7 +217,7 @@ impl Threshold {
             unannounced: [0; EVENT_QUEUE_LEN],
             unannounced_len: 0,
             run: Run::Armed,
-            sleeps: Crossing::default(),
+            recent: RecentFirings::default(),
         };
         Arc::pin_init(
             pin_init!(Self {
@@ -204,9 +227,24 @@ impl Threshold {
                 spec,
                 owner,
                 id,
+                armed_at_ns: monotonic_ns(),
+                armed_at_clock: now_ns(),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Whether a process or thread started at `start_ns` (its
+    /// `start_time`, CLOCK_MONOTONIC) began after the threshold was armed.
+    pub(crate) fn born_since_armed(&self, start_ns: u64) -> bool {
+        start_ns > self.armed_at_ns
+    }
+
+    /// Whether a sleep that ended at `ended_at` (the hooks' clock) ended
+    /// after the threshold was armed: a value of its stream, not before
+    /// its baseline.
+    pub(crate) fn armed_before(&self, ended_at: u64) -> bool {
+        ended_at > self.armed_at_clock
     }
 
     /// Whether it still fires.
@@ -231,32 +269,37 @@ impl Threshold {
         true
     }
 
-    /// A sleep of `ns` by thread `tid` of process `pid` ended at `time_ns`
-    /// (from the hook that ends a sleep): fires when the sleeps cross the level.
+    /// The hook that ends a sleep offers `sleep`, ended at `time_ns`: fires
+    /// when it crosses the level from the thread's previous sleep, at most
+    /// once per `period_ns` for each process (see [`RecentFirings`]).
     /// Returns false when the lock could not be had within `budget_ns`.
     pub(crate) fn offer_sleep(
         &self,
-        pid: i32,
-        tid: i32,
-        ns: u64,
+        sleep: &SleepFiring,
         time_ns: u64,
         period_ns: u64,
         budget_ns: u64,
     ) -> bool {
+        let value = i64::try_from(sleep.ns).unwrap_or(i64::MAX);
+        let prev = sleep
+            .prev_ns
+            .map(|ns| i64::try_from(ns).unwrap_or(i64::MAX));
+        // The stream is the thread's, kept by the profiler: no crossing, no lock.
+        if !self.spec.rule.fires(prev, value) {
+            return true;
+        }
         let Some(mut queue) = self.queue.try_lock_for(budget_ns) else {
             return false;
         };
-        let value = i64::try_from(ns).unwrap_or(i64::MAX);
-        if queue.run != Run::Armed
-            || !queue
-                .sleeps
-                .feed(&self.spec.rule, value, time_ns, period_ns)
-        {
+        if queue.run != Run::Armed {
+            return true;
+        }
+        if !self.spec.rule.is_level() && !queue.recent.admit(sleep.pid, time_ns, period_ns) {
             return true;
         }
         let firing = Firing {
-            pid,
-            tid,
+            pid: sleep.pid,
+            tid: sleep.tid,
             value,
             kind: uapi::EVENT_CROSSED,
         };

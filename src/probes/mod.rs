@@ -18,7 +18,7 @@ pub(crate) use lifecycle::State;
 
 use crate::{
     params,
-    profiler::Profiler,
+    profiler::{EndedSleep, Profiler},
     sys::{
         kprobe::{Kprobe, ProbeArgs, ProbeHandler},
         task::TaskView,
@@ -40,9 +40,9 @@ pub(crate) trait SchedListener: Send + Sync + 'static {
     fn process_started(&self);
     /// The last thread of a process is exiting.
     fn process_exited(&self);
-    /// `task` slept `ns`, and is waking (the kprobe source) or running
+    /// `task` ended `sleep`, and is waking (the kprobe source) or running
     /// again (the tracepoints) now.
-    fn sleep_ended(&self, task: &TaskView<'_>, ns: u64);
+    fn sleep_ended(&self, task: &TaskView<'_>, sleep: EndedSleep);
 }
 
 /// The events both sources deliver, and where they go: the profiler and
@@ -84,8 +84,8 @@ impl<L: SchedListener> Events<L> {
     /// `task` is woken at `now` (the kprobe source).
     #[inline]
     fn woke(&self, task: &TaskView<'_>, now: u64) {
-        if let Some(slept) = self.profiler.on_wake(task, now) {
-            self.listener.sleep_ended(task, slept);
+        if let Some(sleep) = self.profiler.on_wake(task, now) {
+            self.listener.sleep_ended(task, sleep);
         }
     }
 
@@ -93,8 +93,8 @@ impl<L: SchedListener> Events<L> {
     /// CPU, and its sleep if it had one.
     #[inline]
     fn ran(&self, task: &TaskView<'_>, now: u64) {
-        if let Some(slept) = self.profiler.on_run(task, now) {
-            self.listener.sleep_ended(task, slept);
+        if let Some(sleep) = self.profiler.on_run(task, now) {
+            self.listener.sleep_ended(task, sleep);
         }
     }
 

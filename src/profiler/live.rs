@@ -37,6 +37,24 @@ const EMPTY: u32 = 0;
 /// An index entry whose slot was unlinked (a lookup goes on past it).
 const TOMBSTONE: u32 = u32::MAX;
 
+/// A sleep that ended, as the hooks hand it on.
+#[derive(Clone, Copy)]
+pub(crate) struct EndedSleep {
+    /// How long it was, ns.
+    pub(crate) ns: u64,
+    /// The same task's previous sleep, if lattop saw one.
+    pub(crate) prev: Option<PrevSleep>,
+}
+
+/// A task's sleep before the one that just ended.
+#[derive(Clone, Copy)]
+pub(crate) struct PrevSleep {
+    /// How long it was, ns.
+    pub(crate) ns: u64,
+    /// When it ended, on the hooks' clock (`local_clock()`).
+    pub(crate) ended_at: u64,
+}
+
 /// What a slot knows of its task, fixed when the slot is claimed.
 #[derive(Clone, Copy)]
 pub(crate) struct SlotTask {
@@ -118,6 +136,11 @@ pub(crate) struct TaskSlot {
     /// [`Self::run`]). Keyed by the start, it needs no clearing when a
     /// sleep ends or begins. Not in the figures.
     moved_in_sleep: AtomicU64,
+    /// The length of the last sleep that ended, and when it ended (0: no
+    /// sleep seen): the previous value of the task's sleep_latency stream.
+    /// Not in the figures: only the task's own events read them.
+    last_sleep_ns: AtomicU64,
+    last_sleep_end: AtomicU64,
     exited_at: AtomicU64,
     /// The task's `run_delay` when it last left a CPU (blocked or
     /// preempted), or when the slot was claimed: what it has waited for a
@@ -150,6 +173,7 @@ impl TaskSlot {
         self.waits.clear();
         self.blocked_since.store(0, Relaxed);
         self.moved_in_sleep.store(0, Relaxed);
+        self.last_sleep_end.store(0, Relaxed);
         self.exited_at.store(0, Relaxed);
         self.run_delay_base.store(task.run_delay(), Relaxed);
         self.user_key_valid.store(false, Relaxed);
@@ -254,22 +278,20 @@ impl TaskSlot {
     }
 
     /// The task is woken at `now` (the kprobe source, which sees no task
-    /// switched in). Returns how long it slept, if lattop saw it block.
+    /// switched in). Returns the sleep, if lattop saw it block.
     #[inline]
-    pub(crate) fn wake(&self, now: u64) -> Option<u64> {
+    pub(crate) fn wake(&self, now: u64) -> Option<EndedSleep> {
         let since = self.blocked_since.load(Relaxed);
         if since == 0 {
             return None;
         }
-        let slept = now.saturating_sub(since);
-        self.end_sleep(slept, None);
-        Some(slept)
+        Some(self.end_sleep(now, now.saturating_sub(since), None))
     }
 
-    /// Ends the open sleep: `slept` into the sleeps, and the wait for a CPU
-    /// that followed it, if known, into the waits.
+    /// Ends the open sleep at `now`: `slept` into the sleeps, and the wait
+    /// for a CPU that followed it, if known, into the waits.
     #[inline(always)]
-    fn end_sleep(&self, slept: u64, waited: Option<u64>) {
+    fn end_sleep(&self, now: u64, slept: u64, waited: Option<u64>) -> EndedSleep {
         self.write(|| {
             self.sleeps.add(slept);
             if let Some(waited) = waited {
@@ -277,6 +299,16 @@ impl TaskSlot {
             }
             self.blocked_since.store(0, Relaxed);
         });
+        let prev = PrevSleep {
+            ns: self.last_sleep_ns.load(Relaxed),
+            ended_at: self.last_sleep_end.load(Relaxed),
+        };
+        self.last_sleep_ns.store(slept, Relaxed);
+        self.last_sleep_end.store(now.max(1), Relaxed);
+        EndedSleep {
+            ns: slept,
+            prev: (prev.ended_at != 0).then_some(prev),
+        }
     }
 
     /// The task is runnable without having slept (preempted, yielding, or
@@ -292,7 +324,7 @@ impl TaskSlot {
     /// waits before a migration) plus the time since `last_queued` (the
     /// wait now ending): a wait for a CPU, added to its waits. If it had
     /// blocked, the rest of its time off the CPU was its sleep, which ended
-    /// when that wait began (its wake-up): returns the sleep's length.
+    /// when that wait began (its wake-up): returns the sleep.
     ///
     /// Except for a task moved to another CPU while asleep and queued
     /// ([`Self::move_queued`]): its `last_queued` is the move, and its
@@ -303,7 +335,7 @@ impl TaskSlot {
     /// `last_queued` taken at its word) would cut the sleep short at the
     /// move, by up to all of it.
     #[inline]
-    pub(crate) fn run(&self, now: u64, queue: QueueTimes) -> Option<u64> {
+    pub(crate) fn run(&self, now: u64, queue: QueueTimes) -> Option<EndedSleep> {
         let grown = queue
             .run_delay
             .saturating_sub(self.run_delay_base.load(Relaxed));
@@ -318,13 +350,10 @@ impl TaskSlot {
             return None;
         }
         if self.moved_in_sleep.load(Relaxed) == since {
-            let slept = now.saturating_sub(since);
-            self.end_sleep(slept, None);
-            return Some(slept);
+            return Some(self.end_sleep(now, now.saturating_sub(since), None));
         }
         let slept = now.saturating_sub(since).saturating_sub(waited);
-        self.end_sleep(slept, Some(waited));
-        Some(slept)
+        Some(self.end_sleep(now, slept, Some(waited)))
     }
 
     /// The task exits at `now`.

@@ -20,6 +20,7 @@ mod task_table;
 mod trace;
 mod trace_queue;
 
+pub(crate) use live::EndedSleep;
 pub(crate) use trace::{ProcessSums, SleepStats};
 
 use crate::{
@@ -182,11 +183,11 @@ impl Profiler {
     /// Hook (the kprobe source): `task` is woken at `now`. Returns how long
     /// it slept, when its sleep was seen.
     #[inline]
-    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
+    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<EndedSleep> {
         let slot = self.live.find(task)?;
-        let slept = slot.wake(now)?;
-        self.sleep_ended(task, slot, slept);
-        Some(slept)
+        let sleep = slot.wake(now)?;
+        self.sleep_ended(task, slot, sleep.ns);
+        Some(sleep)
     }
 
     /// Hook: `task`'s sleep of `ns`, seen in `slot`, has ended: a long one's
@@ -257,14 +258,14 @@ impl Profiler {
     /// CPU ends, and so does its sleep if it had blocked. Returns how long
     /// it slept, when its sleep was seen.
     #[inline]
-    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) -> Option<u64> {
+    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) -> Option<EndedSleep> {
         if task.is_idle() {
             return None;
         }
         let slot = self.live.find(task)?;
-        let slept = slot.run(now, task.queue_times())?;
-        self.sleep_ended(task, slot, slept);
-        Some(slept)
+        let sleep = slot.run(now, task.queue_times())?;
+        self.sleep_ended(task, slot, sleep.ns);
+        Some(sleep)
     }
 
     /// Hook: `task` blocks for the last time (it exited) at `now`: its

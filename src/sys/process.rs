@@ -5,40 +5,9 @@
 //! collecting what they show into room reserved beforehand (nothing may
 //! sleep, so allocate, under RCU).
 
-use super::{bindings, gfp_quiet, task::TaskView};
-use core::{marker::PhantomData, ops::ControlFlow};
+use super::{bindings, gfp_quiet, rcu::RcuReadGuard, task::TaskView};
+use core::ops::ControlFlow;
 use kernel::{alloc::KVVec, prelude::*};
-
-/// An RCU read-side critical section: tasks reached through the task list
-/// stay allocated until it ends (they are freed after a grace period).
-/// Nothing in it may sleep.
-///
-/// # Invariants
-///
-/// `rcu_read_lock()` was called by `new` and is undone once, by `drop`, on
-/// the same CPU's context (the guard is neither `Send` nor `Sync`).
-pub(crate) struct RcuReadGuard {
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl RcuReadGuard {
-    /// Enters a read-side critical section.
-    pub(crate) fn new() -> Self {
-        // SAFETY: rcu_read_lock() may be called in any context; `drop` ends it.
-        unsafe { bindings::rcu_read_lock() };
-        // INVARIANT: locked above.
-        Self {
-            _not_send: PhantomData,
-        }
-    }
-}
-
-impl Drop for RcuReadGuard {
-    fn drop(&mut self) {
-        // SAFETY: entered in `new` (type invariant).
-        unsafe { bindings::rcu_read_unlock() };
-    }
-}
 
 /// Calls `f` with the thread-group leader of every process, in the task
 /// list's order (creation), until it breaks.

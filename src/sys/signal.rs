@@ -3,7 +3,7 @@
 //! A process to send signals to later, from interrupt context: held by its
 //! `struct pid`, so a recycled pid can never redirect the signal.
 
-use super::{bindings, layout::assert_size, process::RcuReadGuard};
+use super::{bindings, layout::assert_size, rcu::RcuReadGuard};
 use core::ptr::NonNull;
 use kernel::{error::code::ESRCH, prelude::*};
 

@@ -9,7 +9,7 @@
 use super::{
     bindings,
     layout::{assert_offset, assert_size},
-    process::RcuReadGuard,
+    rcu::RcuReadGuard,
     task::TaskView,
 };
 

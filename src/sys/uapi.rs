@@ -90,6 +90,9 @@ pub(crate) const THRESHOLD_LEVEL: u32 = bindings::LATTOP_THRESHOLD_LEVEL;
 pub(crate) const THRESHOLD_UP: u32 = bindings::LATTOP_THRESHOLD_UP;
 pub(crate) const THRESHOLD_DOWN: u32 = bindings::LATTOP_THRESHOLD_DOWN;
 pub(crate) const THRESHOLD_ONESHOT: u32 = bindings::LATTOP_THRESHOLD_ONESHOT;
+pub(crate) const THRESHOLD_PRESENT: u32 = bindings::LATTOP_THRESHOLD_PRESENT;
+pub(crate) const SLEEP_FIRINGS_PER_PERIOD: usize =
+    bindings::LATTOP_SLEEP_FIRINGS_PER_PERIOD as usize;
 
 /// `enum lattop_delivery`.
 pub(crate) const DELIVER_POLL: u32 = bindings::lattop_delivery_LATTOP_DELIVER_POLL;

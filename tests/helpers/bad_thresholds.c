@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 	CASE("cpu_no_window", "cpu_usage", size, 0, (void)0);
 	CASE("cpu_window", "cpu_usage", size, 0, t.window_ms = 100);
 	CASE("window_not_cpu", "memory_usage", size, 0, t.window_ms = 100);
+	CASE("present", "memory_usage", size, 0, t.flags |= LATTOP_THRESHOLD_PRESENT);
+	CASE("present_sleep", "sleep_latency", size, 0, t.flags |= LATTOP_THRESHOLD_PRESENT);
 	CASE("second_write", "memory_usage", size, 1, (void)0);
 
 	snprintf(path, sizeof(path), "%s/memory_usage", dir);

@@ -24,7 +24,8 @@
  * that apply to it, as include/uapi/linux/lattop.h and README's "Errors"
  * list them (none documents an order between two errors that both apply):
  *   content (from the bytes): EINVAL for a size other than one struct,
- *	unknown flags, non-zero reserved bytes, both/neither of UP and DOWN, a
+ *	unknown flags, PRESENT on sleep_latency, non-zero reserved bytes,
+ *	both/neither of UP and DOWN, a
  *	window on another resource than cpu_usage or none on it, a delivery
  *	that is none of the three, an eventfd or signal field that is not 0
  *	when the delivery does not use it, a signal outside 1..64; EBADF for
@@ -308,7 +309,10 @@ static unsigned content_errors(const unsigned char *buf, int size, int resource,
 		return 1u << RES_EINVAL;
 	memcpy(&t, buf, sizeof(t));
 	if (t.flags & ~(uint32_t)(LATTOP_THRESHOLD_LEVEL | LATTOP_THRESHOLD_UP |
-				  LATTOP_THRESHOLD_DOWN | LATTOP_THRESHOLD_ONESHOT))
+				  LATTOP_THRESHOLD_DOWN | LATTOP_THRESHOLD_ONESHOT |
+				  LATTOP_THRESHOLD_PRESENT))
+		m |= 1u << RES_EINVAL;
+	if ((t.flags & LATTOP_THRESHOLD_PRESENT) && resource == LATTOP_RESOURCE_SLEEP_LATENCY)
 		m |= 1u << RES_EINVAL;
 	if (t.reserved0 || t.reserved[0] || t.reserved[1])
 		m |= 1u << RES_EINVAL;
@@ -392,8 +396,9 @@ static int generate(uint64_t *s, unsigned char *buf, int resource)
 		LATTOP_THRESHOLD_LEVEL | LATTOP_THRESHOLD_DOWN,
 		LATTOP_THRESHOLD_UP | LATTOP_THRESHOLD_ONESHOT,
 		LATTOP_THRESHOLD_LEVEL | LATTOP_THRESHOLD_DOWN | LATTOP_THRESHOLD_ONESHOT,
+		LATTOP_THRESHOLD_UP | LATTOP_THRESHOLD_PRESENT,
 		LATTOP_THRESHOLD_UP | LATTOP_THRESHOLD_DOWN, LATTOP_THRESHOLD_LEVEL, 0,
-		0x10, 0x80000000u, 0xffffffffu,
+		LATTOP_THRESHOLD_PRESENT, 0x20, 0x80000000u, 0xffffffffu,
 	};
 	struct lattop_threshold t = { 0 };
 	int size;
@@ -402,7 +407,7 @@ static int generate(uint64_t *s, unsigned char *buf, int resource)
 		buf[i] = (unsigned char)rnd(s);
 	t.level = pick_level(s);
 	t.cookie = rnd(s);
-	t.flags = chance(s, 90) ? flag_sets[rnd(s) % 6] :
+	t.flags = chance(s, 90) ? flag_sets[rnd(s) % 7] :
 		  chance(s, 50) ? flag_sets[rnd(s) % (sizeof(flag_sets) / sizeof(flag_sets[0]))] :
 				  (uint32_t)rnd(s);
 	t.delivery = chance(s, 90) ? 1 + rnd(s) % 3 : chance(s, 50) ? rnd(s) % 5 : (uint32_t)rnd(s);

@@ -209,6 +209,7 @@ enum lattop_resource {
 #define LATTOP_THRESHOLD_UP      0x2	/* rising: at or above the level */
 #define LATTOP_THRESHOLD_DOWN    0x4	/* falling: below the level */
 #define LATTOP_THRESHOLD_ONESHOT 0x8	/* the threshold stops after its first event */
+#define LATTOP_THRESHOLD_PRESENT 0x10	/* no baseline: a value already on the firing side when armed fires (not sleep_latency) */
 
 /*
  * How an event is announced, besides being queued for read() and poll():
@@ -225,21 +226,34 @@ enum lattop_delivery {
 };
 
 /*
- * Semantics (v is the value, "prev" its value at the previous evaluation of
- * the same process, or of the sum; the value when the threshold is armed,
- * or when an anypid threshold first sees a process, is the baseline and
- * fires nothing):
+ * Semantics (v is the value, "prev" the previous value of the same stream:
+ * of the process, or of the sum; for sleep_latency, of the same thread):
  *   UP          prev < level and v >= level
  *   DOWN        prev >= level and v < level
  *   LEVEL|UP    v != prev and v >= level   (level INT64_MIN: any change)
  *   LEVEL|DOWN  v != prev and v < level
- * For sleep_latency the value is each sleep and "prev" the previous sleep
- * the threshold saw (under anypid and allpids: of any process). Without
- * LEVEL, a threshold fires at most once per evaluation period for each
- * process. Sampled resources are evaluated every `eval_period_ms` (a module
+ * A stream's first value after arming has no prev. For a stream that exists
+ * when the threshold is armed (a process alive then; for sleep_latency, a
+ * thread started before: its first sleep to end after arming), it is the
+ * baseline and fires nothing, unless LATTOP_THRESHOLD_PRESENT: then it fires
+ * if it is on the firing side (UP: v >= level; DOWN: v < level), so a
+ * sampled value already past the level fires at arming (cpu_usage: at the
+ * end of its first window). A stream that begins after arming (an anypid
+ * process started later; for sleep_latency, a thread started later) is
+ * judged from its birth: its first value fires if it is on the firing side,
+ * with or without PRESENT. For sleep_latency the value is each sleep, and
+ * prev the same thread's previous sleep, under every scope (one process's
+ * sleeps never set another's prev); PRESENT is refused (EINVAL): a sleep has
+ * no present value (blocked_time is what is blocked now). Without LEVEL, a
+ * threshold fires at most once per evaluation period for each process
+ * (sleep_latency: and at most LATTOP_SLEEP_FIRINGS_PER_PERIOD processes per
+ * period; a crossing past either is dropped, not queued, and not counted in
+ * lost). Sampled resources are evaluated every `eval_period_ms` (a module
  * parameter, default 10); sleep_latency at each wake-up; process_count at
- * each process start and exit (the event's pid is that process).
+ * each process start and exit (the event's pid is that process; 0 for a
+ * PRESENT event at arming).
  */
+#define LATTOP_SLEEP_FIRINGS_PER_PERIOD 16
 struct lattop_threshold {
 	__s64 level;		/* in the resource's unit */
 	__u64 cookie;		/* echoed in every event */

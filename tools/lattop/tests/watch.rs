@@ -15,7 +15,8 @@ use lattop::abi::{
     lattop_event, lattop_threshold, EVENT_KIND_NAMES, LATTOP_DELIVER_EVENTFD, LATTOP_DELIVER_POLL,
     LATTOP_DELIVER_SIGNAL, LATTOP_EVENT_EXITED, LATTOP_RESOURCE_CPU_USAGE,
     LATTOP_RESOURCE_FD_COUNT, LATTOP_RESOURCE_MEMORY_USAGE, LATTOP_THRESHOLD_DOWN,
-    LATTOP_THRESHOLD_LEVEL, LATTOP_THRESHOLD_ONESHOT, LATTOP_THRESHOLD_UP, RESOURCE_NAMES,
+    LATTOP_THRESHOLD_LEVEL, LATTOP_THRESHOLD_ONESHOT, LATTOP_THRESHOLD_PRESENT,
+    LATTOP_THRESHOLD_UP, RESOURCE_NAMES,
 };
 use lattop::errno;
 use lattop::watch::{
@@ -92,6 +93,14 @@ fn any_change_is_above_min_level() {
     let max = threshold(&["anypid", "thread_count", "--below", "max", "--oneshot"]);
     assert_eq!(max.level, i64::MAX);
     assert_eq!(max.flags, LATTOP_THRESHOLD_DOWN | LATTOP_THRESHOLD_ONESHOT);
+}
+
+#[test]
+fn present_sets_its_flag() {
+    let hogs = threshold(&["anypid", "memory_usage", "--above", "1000", "--present"]);
+    assert_eq!(hogs.flags, LATTOP_THRESHOLD_UP | LATTOP_THRESHOLD_PRESENT);
+    let plain = threshold(&["anypid", "memory_usage", "--above", "1000"]);
+    assert_eq!(plain.flags & LATTOP_THRESHOLD_PRESENT, 0);
 }
 
 #[test]

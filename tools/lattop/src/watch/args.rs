@@ -16,7 +16,7 @@ use crate::abi::{
     lattop_threshold, EVENT_KIND_NAMES, LATTOP_DELIVER_EVENTFD, LATTOP_DELIVER_POLL,
     LATTOP_DELIVER_SIGNAL, LATTOP_PROC_ANYPID, LATTOP_PROC_DIR, LATTOP_PROC_NOTIFIER,
     LATTOP_RESOURCE_CPU_USAGE, LATTOP_THRESHOLD_DOWN, LATTOP_THRESHOLD_LEVEL,
-    LATTOP_THRESHOLD_ONESHOT, LATTOP_THRESHOLD_UP, RESOURCE_NAMES,
+    LATTOP_THRESHOLD_ONESHOT, LATTOP_THRESHOLD_PRESENT, LATTOP_THRESHOLD_UP, RESOURCE_NAMES,
 };
 use crate::procfs::uapi_str;
 
@@ -53,7 +53,11 @@ fn watch_help() -> String {
             "--above N fires when the value rises to N or more, --below N when it\n",
             "falls below N; N is an integer in the resource's unit, or min or max.\n",
             "--level fires at every change while on that side, not only at the\n",
-            "crossing: --above min --level reports any change.\n\n",
+            "crossing: --above min --level reports any change. The first value of\n",
+            "a process alive at arming is its baseline and fires nothing, unless\n",
+            "--present: then a value already past the level fires at once (for\n",
+            "every process, under anypid). A process started later is judged from\n",
+            "its birth either way: a hog from its first instruction fires.\n\n",
             "Exits 0 at the end of the file (after the watched process's exited\n",
             "event) or after --count events. Exits 1 with a one-line message naming\n",
             "the errno when the file cannot be opened, armed or read, e.g.\n",
@@ -146,6 +150,9 @@ pub struct WatchArgs {
     /// Stop the threshold after its first event
     #[arg(long)]
     pub oneshot: bool,
+    /// Report what is past the level already when armed (LATTOP_THRESHOLD_PRESENT)
+    #[arg(long)]
+    pub present: bool,
     /// Wait on an eventfd the kernel adds 1 to per event
     #[arg(long)]
     pub eventfd: bool,
@@ -191,6 +198,9 @@ impl WatchArgs {
         }
         if self.oneshot {
             flags |= LATTOP_THRESHOLD_ONESHOT;
+        }
+        if self.present {
+            flags |= LATTOP_THRESHOLD_PRESENT;
         }
         let mut threshold = lattop_threshold {
             level,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::abi::LATTOP_RESOURCE_CPU_USAGE;
+use crate::abi::{LATTOP_RESOURCE_CPU_USAGE, LATTOP_RESOURCE_SLEEP_LATENCY};
 use crate::errno;
 
 use super::args::{resource_name, THRESHOLD_SIZE};
@@ -72,8 +72,9 @@ impl fmt::Display for WatchError {
                 match error.raw_os_error() {
                     Some(libc::EINVAL) => write!(
                         f,
-                        " ({} needs --window; no other resource takes one)",
-                        resource_name(LATTOP_RESOURCE_CPU_USAGE)
+                        " ({} needs --window; no other resource takes one; {} takes no --present)",
+                        resource_name(LATTOP_RESOURCE_CPU_USAGE),
+                        resource_name(LATTOP_RESOURCE_SLEEP_LATENCY)
                     ),
                     Some(libc::ESRCH) => write!(f, " (the process has exited)"),
                     Some(libc::EDQUOT) => {
