@@ -17,7 +17,7 @@ pub(crate) mod threshold;
 use crate::{
     ids::ProcessId,
     params,
-    profiler::{EndedSleep, Profiler},
+    profiler::{EndedSleep, PrevSleep, Profiler},
     sys::{
         clock::monotonic_fast_ns,
         periodic::{impl_has_periodic, Periodic},
@@ -49,7 +49,10 @@ struct OfferedSleep {
     tid: i32,
     /// The thread's start time (CLOCK_MONOTONIC).
     started: u64,
-    sleep: EndedSleep,
+    /// How long it was, ns.
+    ns: u64,
+    /// The thread's sleep before it, if one was recorded.
+    prev: Option<PrevSleep>,
     /// When it ended, CLOCK_MONOTONIC: the time of its event.
     time_ns: u64,
 }
@@ -246,7 +249,7 @@ impl Notifier {
     /// woken) now. Never sleeps, never wakes anyone; with no sleep_latency
     /// threshold armed, costs one load.
     #[inline]
-    pub(crate) fn on_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep) {
+    pub(crate) fn on_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>) {
         if self.sleep_armed.load(Relaxed) != 0 {
             self.offer_sleep(task, sleep);
         }
@@ -256,12 +259,13 @@ impl Notifier {
     /// the sleep to each, as the next value of the thread's stream. Out of
     /// line: the hook inlines only the check above.
     #[inline(never)]
-    fn offer_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep) {
+    fn offer_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>) {
         let offered = OfferedSleep {
             pid: task.tgid(),
             tid: task.tid(),
             started: task.start_time(),
-            sleep,
+            ns: sleep.ns,
+            prev: sleep.last.replace(sleep.ns, sleep.ended_at),
             time_ns: monotonic_fast_ns(),
         };
         self.sleep_watchers.read(|watchers| {
@@ -282,7 +286,7 @@ impl Notifier {
         }
         // The thread's first sleep to end since arming is its baseline if
         // it existed then; one born since is judged from nothing.
-        let prev_ns = match offered.sleep.prev {
+        let prev_ns = match offered.prev {
             Some(prev) if threshold.armed_before(prev.ended_at) => Some(prev.ns),
             _ if threshold.born_since_armed(offered.started) => None,
             _ => return,
@@ -290,7 +294,7 @@ impl Notifier {
         let firing = SleepFiring {
             pid: offered.pid,
             tid: offered.tid,
-            ns: offered.sleep.ns,
+            ns: offered.ns,
             prev_ns,
         };
         if !threshold.offer_sleep(

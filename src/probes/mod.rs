@@ -42,7 +42,7 @@ pub(crate) trait SchedListener: Send + Sync + 'static {
     fn process_exited(&self);
     /// `task` ended `sleep`, and is waking (the kprobe source) or running
     /// again (the tracepoints) now.
-    fn sleep_ended(&self, task: &TaskView<'_>, sleep: EndedSleep);
+    fn sleep_ended(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>);
 }
 
 /// The events both sources deliver, and where they go: the profiler and

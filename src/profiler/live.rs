@@ -39,20 +39,52 @@ const TOMBSTONE: u32 = u32::MAX;
 
 /// A sleep that ended, as the hooks hand it on.
 #[derive(Clone, Copy)]
-pub(crate) struct EndedSleep {
+pub(crate) struct EndedSleep<'a> {
     /// How long it was, ns.
     pub(crate) ns: u64,
-    /// The same task's previous sleep, if lattop saw one.
-    pub(crate) prev: Option<PrevSleep>,
+    /// When it ended, on the hooks' clock (`local_clock()`).
+    pub(crate) ended_at: u64,
+    /// The task's last sleep recorded: see [`LastSleep`].
+    pub(crate) last: &'a LastSleep,
 }
 
-/// A task's sleep before the one that just ended.
+/// A sleep, as a task's [`LastSleep`] kept it.
 #[derive(Clone, Copy)]
 pub(crate) struct PrevSleep {
     /// How long it was, ns.
     pub(crate) ns: u64,
     /// When it ended, on the hooks' clock (`local_clock()`).
     pub(crate) ended_at: u64,
+}
+
+/// A task's last sleep, as `sleep_latency` thresholds compare the next one
+/// with it. Recorded only while one is armed (by the notifier, from the
+/// hook that ends the sleep: the task's event, its one writer), so that the
+/// hooks pay nothing for it otherwise: a sleep recorded before a threshold
+/// was armed ended before it, and is no value of its streams anyway.
+#[derive(Default)]
+pub(crate) struct LastSleep {
+    ns: AtomicU64,
+    /// 0: none recorded.
+    ended_at: AtomicU64,
+}
+
+impl LastSleep {
+    /// Records a sleep of `ns` that ended at `ended_at`; returns the one it
+    /// replaces, if any.
+    pub(crate) fn replace(&self, ns: u64, ended_at: u64) -> Option<PrevSleep> {
+        let prev = PrevSleep {
+            ns: self.ns.load(Relaxed),
+            ended_at: self.ended_at.load(Relaxed),
+        };
+        self.ns.store(ns, Relaxed);
+        self.ended_at.store(ended_at.max(1), Relaxed);
+        (prev.ended_at != 0).then_some(prev)
+    }
+
+    fn clear(&self) {
+        self.ended_at.store(0, Relaxed);
+    }
 }
 
 /// What a slot knows of its task, fixed when the slot is claimed.
@@ -136,11 +168,8 @@ pub(crate) struct TaskSlot {
     /// [`Self::run`]). Keyed by the start, it needs no clearing when a
     /// sleep ends or begins. Not in the figures.
     moved_in_sleep: AtomicU64,
-    /// The length of the last sleep that ended, and when it ended (0: no
-    /// sleep seen): the previous value of the task's sleep_latency stream.
-    /// Not in the figures: only the task's own events read them.
-    last_sleep_ns: AtomicU64,
-    last_sleep_end: AtomicU64,
+    /// Not in the figures: only the task's own events use it.
+    last_sleep: LastSleep,
     exited_at: AtomicU64,
     /// The task's `run_delay` when it last left a CPU (blocked or
     /// preempted), or when the slot was claimed: what it has waited for a
@@ -173,7 +202,7 @@ impl TaskSlot {
         self.waits.clear();
         self.blocked_since.store(0, Relaxed);
         self.moved_in_sleep.store(0, Relaxed);
-        self.last_sleep_end.store(0, Relaxed);
+        self.last_sleep.clear();
         self.exited_at.store(0, Relaxed);
         self.run_delay_base.store(task.run_delay(), Relaxed);
         self.user_key_valid.store(false, Relaxed);
@@ -280,7 +309,7 @@ impl TaskSlot {
     /// The task is woken at `now` (the kprobe source, which sees no task
     /// switched in). Returns the sleep, if lattop saw it block.
     #[inline]
-    pub(crate) fn wake(&self, now: u64) -> Option<EndedSleep> {
+    pub(crate) fn wake(&self, now: u64) -> Option<EndedSleep<'_>> {
         let since = self.blocked_since.load(Relaxed);
         if since == 0 {
             return None;
@@ -291,7 +320,7 @@ impl TaskSlot {
     /// Ends the open sleep at `now`: `slept` into the sleeps, and the wait
     /// for a CPU that followed it, if known, into the waits.
     #[inline(always)]
-    fn end_sleep(&self, now: u64, slept: u64, waited: Option<u64>) -> EndedSleep {
+    fn end_sleep(&self, now: u64, slept: u64, waited: Option<u64>) -> EndedSleep<'_> {
         self.write(|| {
             self.sleeps.add(slept);
             if let Some(waited) = waited {
@@ -299,15 +328,10 @@ impl TaskSlot {
             }
             self.blocked_since.store(0, Relaxed);
         });
-        let prev = PrevSleep {
-            ns: self.last_sleep_ns.load(Relaxed),
-            ended_at: self.last_sleep_end.load(Relaxed),
-        };
-        self.last_sleep_ns.store(slept, Relaxed);
-        self.last_sleep_end.store(now.max(1), Relaxed);
         EndedSleep {
             ns: slept,
-            prev: (prev.ended_at != 0).then_some(prev),
+            ended_at: now,
+            last: &self.last_sleep,
         }
     }
 
@@ -335,7 +359,7 @@ impl TaskSlot {
     /// `last_queued` taken at its word) would cut the sleep short at the
     /// move, by up to all of it.
     #[inline]
-    pub(crate) fn run(&self, now: u64, queue: QueueTimes) -> Option<EndedSleep> {
+    pub(crate) fn run(&self, now: u64, queue: QueueTimes) -> Option<EndedSleep<'_>> {
         let grown = queue
             .run_delay
             .saturating_sub(self.run_delay_base.load(Relaxed));

@@ -20,7 +20,7 @@ mod task_table;
 mod trace;
 mod trace_queue;
 
-pub(crate) use live::EndedSleep;
+pub(crate) use live::{EndedSleep, PrevSleep};
 pub(crate) use trace::{ProcessSums, SleepStats};
 
 use crate::{
@@ -183,7 +183,7 @@ impl Profiler {
     /// Hook (the kprobe source): `task` is woken at `now`. Returns how long
     /// it slept, when its sleep was seen.
     #[inline]
-    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<EndedSleep> {
+    pub(crate) fn on_wake(&self, task: &TaskView<'_>, now: u64) -> Option<EndedSleep<'_>> {
         let slot = self.live.find(task)?;
         let sleep = slot.wake(now)?;
         self.sleep_ended(task, slot, sleep.ns);
@@ -258,7 +258,7 @@ impl Profiler {
     /// CPU ends, and so does its sleep if it had blocked. Returns how long
     /// it slept, when its sleep was seen.
     #[inline]
-    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) -> Option<EndedSleep> {
+    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) -> Option<EndedSleep<'_>> {
         if task.is_idle() {
             return None;
         }
