@@ -21,7 +21,7 @@ use crate::{
     sys::{
         clock::monotonic_fast_ns,
         periodic::{impl_has_periodic, Periodic},
-        rcu::RcuBox,
+        rcu::{RcuBox, Retired},
         task::TaskView,
     },
 };
@@ -32,7 +32,7 @@ use kernel::{
     error::code::ENODEV,
     new_mutex,
     prelude::*,
-    rbtree::RBTree,
+    rbtree::{RBTree, RBTreeNodeReservation},
     static_lock_class,
     sync::{Arc, Mutex},
 };
@@ -178,13 +178,20 @@ impl Notifier {
         let id = armed.next_id;
         armed.next_id += 1;
         let threshold = Threshold::new(spec, owner, id)?;
+        // Reserved first: a PRESENT watch fires as it is made, and a write
+        // that fails must not have announced anything.
+        let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
         let watch = Watch::new(threshold.clone(), &self.profiler, armed.processes)?;
-        armed.watches.try_create_and_insert(id, watch, GFP_KERNEL)?;
+        armed.watches.insert(node.into_node(id, watch));
+        let mut retired = None;
         match threshold.source() {
             Source::Sleeps => {
-                if let Err(e) = self.update_sleep_watchers(&armed.watches) {
-                    armed.watches.remove(&id);
-                    return Err(e);
+                match self.update_sleep_watchers(&armed.watches) {
+                    Ok(old) => retired = Some(old),
+                    Err(e) => {
+                        armed.watches.remove(&id);
+                        return Err(e);
+                    }
                 }
                 self.sleep_armed.fetch_add(1, Relaxed);
             }
@@ -197,6 +204,9 @@ impl Notifier {
         }
         charge.keep();
         self.armed_count.fetch_add(1, Relaxed);
+        drop(guard);
+        // Its grace period, waited for unlocked.
+        drop(retired);
         Ok(threshold)
     }
 
@@ -207,12 +217,13 @@ impl Notifier {
             return;
         };
         armed.quotas.release(threshold.owner);
+        let mut retired = None;
         match threshold.source() {
             Source::Sleeps => {
                 // On failure (no memory for the smaller copy), the probe keeps
                 // offering sleeps to a threshold nobody reads: harmless, and
                 // it goes with the next successful update.
-                let _ = self.update_sleep_watchers(&armed.watches);
+                retired = self.update_sleep_watchers(&armed.watches).ok();
                 self.sleep_armed.fetch_sub(1, Relaxed);
             }
             Source::Sampled => {
@@ -225,6 +236,8 @@ impl Notifier {
             .then(|| armed.kept_dirs.clone())
             .flatten();
         drop(armed);
+        // Its grace period, waited for unlocked.
+        drop(retired);
         drop(watch);
         if let Some(dirs) = kept_dirs {
             dirs.process_threshold_closed();
@@ -232,17 +245,18 @@ impl Notifier {
     }
 
     /// Swaps in a fresh copy of the sleep_latency thresholds for the hook;
-    /// returns once no hook can see the old one (a grace period: it sleeps).
-    fn update_sleep_watchers(&self, watches: &RBTree<u64, Watch>) -> Result {
+    /// returns the old one, which the caller drops once it has released
+    /// `armed` (the drop waits for a grace period).
+    fn update_sleep_watchers(
+        &self,
+        watches: &RBTree<u64, Watch>,
+    ) -> Result<Retired<KVec<Arc<Threshold>>>> {
         let is_sleeps = |w: &&Watch| w.threshold.source() == Source::Sleeps;
         let mut copy = KVec::with_capacity(watches.values().filter(is_sleeps).count(), GFP_KERNEL)?;
         for watch in watches.values().filter(is_sleeps) {
             copy.push(watch.threshold.clone(), GFP_KERNEL)?;
         }
-        let old = self.sleep_watchers.replace(KBox::new(copy, GFP_KERNEL)?);
-        // In process context: `armed` still holds each threshold of it.
-        drop(old);
-        Ok(())
+        Ok(self.sleep_watchers.swap(KBox::new(copy, GFP_KERNEL)?))
     }
 
     /// The hook that ends a sleep: `task` ended `sleep` and runs (or is
@@ -286,9 +300,12 @@ impl Notifier {
         }
         // The thread's first sleep to end since arming is its baseline if
         // it existed then; one born since is judged from nothing.
+        // (A thread born since has no sleep from before: its prev counts
+        // whatever the clocks of different CPUs say.)
+        let born = threshold.born_since_armed(offered.started);
         let prev_ns = match offered.prev {
-            Some(prev) if threshold.armed_before(prev.ended_at) => Some(prev.ns),
-            _ if threshold.born_since_armed(offered.started) => None,
+            Some(prev) if born || threshold.armed_before(prev.ended_at) => Some(prev.ns),
+            None if born => None,
             _ => return,
         };
         let firing = SleepFiring {

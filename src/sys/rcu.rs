@@ -53,9 +53,10 @@ impl Drop for RcuReadGuard {
 /// # Invariants
 ///
 /// `current` comes from [`KBox::into_raw`] and is owned by `self`. A
-/// pointer that was current is freed only after a grace period began after
-/// it stopped being current, so a reader in a read-side critical section
-/// that loaded it may use it until the section ends.
+/// pointer that was current is freed only once a grace period that began
+/// after it stopped being current has ended ([`Retired`]), so a reader in a
+/// read-side critical section that loaded it may use it until the section
+/// ends.
 pub(crate) struct RcuBox<T> {
     current: AtomicPtr<T>,
 }
@@ -86,18 +87,40 @@ impl<T> RcuBox<T> {
         f(unsafe { &*current })
     }
 
-    /// Makes `value` current and returns the old value once no reader can
-    /// see it any longer. Process context only: it sleeps for a grace
-    /// period. Callers serialise their replacements.
-    pub(crate) fn replace(&self, value: KBox<T>) -> KBox<T> {
-        let old = self.current.swap(KBox::into_raw(value), AcqRel);
-        // SAFETY: no preconditions besides a context that may sleep, which
-        // the caller provides (the debug kernel's might_sleep() checks).
+    /// Makes `value` current; the old value is handed back retired, for
+    /// the caller to drop where it may sleep (after releasing its locks:
+    /// the drop waits for a grace period). Any context but a [`Self::read`]
+    /// closure. Concurrent swaps are sound; callers that want the newest
+    /// value to stay current serialise them.
+    pub(crate) fn swap(&self, value: KBox<T>) -> Retired<T> {
+        // INVARIANT: `old` stops being current here.
+        Retired {
+            old: self.current.swap(KBox::into_raw(value), AcqRel),
+        }
+    }
+}
+
+/// A value an [`RcuBox`] held until a swap, which readers that loaded it
+/// before may still use: dropping it waits for a grace period (it sleeps:
+/// process context only), then frees it.
+///
+/// # Invariants
+///
+/// `old` comes from [`KBox::into_raw`], was current in an [`RcuBox`] until
+/// the swap that made this, and is owned by `self`.
+#[must_use = "dropping it waits for a grace period: drop it where that is allowed"]
+pub(crate) struct Retired<T> {
+    old: *mut T,
+}
+
+impl<T> Drop for Retired<T> {
+    fn drop(&mut self) {
+        // SAFETY: no precondition but a context that may sleep, which the
+        // owner provides (the debug kernel's might_sleep() checks it).
         unsafe { bindings::synchronize_rcu() };
-        // SAFETY: `old` came from `into_raw` and was owned by `self`; a
-        // grace period has passed since it stopped being current, so no
-        // reader holds it (type invariant).
-        unsafe { KBox::from_raw(old) }
+        // SAFETY: owned (type invariant); the grace period that just ended
+        // began after `old` stopped being current, so no reader holds it.
+        drop(unsafe { KBox::from_raw(self.old) });
     }
 }
 

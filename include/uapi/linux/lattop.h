@@ -245,15 +245,16 @@ enum lattop_delivery {
  * prev the same thread's previous sleep, under every scope (one process's
  * sleeps never set another's prev); PRESENT is refused (EINVAL): a sleep has
  * no present value (blocked_time is what is blocked now). Without LEVEL, a
- * threshold fires at most once per evaluation period for each process
- * (sleep_latency: and at most LATTOP_SLEEP_FIRINGS_PER_PERIOD processes per
- * period; a crossing past either is dropped, not queued, and not counted in
- * lost). Sampled resources are evaluated every `eval_period_ms` (a module
+ * threshold fires at most once per evaluation period for each stream (each
+ * process; the sum; for sleep_latency, each process, and at most
+ * LATTOP_SLEEP_FIRINGS_PER_PERIOD processes per period); a crossing past
+ * the limit is dropped, not queued, and not counted in lost. Sampled resources are evaluated every `eval_period_ms` (a module
  * parameter, default 10); sleep_latency at each wake-up; process_count at
  * each process start and exit (the event's pid is that process; 0 for a
  * PRESENT event at arming).
  */
 #define LATTOP_SLEEP_FIRINGS_PER_PERIOD 16
+
 struct lattop_threshold {
 	__s64 level;		/* in the resource's unit */
 	__u64 cookie;		/* echoed in every event */
