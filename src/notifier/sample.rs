@@ -6,7 +6,7 @@
 use super::resource::Resource;
 use crate::{
     ids::ProcessId,
-    profiler::{Latencies, Profiler},
+    profiler::Profiler,
     sort,
     sys::{
         clock::now_ns,
@@ -75,23 +75,22 @@ impl Wanted {
     }
 }
 
-/// The copied-out sleeps of the profiler, when blocked time is wanted.
-struct Sleeps {
-    latencies: Option<Latencies>,
+/// Where blocked time comes from, when it is wanted: each thread's open
+/// sleep, read from the profiler's live slots as the walk reaches the
+/// thread, so that the sleep is the one its state belongs to (a copy taken
+/// before the walk could predate a wake-up and a new sleep, and give the
+/// time since an earlier sleep began).
+struct Sleeps<'a> {
+    profiler: Option<&'a Profiler>,
     now: u64,
 }
 
-impl Sleeps {
-    fn new(profiler: &Profiler, wanted: Wanted, tgid: Option<i32>) -> Result<Self> {
-        let latencies = if wanted.has(Resource::BlockedTime) {
-            Some(profiler.latencies(tgid)?)
-        } else {
-            None
-        };
-        Ok(Self {
-            latencies,
+impl<'a> Sleeps<'a> {
+    fn new(profiler: &'a Profiler, wanted: Wanted) -> Self {
+        Self {
+            profiler: wanted.has(Resource::BlockedTime).then_some(profiler),
             now: now_ns(),
-        })
+        }
     }
 }
 
@@ -102,7 +101,7 @@ pub(crate) fn sample_process(
     id: ProcessId,
     wanted: Wanted,
 ) -> Result<Option<Values>> {
-    let sleeps = Sleeps::new(profiler, wanted, Some(id.tgid))?;
+    let sleeps = Sleeps::new(profiler, wanted);
     let rcu = RcuReadGuard::new();
     let Some(leader) = find_process(&rcu, id.tgid) else {
         return Ok(None);
@@ -118,7 +117,7 @@ pub(crate) fn sample_all(
     profiler: &Profiler,
     wanted: Wanted,
 ) -> Result<KVVec<(ProcessId, Values)>> {
-    let sleeps = Sleeps::new(profiler, wanted, None)?;
+    let sleeps = Sleeps::new(profiler, wanted);
     let room = profiler.counts().processes + 256;
     let mut all = collect_processes(room, Passes::UntilOutOfMemory, |rcu, leader, all| {
         if !leader.group_is_live() {
@@ -135,7 +134,12 @@ pub(crate) fn sample_all(
 }
 
 /// What `wanted` asks of the process `leader` leads.
-fn values(rcu: &RcuReadGuard, leader: &TaskView<'_>, wanted: Wanted, sleeps: &Sleeps) -> Values {
+fn values(
+    rcu: &RcuReadGuard,
+    leader: &TaskView<'_>,
+    wanted: Wanted,
+    sleeps: &Sleeps<'_>,
+) -> Values {
     let mut values = Values::default();
     if wanted.has(Resource::MemoryUsage) || wanted.has(Resource::ShmUsage) {
         if let Some(memory) = leader.memory() {
@@ -153,17 +157,20 @@ fn values(rcu: &RcuReadGuard, leader: &TaskView<'_>, wanted: Wanted, sleeps: &Sl
     if cpu {
         values.cpu_ns = leader.exited_threads_usage().runtime_ns;
     }
-    let blocked = sleeps.latencies.as_ref();
+    let blocked = sleeps.profiler;
     if cpu || blocked.is_some() {
         for_each_thread(rcu, *leader, |thread| {
             if cpu {
                 values.cpu_ns = values.cpu_ns.wrapping_add(thread.usage().runtime_ns);
             }
-            if let Some(latencies) = blocked {
-                let since = latencies
-                    .task(thread.tid(), thread.start_time())
-                    .and_then(|t| t.blocked_since);
-                if let (b'D', Some(since)) = (thread.state_letter(), since) {
+            if let Some(profiler) = blocked {
+                let state = thread.state_letter();
+                let since = if state == b'D' {
+                    profiler.blocked_since(&thread)
+                } else {
+                    None
+                };
+                if let Some(since) = since {
                     let ns = sleeps.now.saturating_sub(since);
                     if ns > values.blocked_ns {
                         values.blocked_ns = ns;

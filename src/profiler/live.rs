@@ -275,6 +275,13 @@ impl TaskSlot {
         }
     }
 
+    /// When the task's open sleep began (the hooks' clock), if it has one:
+    /// read live, so as current as the caller's look at the task itself.
+    pub(crate) fn blocked_since(&self) -> Option<u64> {
+        let since = self.blocked_since.load(Relaxed);
+        (since != 0).then_some(since)
+    }
+
     /// Whether the user frames kept are of the stack `key` starts.
     pub(crate) fn has_user_stack(&self, key: UserStackKey) -> bool {
         self.user_key_valid.load(Relaxed)

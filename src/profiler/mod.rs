@@ -379,6 +379,17 @@ impl Profiler {
         Ok(latencies)
     }
 
+    /// When `task`'s open sleep began (`local_clock()`), read from its live
+    /// slot without a lock or a drain: a caller that has just seen the
+    /// task's state gets the sleep that state belongs to (a drained copy
+    /// may predate a wake-up and a new sleep since). Process context.
+    pub(crate) fn blocked_since(&self, task: &TaskView<'_>) -> Option<u64> {
+        if task.is_idle() {
+            return None;
+        }
+        self.live.find(task)?.blocked_since()
+    }
+
     /// What the table holds now.
     pub(crate) fn counts(&self) -> TableCounts {
         self.drain().counts()
