@@ -12,7 +12,6 @@
  * its /proc/C/ sees what it was born with. The parent waits for it, prints
  * "done" and exits.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,24 +19,6 @@
 #include <unistd.h>
 
 #include "steps.h"
-
-/* The descriptors open in this process, from /proc/self/fd. */
-static int open_fds(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	struct dirent *entry;
-	int n = 0;
-
-	if (!dir) {
-		perror("/proc/self/fd");
-		exit(1);
-	}
-	while ((entry = readdir(dir)))
-		if (entry->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n - 1; /* the directory's own */
-}
 
 static void take_memory(long mib)
 {
@@ -75,7 +56,7 @@ int main(int argc, char **argv)
 	else
 		take_fds(amount);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("took rss_kb %ld fds %d\n", status_field("VmRSS"), open_fds());
+	printf("took rss_kb %ld fds %d\n", status_field("VmRSS"), count_fds());
 	announce_ready();
 	child = fork();
 	if (child < 0) {

@@ -13,31 +13,12 @@
  * "ready": listing it at each step would open one more fd for a moment,
  * which a watcher sampling then would see.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "steps.h"
-
-/* Open fds, without the one opendir() itself takes. */
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d) {
-		perror("/proc/self/fd");
-		exit(1);
-	}
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
-			n++;
-	closedir(d);
-	return n;
-}
 
 int main(int argc, char **argv)
 {

@@ -16,6 +16,7 @@
 
 #include <signal.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -95,6 +96,24 @@ static inline long status_field(const char *name)
 	snprintf(key, sizeof(key), "\n%s:", name);
 	at = strstr(buf, key);
 	return at ? strtol(at + strlen(key), NULL, 10) : -1;
+}
+
+/* The descriptors open in this process, without the one opendir() takes. */
+static inline int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d) {
+		perror("/proc/self/fd");
+		exit(1);
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			n++;
+	closedir(d);
+	return n;
 }
 
 #endif /* LATTOP_TESTS_HELPERS_STEPS_H */
