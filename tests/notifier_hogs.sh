@@ -57,15 +57,25 @@ finish_born_hot() {
 }
 
 # 1: a CPU hog from its first instruction, started after arming (the
-# README's example). Each of its three windows is past the level: only the
-# first is a crossing (from its birth), so exactly one event.
-start_watch /tmp/hog_cpu anypid cpu_usage --above 90 --window 1000
+# README's example, at a lower level). Each of its windows is past the
+# level: only the first is a crossing (from its birth), so exactly one
+# event. The level is 50, not the README's 90: on the 2-vCPU guest the
+# evaluator itself (about 0.5 ms of every 10 ms on the debug kernel, twice
+# that when the host is loaded) and the test's own processes share the
+# spinner's CPU now and then; seen on CI, a spinner that never reached 90%
+# of a window. The spinner's own run-queue wait (/proc/PID/schedstat, read
+# while it spins) is printed to tell that case from a missed crossing.
+start_watch /tmp/hog_cpu anypid cpu_usage --above 50 --window 1000
 cpu_watch=$WATCH_PID
-spin 3 >/tmp/spin.out
-spinner=$(cat /tmp/spin.out)
+spin 3 >/tmp/spin.out &
+spin_job=$!
+spinner=$(wait_helper_line /tmp/spin.out "[0-9]") || ktap_exit_fail_msg "spin did not start"
+sleep 2
+spin_sched=$(cat /proc/"$spinner"/schedstat 2>/dev/null)
+wait $spin_job
 stop_watch $cpu_watch
 ktap_print_msg "cpu_usage events: $(grep crossed /tmp/hog_cpu | json_field - pid | tr '\n' ' ')(spinner $spinner," \
-	"at $(value_of /tmp/hog_cpu "$spinner")%)"
+	"at $(value_of /tmp/hog_cpu "$spinner")%; after 2 s its schedstat: ${spin_sched:-gone} (ran, waited ns, slices))"
 expect_cmd "cpu_usage: a spinner started after arming fires once, with its pid" \
 	test "$(events /tmp/hog_cpu "$spinner")" = 1
 
