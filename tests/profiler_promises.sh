@@ -27,7 +27,8 @@
 # woken thread may wait long on a runqueue before its clock_gettime (seen:
 # 40 ms in 400), which the profiler rightly leaves out. The lower bound is
 # what the helper asked for, less 1% (the hrtimer is armed a little before
-# the dequeue).
+# the dequeue), or for tid_sleeps' short sleeps the kernel's own account of
+# them (sleeps_match).
 UPPER_PERCENT=105
 UPPER_SLACK_US=2000
 TRACE_THRESHOLD_US=100000
@@ -41,7 +42,13 @@ value_after() {
 # for sleeps that were asked to last ASKED_US in all and that the helper
 # measured as MEASURED_US.
 bounds() {
-	echo "$(($1 * 99 / 100)) $(($2 * UPPER_PERCENT / 100 + UPPER_SLACK_US))"
+	echo "$(($1 * 99 / 100)) $(upper "$2")"
+}
+
+# upper MEASURED_US: the most a profiler figure may be for sleeps the helper
+# measured as MEASURED_US.
+upper() {
+	echo $(($1 * UPPER_PERCENT / 100 + UPPER_SLACK_US))
 }
 
 # json_thread FILE TID: "pid P sleeps S total_us X max_us M" of the thread
@@ -84,23 +91,34 @@ json_process() {
 		}' "$1"
 }
 
-# sleeps_match WHO SLEEPS TOTAL_US MAX_US BLOCKED MS MEASURED_TOTAL MEASURED_MAX UNDISTURBED:
-# a task's figures are those of the sleeps of MS ms it made itself, BLOCKED
-# of which blocked (the helper's voluntary context switches went up: under
-# TCG a short timer can expire before the scheduler takes the task off its
-# runqueue, and then it never slept). SLEEPS: BLOCKED, plus up to 3 the
+# sleeps_match WHO SLEEPS TOTAL_US MAX_US MS LINE: a task's figures are
+# those of the sleeps of MS ms it made itself, as tid_sleeps' LINE has them.
+# BLOCKED of them blocked (the helper's voluntary context switches went up:
+# under TCG a short timer can expire before the scheduler takes the task off
+# its runqueue, and then it never slept). SLEEPS: BLOCKED, plus up to 3 the
 # helper did not make on purpose (a futex wait at the thread's start, a
-# page fault); TOTAL_US: within the bounds of UNDISTURBED * MS ms (the
-# sleeps that blocked once and were not preempted: one preempted after
-# arming its timer sleeps less) and the measured total; MAX_US: within those of MS and the measured longest.
+# page fault). TOTAL_US and MAX_US: at most the measured total and longest
+# (bounds), and at least the kernel's account of the UNDISTURBED sleeps
+# (those that blocked once and were not preempted), their total and
+# longest asleep, less 2 ms a sleep: the kernel stops a thread's CPU time
+# where __schedule() begins, the profiler's sleep begins at sched_switch,
+# after a CPU going idle has tried to pull work (as notify_check's floor).
+# Not MS itself: what the thread spends on its CPU after arming its timer
+# (a vCPU the host stalls there) is not asleep, and the kernel's account
+# leaves it out as the profiler does (seen on CI's loaded host: two of
+# three 20 ms sleeps the helper counted undisturbed, at 18.5 ms each).
 sleeps_match() {
-	if [ "$5" -gt 0 ] && within "${2:-0}" "$5" $(($5 + 3)) &&
-		within "${3:-0}" $(bounds $((${9:-0} * $6 * 1000)) "$7") &&
-		within "${4:-0}" $(bounds $(($6 * 1000)) "$8"); then
+	blocked=$(value_after "$6" blocked) undisturbed=$(value_after "$6" undisturbed)
+	total_floor=$(($(value_after "$6" asleep_us) - ${undisturbed:-0} * 2000))
+	max_floor=$(($(value_after "$6" asleep_max_us) - 2000))
+	if [ "${blocked:-0}" -gt 0 ] && within "${2:-0}" "$blocked" $((blocked + 3)) &&
+		within "${3:-0}" "$total_floor" $(upper "$(value_after "$6" total_us)") &&
+		within "${4:-0}" "$max_floor" $(upper "$(value_after "$6" max_us)"); then
 		return 0
 	fi
 	ktap_print_msg "$1: sleeps ${2:-none} total_us ${3:-none} max_us ${4:-none};" \
-		"its own: $5 blocking sleeps of $6 ms, total_us $7 max_us $8"
+		"its own: $blocked blocking sleeps of $5 ms, $6;" \
+		"wanted total_us from $total_floor, max_us from $max_floor"
 	return 1
 }
 
@@ -131,14 +149,10 @@ expect_cmd "the thread's row is its gettid() ($tid) with TGID its getpid() ($pid
 	 [ '$(report_row "$tid" | awk '{ print $1, $2 }')' = '$tid $pid' ]"
 expect_cmd "the thread's row has its own 6 sleeps of 60 ms" sleeps_match "thread row" \
 	"$(report_field "$tid" SLEEPS)" "$(report_field "$tid" TOTAL_US)" "$(report_field "$tid" MAX_US)" \
-	"$(value_after "$thread_line" blocked)" 60 "$(value_after "$thread_line" total_us)" \
-	"$(value_after "$thread_line" max_us)" \
-	"$(value_after "$thread_line" undisturbed)"
+	60 "$thread_line"
 expect_cmd "the main thread's row has its own 3 sleeps of 20 ms, none of the thread's" sleeps_match \
 	"main row" "$(report_field "$pid" SLEEPS)" "$(report_field "$pid" TOTAL_US)" \
-	"$(report_field "$pid" MAX_US)" "$(value_after "$main_line" blocked)" 20 \
-	"$(value_after "$main_line" total_us)" "$(value_after "$main_line" max_us)" \
-	"$(value_after "$main_line" undisturbed)"
+	"$(report_field "$pid" MAX_US)" 20 "$main_line"
 
 # The same from /proc/allpids/<pid>/info (lattop info --pid reads it):
 # thread lines are TID STATE CPU PRIO POLICY UTIME_MS STIME_MS NVCSW NIVCSW
@@ -151,14 +165,10 @@ thread_column() {
 }
 expect_cmd "/proc/allpids/$pid/info: the thread record of tid $tid has the thread's sleeps" \
 	sleeps_match "thread record" "$(thread_column "$tid" 11)" "$(thread_column "$tid" 12)" \
-	"$(thread_column "$tid" 13)" "$(value_after "$thread_line" blocked)" 60 \
-	"$(value_after "$thread_line" total_us)" "$(value_after "$thread_line" max_us)" \
-	"$(value_after "$thread_line" undisturbed)"
+	"$(thread_column "$tid" 13)" 60 "$thread_line"
 expect_cmd "and the main thread's record (tid $pid) the main thread's" \
 	sleeps_match "main record" "$(thread_column "$pid" 11)" "$(thread_column "$pid" 12)" \
-	"$(thread_column "$pid" 13)" "$(value_after "$main_line" blocked)" 20 \
-	"$(value_after "$main_line" total_us)" "$(value_after "$main_line" max_us)" \
-	"$(value_after "$main_line" undisturbed)"
+	"$(thread_column "$pid" 13)" 20 "$main_line"
 
 # And from /proc/allpids/info: the thread object of tid T names pid P, the
 # process has 2 threads (the helper made one besides main).
@@ -170,9 +180,7 @@ expect_cmd "/proc/allpids/info: tid $tid's record names pid $pid, in a process o
 	 [ '$(json_process /tmp/all.json "$pid")' = 'nr_threads 2' ]"
 expect_cmd "and carries the thread's own sleeps" sleeps_match "thread (all)" \
 	"$(value_after "$record" sleeps)" "$(value_after "$record" total_us)" \
-	"$(value_after "$record" max_us)" "$(value_after "$thread_line" blocked)" 60 \
-	"$(value_after "$thread_line" total_us)" "$(value_after "$thread_line" max_us)" \
-	"$(value_after "$thread_line" undisturbed)"
+	"$(value_after "$record" max_us)" 60 "$thread_line"
 kill "$tid_helper"
 wait "$tid_helper" 2>/dev/null
 

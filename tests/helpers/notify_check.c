@@ -77,35 +77,6 @@ static long long sleep_measured(long ms)
 	return now_ns() - start;
 }
 
-/* The kernel's time on a CPU and waiting for one of this thread, ns. */
-struct cpu_times {
-	long long on_cpu, run_delay;
-};
-
-/*
- * On a CPU: CLOCK_THREAD_CPUTIME_ID, brought up to date for the calling
- * thread (schedstat's first field is only as of the last tick). Waiting:
- * /proc/thread-self/schedstat's second field (run_delay, which changes
- * only at the thread's own scheduling events), open as FD (pread: no open
- * per read).
- */
-static struct cpu_times cpu_times(int fd)
-{
-	struct cpu_times t = { 0, 0 };
-	struct timespec ts;
-	unsigned long long stale_on_cpu;
-	char buf[128];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (n > 0) {
-		buf[n] = 0;
-		sscanf(buf, "%llu %lld", &stale_on_cpu, &t.run_delay);
-	}
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	t.on_cpu = ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	return t;
-}
-
 /* One nanosleep, and what the kernel says of it, against which to check the module's. */
 struct sleep_truth {
 	/* The call, timed around it (CLOCK_MONOTONIC): no sleep is longer. */

@@ -2,7 +2,9 @@
 /*
  * What the step helpers (rss_steps, fd_steps, thread_steps, duty_cycle,
  * vfork_block, forker, sleep_steps, block_kinds) share: the CLOCK_MONOTONIC
- * clock their lines report, a millisecond sleep, argument parsing, and the
+ * clock their lines report, a millisecond sleep, argument parsing, the
+ * kernel's account of a thread's time on and waiting for a CPU (also for
+ * tid_sleeps and notify_check), and the
  * start every one of them makes: "ready pid P" on line-buffered stdout, then
  * START_DELAY_MS (environment, default 300) so a watcher can arm a threshold,
  * or, with START_ON_SIGNAL set, a wait for SIGUSR1 from a test that arms its
@@ -32,6 +34,35 @@ static inline long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The kernel's time on a CPU and waiting for one of this thread, ns. */
+struct cpu_times {
+	long long on_cpu, run_delay;
+};
+
+/*
+ * On a CPU: CLOCK_THREAD_CPUTIME_ID, brought up to date for the calling
+ * thread (schedstat's first field is only as of the last tick). Waiting:
+ * /proc/thread-self/schedstat's second field (run_delay, which changes
+ * only at the thread's own scheduling events), open as FD (pread: no open
+ * per read).
+ */
+static inline struct cpu_times cpu_times(int fd)
+{
+	struct cpu_times t = { 0, 0 };
+	struct timespec ts;
+	unsigned long long stale_on_cpu;
+	char buf[128];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n > 0) {
+		buf[n] = 0;
+		sscanf(buf, "%llu %lld", &stale_on_cpu, &t.run_delay);
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	t.on_cpu = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return t;
 }
 
 /* One nanosleep of MS milliseconds, resumed if a signal interrupts it. */

@@ -10,10 +10,14 @@
  * scheduler takes the thread off its runqueue leaves it running, no sleep),
  * and prints (write(), so neither waits on stdio's lock)
  *
- *   thread tid T pid P count N blocked B total_us X max_us M undisturbed U
+ *   thread tid T pid P count N blocked B total_us X max_us M undisturbed U asleep_us A asleep_max_us Z
  *                                                        (T: gettid())
- *   main tid T pid P count N blocked B total_us X max_us M undisturbed U
- * (U: the sleeps that blocked once and were not preempted meanwhile)
+ *   main tid T pid P count N blocked B total_us X max_us M undisturbed U asleep_us A asleep_max_us Z
+ * (U: the sleeps that blocked once and were not preempted meanwhile; A and
+ * Z: the total and longest of those U sleeps by the kernel's own account,
+ * each the call's time less the thread's time on a CPU and waiting for one
+ * during it: a vCPU the host stalls between the timer's arming and the
+ * block leaves the thread on its CPU, awake, for part of the time asked)
  *
  * then blocks for a minute (the thread in nanosleep, main in pthread_join),
  * so that its records stay while the test reads them; a blocked sleep that
@@ -45,26 +49,43 @@ static long nvcsw(void)
 
 static void sleeps(const char *who, long ms, long count)
 {
-	long long total = 0, max = 0;
+	long long total = 0, max = 0, asleep_total = 0, asleep_max = 0;
 	long blocked = 0, undisturbed = 0;
-	char line[192];
+	int schedstat = open("/proc/thread-self/schedstat", O_RDONLY);
+	char line[256];
 	int n;
 
+	if (schedstat < 0) {
+		perror("/proc/thread-self/schedstat");
+		exit(1);
+	}
 	for (long i = 0; i < count; i++) {
-		long long start = now_ns();
 		long switches = nvcsw(), preemptions = nivcsw();
+		struct cpu_times before = cpu_times(schedstat);
+		long long start = now_ns();
 
 		sleep_ms(ms);
-		long long slept = (now_ns() - start) / 1000;
+		long long slept = now_ns() - start;
+		struct cpu_times after = cpu_times(schedstat);
+		long long asleep = slept - (after.on_cpu - before.on_cpu) -
+				   (after.run_delay - before.run_delay);
+
 		blocked += nvcsw() > switches;
-		undisturbed += nvcsw() == switches + 1 && nivcsw() == preemptions;
-		total += slept;
-		if (slept > max)
-			max = slept;
+		if (nvcsw() == switches + 1 && nivcsw() == preemptions) {
+			undisturbed++;
+			asleep_total += asleep / 1000;
+			if (asleep / 1000 > asleep_max)
+				asleep_max = asleep / 1000;
+		}
+		total += slept / 1000;
+		if (slept / 1000 > max)
+			max = slept / 1000;
 	}
+	close(schedstat);
 	n = snprintf(line, sizeof(line),
-		     "%s tid %d pid %d count %ld blocked %ld total_us %lld max_us %lld undisturbed %ld\n",
-		     who, gettid(), getpid(), count, blocked, total, max, undisturbed);
+		     "%s tid %d pid %d count %ld blocked %ld total_us %lld max_us %lld undisturbed %ld asleep_us %lld asleep_max_us %lld\n",
+		     who, gettid(), getpid(), count, blocked, total, max, undisturbed, asleep_total,
+		     asleep_max);
 	if (write(1, line, n) != n)
 		exit(1);
 }
