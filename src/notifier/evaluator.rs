@@ -16,7 +16,7 @@ use crate::{
     sys::{clock::monotonic_ns, uapi::EVENT_CROSSED},
 };
 use core::sync::atomic::Ordering::Relaxed;
-use kernel::{error::code::ESRCH, prelude::*, rbtree::RBTree, sync::Arc};
+use kernel::{error::code::ESRCH, prelude::*, sync::Arc};
 
 /// One stream of a threshold.
 #[derive(Clone, Copy, Default)]
@@ -46,22 +46,21 @@ impl Stream {
 }
 
 /// One process's stream under an anypid threshold.
+#[derive(Clone, Copy)]
 struct Subject {
+    tgid: i32,
     leader_start: u64,
     stream: Stream,
-    /// The evaluation that last saw the process.
-    round: u64,
 }
 
 /// The streams of one armed threshold.
 enum Streams {
     /// One process, or the sum over all.
     One(Stream),
-    /// Each process (anypid), by tgid.
-    Each {
-        subjects: RBTree<i32, Subject>,
-        round: u64,
-    },
+    /// Each process (anypid), by tgid ascending, as a sample lists them:
+    /// each sample is walked beside it, one step a process, where a tree
+    /// cost a lookup per process and threshold every period.
+    Each(KVVec<Subject>),
 }
 
 /// An armed threshold and its evaluation state.
@@ -89,10 +88,7 @@ impl Watch {
         };
         let mut watch = Watch {
             streams: match spec.scope {
-                ThresholdScope::AnyPid => Streams::Each {
-                    subjects: RBTree::new(),
-                    round: 0,
-                },
+                ThresholdScope::AnyPid => Streams::Each(KVVec::new()),
                 _ => Streams::One(Stream::new(start)),
             },
             threshold: threshold.clone(),
@@ -137,62 +133,57 @@ impl Watch {
         feed(&self.threshold, stream, values, pid, now, period_ns)
     }
 
-    /// Feeds each process's values to its own stream; forgets the streams
-    /// of processes no longer there. Returns false if an event was lost.
+    /// Feeds each process's values (`all`, by tgid ascending) to its own
+    /// stream; forgets the streams of processes no longer there. Returns
+    /// false if an event was lost.
     fn feed_each(&mut self, all: &[(ProcessId, Values)], now: u64, period_ns: u64) -> bool {
-        let Streams::Each { subjects, round } = &mut self.streams else {
+        let Streams::Each(subjects) = &mut self.streams else {
             return true;
         };
         let threshold = &self.threshold;
-        *round += 1;
         let mut queued = true;
-        for (id, values) in all {
-            let subject = match subjects.get_mut(&id.tgid) {
-                Some(subject) if subject.leader_start == id.leader_start => subject,
-                _ => {
-                    let stream = if threshold.born_since_armed(id.leader_start) {
-                        Stream::born_at(id.leader_start)
-                    } else if threshold.spec.rule.wants_present() {
-                        Stream::new(Start::Judged)
-                    } else {
-                        Stream::new(Start::Baseline)
-                    };
-                    let new = Subject {
-                        leader_start: id.leader_start,
-                        stream,
-                        round: *round,
-                    };
-                    // Replaces a reused pid's. Out of memory: seen next time.
-                    if subjects
-                        .try_create_and_insert(id.tgid, new, GFP_KERNEL)
-                        .is_err()
-                    {
-                        continue;
-                    }
-                    match subjects.get_mut(&id.tgid) {
-                        Some(subject) => subject,
-                        None => continue,
-                    }
-                }
-            };
-            subject.round = *round;
-            queued &= feed(
-                threshold,
-                &mut subject.stream,
-                values,
-                id.tgid,
-                now,
-                period_ns,
-            );
+        // The common case: the processes of the last sample, each fed in
+        // its place.
+        let mut fed = 0;
+        for (subject, (id, values)) in subjects.as_mut_slice().iter_mut().zip(all) {
+            if subject.tgid != id.tgid || subject.leader_start != id.leader_start {
+                break;
+            }
+            queued &= feed(threshold, &mut subject.stream, values, id.tgid, now, period_ns);
+            fed += 1;
         }
-        let mut cursor = subjects.cursor_front();
-        while let Some(current) = cursor {
-            if current.current().1.round == *round {
-                cursor = current.move_next();
-            } else {
-                cursor = current.remove_current().0;
+        if fed == subjects.len() && fed == all.len() {
+            return queued;
+        }
+        // Processes came or went since: the rest merged into a new list.
+        // Out of memory: they are fed next time.
+        let Ok(mut merged) = KVVec::with_capacity(all.len(), GFP_KERNEL) else {
+            return queued;
+        };
+        let (kept, rest) = subjects.as_slice().split_at(fed);
+        if merged.extend_from_slice(kept, GFP_KERNEL).is_err() {
+            return queued;
+        }
+        let mut old = rest.iter().peekable();
+        for (id, values) in all.iter().skip(fed) {
+            while old.next_if(|subject| subject.tgid < id.tgid).is_some() {}
+            let stream = match old.next_if(|subject| subject.tgid == id.tgid) {
+                Some(subject) if subject.leader_start == id.leader_start => subject.stream,
+                // New, or a reused pid's.
+                _ => first_stream(threshold, id.leader_start),
+            };
+            let mut subject = Subject {
+                tgid: id.tgid,
+                leader_start: id.leader_start,
+                stream,
+            };
+            queued &= feed(threshold, &mut subject.stream, values, id.tgid, now, period_ns);
+            // Within the capacity taken above: no allocation.
+            if merged.push(subject, GFP_KERNEL).is_err() {
+                break;
             }
         }
+        *subjects = merged;
         queued
     }
 
@@ -211,6 +202,20 @@ impl Watch {
         stream
             .crossing
             .feed(&self.threshold.spec.rule, processes, now, period_ns)
+    }
+}
+
+/// The stream of a process `threshold` first sees, started at
+/// `leader_start`: one born since arming is judged from its birth; one
+/// there before from its present values under PRESENT, else from a
+/// baseline (only a change fires).
+fn first_stream(threshold: &Threshold, leader_start: u64) -> Stream {
+    if threshold.born_since_armed(leader_start) {
+        Stream::born_at(leader_start)
+    } else if threshold.spec.rule.wants_present() {
+        Stream::new(Start::Judged)
+    } else {
+        Stream::new(Start::Baseline)
     }
 }
 
