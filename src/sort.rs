@@ -7,8 +7,17 @@
 //! to next function".
 
 /// Sorts `items` by `key`, ascending, in place: a heapsort, no allocation,
-/// O(n log n), not stable.
+/// O(n log n), not stable; O(n) when they are in order already, as a
+/// walk of the task list leaves processes until pids wrap (the heapsort
+/// of an ordered sample took 0.75 ms of every evaluator run at 1,000
+/// processes, icount).
 pub(crate) fn sort_by_key<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
+    if items
+        .windows(2)
+        .all(|pair| matches!(pair, [a, b] if key(a) <= key(b)))
+    {
+        return;
+    }
     // Builds a max-heap, then moves its top to the end, one by one.
     for root in (0..items.len() / 2).rev() {
         sift_down(items, root, &key);
