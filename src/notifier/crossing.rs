@@ -88,7 +88,13 @@ impl Crossing {
     /// threshold fires. The first value fires only if the stream is
     /// [`Start::Judged`]. Without LEVEL, a stream fires at most once per
     /// `period_ns`.
+    #[inline]
     pub(crate) fn feed(&mut self, rule: &Rule, value: i64, now: u64, period_ns: u64) -> bool {
+        // No rule fires on an unchanged value, the common case of an
+        // evaluator run: decided before anything else is read.
+        if self.prev == Some(value) {
+            return false;
+        }
         let prev = self.prev.replace(value);
         if prev.is_none() && self.start == Start::Baseline {
             return false;
@@ -165,6 +171,7 @@ impl CpuWindow {
     /// Takes the CPU time `cpu_ns` used so far, at `now`: the usage over the
     /// window, once `window_ns` has passed since the window began (a new one
     /// begins then); `None` before.
+    #[inline]
     pub(crate) fn sample(&mut self, cpu_ns: u64, now: u64, window_ns: u64) -> Option<i64> {
         let Some((start, start_cpu)) = self.start else {
             self.start = Some((now, cpu_ns));

@@ -220,7 +220,10 @@ fn first_stream(threshold: &Threshold, leader_start: u64) -> Stream {
 }
 
 /// Feeds `values` to `stream`; fires with `pid` when they cross. Returns
-/// false if the event could not be queued (lock busy).
+/// false if the event could not be queued (lock busy). Inlined into the
+/// loops over processes: it runs once per process and threshold every
+/// period, and rarely does more than compare.
+#[inline(always)]
 fn feed(
     threshold: &Threshold,
     stream: &mut Stream,
@@ -242,6 +245,13 @@ fn feed(
     if !stream.crossing.feed(&spec.rule, value, now, period_ns) {
         return true;
     }
+    fire_crossed(threshold, pid, tid, value, now)
+}
+
+/// The stream of `pid` crossed with `value` (of thread `tid`, or 0): its
+/// event, queued unless the lock stays busy (then false).
+#[cold]
+fn fire_crossed(threshold: &Threshold, pid: i32, tid: i32, value: i64, now: u64) -> bool {
     let firing = Firing {
         pid,
         tid,

@@ -34,6 +34,7 @@ pub(crate) struct Values {
 impl Values {
     /// The value of `resource` (0 for one not sampled), and the thread it
     /// concerns (0 for the whole process).
+    #[inline]
     pub(crate) fn get(&self, resource: Resource) -> (i64, i32) {
         let value = match resource {
             Resource::MemoryUsage => self.memory,
@@ -155,13 +156,13 @@ fn values(
     }
     let cpu = wanted.has(Resource::CpuUsage);
     if cpu {
-        values.cpu_ns = leader.exited_threads_usage().runtime_ns;
+        values.cpu_ns = leader.exited_threads_runtime_ns();
     }
     let blocked = sleeps.profiler;
     if cpu || blocked.is_some() {
         for_each_thread(rcu, *leader, |thread| {
             if cpu {
-                values.cpu_ns = values.cpu_ns.wrapping_add(thread.usage().runtime_ns);
+                values.cpu_ns = values.cpu_ns.wrapping_add(thread.runtime_ns());
             }
             if let Some(profiler) = blocked {
                 let state = thread.state_letter();

@@ -156,6 +156,20 @@ impl TaskView<'_> {
         }
     }
 
+    /// Its CPU time, ns ([`Usage::runtime_ns`] alone: the evaluator
+    /// samples it for every thread each period).
+    pub(crate) fn runtime_ns(&self) -> u64 {
+        // SAFETY: `ptr` is live (TaskView's invariant); the helper reads one word.
+        unsafe { bindings::task_runtime(self.as_ptr()) }
+    }
+
+    /// The CPU time of its group's exited threads, ns
+    /// ([`Self::exited_threads_usage`]'s `runtime_ns` alone).
+    pub(crate) fn exited_threads_runtime_ns(&self) -> u64 {
+        // SAFETY: as in `exited_threads_usage`.
+        unsafe { bindings::signal_runtime(self.as_ptr()) }
+    }
+
     /// Threads in its thread group.
     pub(crate) fn nr_threads(&self) -> u32 {
         // SAFETY: as in `exited_threads_usage`.
