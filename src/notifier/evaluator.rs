@@ -115,10 +115,10 @@ impl Watch {
                 }
             }
             (ThresholdScope::AnyPid, Source::Sampled) => {
-                watch.feed_each(&sample_all(profiler, wanted)?, now, 0);
+                watch.feed_each(&sample_all(profiler, wanted, expected(processes))?, now, 0);
             }
             (ThresholdScope::AllPids, Source::Sampled) => {
-                watch.feed_sum(&sample_all(profiler, wanted)?, now, 0);
+                watch.feed_sum(&sample_all(profiler, wanted, expected(processes))?, now, 0);
             }
             _ => {}
         }
@@ -130,7 +130,16 @@ impl Watch {
         let Streams::One(stream) = &mut self.streams else {
             return true;
         };
-        feed(&self.threshold, stream, values, pid, now, period_ns)
+        let resource = self.threshold.spec.resource;
+        feed(
+            &self.threshold,
+            resource,
+            stream,
+            values,
+            pid,
+            now,
+            period_ns,
+        )
     }
 
     /// Feeds each process's values (`all`, by tgid ascending) to its own
@@ -141,17 +150,45 @@ impl Watch {
             return true;
         };
         let threshold = &self.threshold;
-        let mut queued = true;
         // The common case: the processes of the last sample, each fed in
-        // its place.
-        let mut fed = 0;
-        for (subject, (id, values)) in subjects.as_mut_slice().iter_mut().zip(all) {
-            if subject.tgid != id.tgid || subject.leader_start != id.leader_start {
-                break;
+        // its place, by a loop made for the threshold's resource (a
+        // constant there: each step is then a few loads and compares).
+        let (fed, mut queued) = match threshold.spec.resource {
+            Resource::MemoryUsage => feed_in_place(
+                threshold,
+                Resource::MemoryUsage,
+                subjects,
+                all,
+                now,
+                period_ns,
+            ),
+            Resource::ShmUsage => {
+                feed_in_place(threshold, Resource::ShmUsage, subjects, all, now, period_ns)
             }
-            queued &= feed(threshold, &mut subject.stream, values, id.tgid, now, period_ns);
-            fed += 1;
-        }
+            Resource::FdCount => {
+                feed_in_place(threshold, Resource::FdCount, subjects, all, now, period_ns)
+            }
+            Resource::ThreadCount => feed_in_place(
+                threshold,
+                Resource::ThreadCount,
+                subjects,
+                all,
+                now,
+                period_ns,
+            ),
+            Resource::CpuUsage => {
+                feed_in_place(threshold, Resource::CpuUsage, subjects, all, now, period_ns)
+            }
+            Resource::BlockedTime => feed_in_place(
+                threshold,
+                Resource::BlockedTime,
+                subjects,
+                all,
+                now,
+                period_ns,
+            ),
+            Resource::SleepLatency | Resource::ProcessCount => return true,
+        };
         if fed == subjects.len() && fed == all.len() {
             return queued;
         }
@@ -177,7 +214,16 @@ impl Watch {
                 leader_start: id.leader_start,
                 stream,
             };
-            queued &= feed(threshold, &mut subject.stream, values, id.tgid, now, period_ns);
+            let resource = threshold.spec.resource;
+            queued &= feed(
+                threshold,
+                resource,
+                &mut subject.stream,
+                values,
+                id.tgid,
+                now,
+                period_ns,
+            );
             // Within the capacity taken above: no allocation.
             if merged.push(subject, GFP_KERNEL).is_err() {
                 break;
@@ -219,13 +265,47 @@ fn first_stream(threshold: &Threshold, leader_start: u64) -> Stream {
     }
 }
 
-/// Feeds `values` to `stream`; fires with `pid` when they cross. Returns
-/// false if the event could not be queued (lock busy). Inlined into the
-/// loops over processes: it runs once per process and threshold every
-/// period, and rarely does more than compare.
+/// Feeds the streams of `subjects` that are still those of `all`'s
+/// processes, from the first, until one is not; returns how many, and
+/// false if an event was lost. `resource` is the threshold's, given as a
+/// constant by the caller so that the loop is made for it.
+#[inline(always)]
+fn feed_in_place(
+    threshold: &Threshold,
+    resource: Resource,
+    subjects: &mut [Subject],
+    all: &[(ProcessId, Values)],
+    now: u64,
+    period_ns: u64,
+) -> (usize, bool) {
+    let mut queued = true;
+    let mut fed = 0;
+    for (subject, (id, values)) in subjects.iter_mut().zip(all) {
+        if subject.tgid != id.tgid || subject.leader_start != id.leader_start {
+            break;
+        }
+        queued &= feed(
+            threshold,
+            resource,
+            &mut subject.stream,
+            values,
+            id.tgid,
+            now,
+            period_ns,
+        );
+        fed += 1;
+    }
+    (fed, queued)
+}
+
+/// Feeds `values` of `resource` (the threshold's) to `stream`; fires with
+/// `pid` when they cross. Returns false if the event could not be queued
+/// (lock busy). Inlined into the loops over processes: it runs once per
+/// process and threshold every period, and rarely does more than compare.
 #[inline(always)]
 fn feed(
     threshold: &Threshold,
+    resource: Resource,
     stream: &mut Stream,
     values: &Values,
     pid: i32,
@@ -233,14 +313,14 @@ fn feed(
     period_ns: u64,
 ) -> bool {
     let spec = &threshold.spec;
-    let (value, tid) = if spec.resource == Resource::CpuUsage {
+    let (value, tid) = if resource == Resource::CpuUsage {
         let (cpu_ns, _) = values.get(Resource::CpuUsage);
         let Some(percent) = stream.cpu.sample(cpu_ns as u64, now, spec.window_ns) else {
             return true;
         };
         (percent, 0)
     } else {
-        values.get(spec.resource)
+        values.get(resource)
     };
     if !stream.crossing.feed(&spec.rule, value, now, period_ns) {
         return true;
@@ -267,6 +347,7 @@ fn fire_crossed(threshold: &Threshold, pid: i32, tid: i32, value: i64, now: u64)
 pub(super) fn evaluate<'a>(
     watches: impl Iterator<Item = &'a mut Watch>,
     profiler: &Profiler,
+    processes: i64,
     period_ns: u64,
     stats: &NotifierStats,
 ) {
@@ -278,7 +359,7 @@ pub(super) fn evaluate<'a>(
         }
     }
     let all = if wide.0 != 0 {
-        sample_all(profiler, wide).ok()
+        sample_all(profiler, wide, expected(processes)).ok()
     } else {
         None
     };
@@ -307,6 +388,12 @@ pub(super) fn evaluate<'a>(
             stats.dropped_busy.fetch_add(1, Relaxed);
         }
     }
+}
+
+/// The processes a sample of all should expect, from the live count the
+/// /proc/allpids reconcile keeps (0 before its first pass).
+fn expected(processes: i64) -> usize {
+    usize::try_from(processes).unwrap_or(0)
 }
 
 /// The armed thresholds on sampled resources among `watches` (as many as

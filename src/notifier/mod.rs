@@ -380,9 +380,11 @@ impl Notifier {
     fn evaluate(&self) {
         let start = crate::sys::clock::now_ns();
         let mut armed = self.armed.lock();
+        let processes = armed.processes;
         evaluator::evaluate(
             armed.watches.values_mut(),
             &self.profiler,
+            processes,
             self.period_ns,
             &self.stats,
         );
