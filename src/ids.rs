@@ -17,3 +17,12 @@ pub(crate) struct ProcessId {
     pub(crate) tgid: Tgid,
     pub(crate) leader_start: u64,
 }
+
+impl ProcessId {
+    /// An order of processes by start, then tgid: a walk of the task list
+    /// (fork order) yields it nearly sorted, pid wraps or not, and a
+    /// process's place in it never changes.
+    pub(crate) fn by_start(&self) -> (u64, Tgid) {
+        (self.leader_start, self.tgid)
+    }
+}

@@ -48,8 +48,7 @@ impl Stream {
 /// One process's stream under an anypid threshold.
 #[derive(Clone, Copy)]
 struct Subject {
-    tgid: i32,
-    leader_start: u64,
+    id: ProcessId,
     stream: Stream,
 }
 
@@ -57,9 +56,9 @@ struct Subject {
 enum Streams {
     /// One process, or the sum over all.
     One(Stream),
-    /// Each process (anypid), by tgid ascending, as a sample lists them:
-    /// each sample is walked beside it, one step a process, where a tree
-    /// cost a lookup per process and threshold every period.
+    /// Each process (anypid), in [`ProcessId::by_start`] order as a sample
+    /// lists them: each sample is walked beside it, one step a process,
+    /// where a tree cost a lookup per process and threshold every period.
     Each(KVVec<Subject>),
 }
 
@@ -142,7 +141,7 @@ impl Watch {
         )
     }
 
-    /// Feeds each process's values (`all`, by tgid ascending) to its own
+    /// Feeds each process's values (`all`, by [`ProcessId::by_start`]) to its own
     /// stream; forgets the streams of processes no longer there. Returns
     /// false if an event was lost.
     fn feed_each(&mut self, all: &[(ProcessId, Values)], now: u64, period_ns: u64) -> bool {
@@ -153,40 +152,15 @@ impl Watch {
         // The common case: the processes of the last sample, each fed in
         // its place, by a loop made for the threshold's resource (a
         // constant there: each step is then a few loads and compares).
+        let mut in_place =
+            |resource| feed_in_place(threshold, resource, subjects, all, now, period_ns);
         let (fed, mut queued) = match threshold.spec.resource {
-            Resource::MemoryUsage => feed_in_place(
-                threshold,
-                Resource::MemoryUsage,
-                subjects,
-                all,
-                now,
-                period_ns,
-            ),
-            Resource::ShmUsage => {
-                feed_in_place(threshold, Resource::ShmUsage, subjects, all, now, period_ns)
-            }
-            Resource::FdCount => {
-                feed_in_place(threshold, Resource::FdCount, subjects, all, now, period_ns)
-            }
-            Resource::ThreadCount => feed_in_place(
-                threshold,
-                Resource::ThreadCount,
-                subjects,
-                all,
-                now,
-                period_ns,
-            ),
-            Resource::CpuUsage => {
-                feed_in_place(threshold, Resource::CpuUsage, subjects, all, now, period_ns)
-            }
-            Resource::BlockedTime => feed_in_place(
-                threshold,
-                Resource::BlockedTime,
-                subjects,
-                all,
-                now,
-                period_ns,
-            ),
+            Resource::MemoryUsage => in_place(Resource::MemoryUsage),
+            Resource::ShmUsage => in_place(Resource::ShmUsage),
+            Resource::FdCount => in_place(Resource::FdCount),
+            Resource::ThreadCount => in_place(Resource::ThreadCount),
+            Resource::CpuUsage => in_place(Resource::CpuUsage),
+            Resource::BlockedTime => in_place(Resource::BlockedTime),
             Resource::SleepLatency | Resource::ProcessCount => return true,
         };
         if fed == subjects.len() && fed == all.len() {
@@ -203,17 +177,14 @@ impl Watch {
         }
         let mut old = rest.iter().peekable();
         for (id, values) in all.iter().skip(fed) {
-            while old.next_if(|subject| subject.tgid < id.tgid).is_some() {}
-            let stream = match old.next_if(|subject| subject.tgid == id.tgid) {
-                Some(subject) if subject.leader_start == id.leader_start => subject.stream,
-                // New, or a reused pid's.
-                _ => first_stream(threshold, id.leader_start),
+            let key = id.by_start();
+            while old.next_if(|subject| subject.id.by_start() < key).is_some() {}
+            let stream = match old.next_if(|subject| subject.id.by_start() == key) {
+                Some(subject) => subject.stream,
+                // New (a reused pid's is new too: it started later).
+                None => first_stream(threshold, id.leader_start),
             };
-            let mut subject = Subject {
-                tgid: id.tgid,
-                leader_start: id.leader_start,
-                stream,
-            };
+            let mut subject = Subject { id: *id, stream };
             let resource = threshold.spec.resource;
             queued &= feed(
                 threshold,
@@ -281,7 +252,7 @@ fn feed_in_place(
     let mut queued = true;
     let mut fed = 0;
     for (subject, (id, values)) in subjects.iter_mut().zip(all) {
-        if subject.tgid != id.tgid || subject.leader_start != id.leader_start {
+        if subject.id != *id {
             break;
         }
         queued &= feed(
