@@ -312,30 +312,72 @@ fn fire_crossed(threshold: &Threshold, pid: i32, tid: i32, value: i64, now: u64)
     threshold.fire(firing, now, LOCK_BUDGET_NS)
 }
 
-/// One evaluation of every armed threshold on a sampled resource: each
-/// process watched alone is sampled alone, and all processes once for the
-/// anypid and allpids thresholds together.
+/// What a run samples of every process, decided under the `armed` lock
+/// before the walk, which runs without it: arming, disarming and the
+/// reconcile wait for the feeding, not for the walk.
+pub(super) struct Plan {
+    /// The resources the anypid and allpids thresholds want.
+    wide: Wanted,
+    /// The first threshold id not armed when the plan was made: those from
+    /// here on took their baselines after the walk began, and are fed
+    /// from the next run (an older value could cross back).
+    next_id: u64,
+    /// The live process count, for the walk's room.
+    processes: i64,
+}
+
+impl Plan {
+    /// The plan for `watches` (the armed ones), `next_id` the id the next
+    /// threshold armed will get, `processes` the live count.
+    pub(super) fn new<'a>(
+        watches: impl Iterator<Item = &'a Watch>,
+        next_id: u64,
+        processes: i64,
+    ) -> Self {
+        let mut wide = Wanted::default();
+        for watch in watches {
+            let threshold = &watch.threshold;
+            if threshold.source() == Source::Sampled
+                && threshold.is_armed()
+                && !matches!(threshold.spec.scope, ThresholdScope::Process(_))
+            {
+                wide.0 |= threshold.spec.resource.bit();
+            }
+        }
+        Self {
+            wide,
+            next_id,
+            processes,
+        }
+    }
+
+    /// The walk over every process the plan asks for: `None` if it asks
+    /// for none, or memory ran out (then the wide thresholds wait).
+    pub(super) fn sample(&self, profiler: &Profiler) -> Option<KVVec<(ProcessId, Values)>> {
+        if self.wide.0 == 0 {
+            return None;
+        }
+        sample_all(profiler, self.wide, expected(self.processes)).ok()
+    }
+}
+
+/// One evaluation of every armed threshold on a sampled resource, with the
+/// walk `all` that `plan` made: each process watched alone is sampled
+/// alone, here, and the anypid and allpids thresholds are fed from `all`.
 pub(super) fn evaluate<'a>(
     watches: impl Iterator<Item = &'a mut Watch>,
     profiler: &Profiler,
-    processes: i64,
+    plan: &Plan,
+    all: Option<&[(ProcessId, Values)]>,
     period_ns: u64,
     stats: &NotifierStats,
 ) {
     let mut watches: KVec<&mut Watch> = collect(watches);
-    let mut wide = Wanted::default();
-    for watch in watches.iter() {
-        if !matches!(watch.threshold.spec.scope, ThresholdScope::Process(_)) {
-            wide.0 |= watch.threshold.spec.resource.bit();
-        }
-    }
-    let all = if wide.0 != 0 {
-        sample_all(profiler, wide, expected(processes)).ok()
-    } else {
-        None
-    };
     let now = monotonic_ns();
     for watch in watches.iter_mut() {
+        if watch.threshold.id >= plan.next_id {
+            continue;
+        }
         let spec = &watch.threshold.spec;
         let queued = match spec.scope {
             ThresholdScope::Process(id) => {
@@ -348,12 +390,8 @@ pub(super) fn evaluate<'a>(
                     Err(_) => true,
                 }
             }
-            ThresholdScope::AnyPid => all
-                .as_ref()
-                .is_none_or(|all| watch.feed_each(all, now, period_ns)),
-            ThresholdScope::AllPids => all
-                .as_ref()
-                .is_none_or(|all| watch.feed_sum(all, now, period_ns)),
+            ThresholdScope::AnyPid => all.is_none_or(|all| watch.feed_each(all, now, period_ns)),
+            ThresholdScope::AllPids => all.is_none_or(|all| watch.feed_sum(all, now, period_ns)),
         };
         if !queued {
             stats.dropped_busy.fetch_add(1, Relaxed);

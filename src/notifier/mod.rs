@@ -379,12 +379,18 @@ impl Notifier {
     /// The periodic evaluator: samples what the armed thresholds watch.
     fn evaluate(&self) {
         let start = crate::sys::clock::now_ns();
+        let plan = {
+            let armed = self.armed.lock();
+            evaluator::Plan::new(armed.watches.values(), armed.next_id, armed.processes)
+        };
+        // The walk over every process, unlocked.
+        let all = plan.sample(&self.profiler);
         let mut armed = self.armed.lock();
-        let processes = armed.processes;
         evaluator::evaluate(
             armed.watches.values_mut(),
             &self.profiler,
-            processes,
+            &plan,
+            all.as_deref(),
             self.period_ns,
             &self.stats,
         );
