@@ -52,6 +52,31 @@ struct Subject {
     stream: Stream,
 }
 
+impl Subject {
+    /// Feeds the process's `values` of `resource` (the threshold's) to its
+    /// stream, as [`feed`] does.
+    #[inline(always)]
+    fn feed(
+        &mut self,
+        threshold: &Threshold,
+        resource: Resource,
+        values: &Values,
+        now: u64,
+        period_ns: u64,
+    ) -> bool {
+        let pid = self.id.tgid;
+        feed(
+            threshold,
+            resource,
+            &mut self.stream,
+            values,
+            pid,
+            now,
+            period_ns,
+        )
+    }
+}
+
 /// The streams of one armed threshold.
 enum Streams {
     /// One process, or the sum over all.
@@ -141,9 +166,9 @@ impl Watch {
         )
     }
 
-    /// Feeds each process's values (`all`, by [`ProcessId::by_start`]) to its own
-    /// stream; forgets the streams of processes no longer there. Returns
-    /// false if an event was lost.
+    /// Feeds each process's values (`all`, by [`ProcessId::by_start`]) to
+    /// its own stream; forgets the streams of processes no longer there.
+    /// Returns false if an event was lost.
     fn feed_each(&mut self, all: &[(ProcessId, Values)], now: u64, period_ns: u64) -> bool {
         let Streams::Each(subjects) = &mut self.streams else {
             return true;
@@ -185,16 +210,7 @@ impl Watch {
                 None => first_stream(threshold, id.leader_start),
             };
             let mut subject = Subject { id: *id, stream };
-            let resource = threshold.spec.resource;
-            queued &= feed(
-                threshold,
-                resource,
-                &mut subject.stream,
-                values,
-                id.tgid,
-                now,
-                period_ns,
-            );
+            queued &= subject.feed(threshold, threshold.spec.resource, values, now, period_ns);
             // Within the capacity taken above: no allocation.
             if merged.push(subject, GFP_KERNEL).is_err() {
                 break;
@@ -255,15 +271,7 @@ fn feed_in_place(
         if subject.id != *id {
             break;
         }
-        queued &= feed(
-            threshold,
-            resource,
-            &mut subject.stream,
-            values,
-            id.tgid,
-            now,
-            period_ns,
-        );
+        queued &= subject.feed(threshold, resource, values, now, period_ns);
         fed += 1;
     }
     (fed, queued)
@@ -337,8 +345,7 @@ impl Plan {
         let mut wide = Wanted::default();
         for watch in watches {
             let threshold = &watch.threshold;
-            if threshold.source() == Source::Sampled
-                && threshold.is_armed()
+            if is_evaluated(threshold)
                 && !matches!(threshold.spec.scope, ThresholdScope::Process(_))
             {
                 wide.0 |= threshold.spec.resource.bit();
@@ -405,15 +412,17 @@ fn expected(processes: i64) -> usize {
     usize::try_from(processes).unwrap_or(0)
 }
 
+/// Whether the evaluator serves `threshold`: armed, on a sampled resource.
+fn is_evaluated(threshold: &Threshold) -> bool {
+    threshold.source() == Source::Sampled && threshold.is_armed()
+}
+
 /// The armed thresholds on sampled resources among `watches` (as many as
 /// memory allows: the others wait for the next evaluation).
 fn collect<'a>(watches: impl Iterator<Item = &'a mut Watch>) -> KVec<&'a mut Watch> {
     let mut sampled = KVec::new();
     for watch in watches {
-        if watch.threshold.source() == Source::Sampled
-            && watch.threshold.is_armed()
-            && sampled.push(watch, GFP_KERNEL).is_err()
-        {
+        if is_evaluated(&watch.threshold) && sampled.push(watch, GFP_KERNEL).is_err() {
             break;
         }
     }

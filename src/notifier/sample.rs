@@ -113,11 +113,11 @@ pub(crate) fn sample_process(
     Ok(Some(values(&rcu, &leader, wanted, &sleeps)))
 }
 
-/// The values of every live process, in [`ProcessId::by_start`] order
-/// (which the task list all but has: sorted in about one pass, where an
-/// order by tgid took a heapsort at each run once pids had wrapped, 9.7 ms
-/// at 10,000 processes, icount); room is made for
-/// `expected` of them and some (more if need be: the walk starts over).
+/// The values of every live process, in [`ProcessId::by_start`] order,
+/// which the task list all but has: sorted in about one pass, where an
+/// order by tgid took a heapsort at each run once pids had wrapped (9.7 ms
+/// at 10,000 processes, icount). Room is made for `expected` processes and
+/// some (more if need be: the walk starts over).
 pub(crate) fn sample_all(
     profiler: &Profiler,
     wanted: Wanted,
