@@ -3,8 +3,8 @@
 //! Work deferred from any context, even under a runqueue lock, to process
 //! context: an `irq_work` (which only raises a self-interrupt, and runs once
 //! interrupts are back on, after the scheduler has dropped its lock) queues a
-//! `work_struct` on the system's unbound workqueue ([`super::work`]), which
-//! may wake a worker: fine from the irq_work, deadly from the probe.
+//! `work_struct` on the system workqueue (which may wake a worker: fine from
+//! the irq_work, deadly from the probe).
 
 use super::{bindings, work};
 use core::marker::PhantomData;

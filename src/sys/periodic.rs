@@ -2,9 +2,9 @@
 
 //! Work that runs periodically in process context, on time: an `hrtimer`
 //! (exact to the microsecond, where a timer-wheel `delayed_work` fires on a
-//! tick, every 4 ms at HZ=250) queues a `work_struct` on the system's
-//! unbound workqueue ([`super::work`]), and its owner re-arms it from each
-//! run while it has something to do, so it costs nothing while idle.
+//! tick, every 4 ms at HZ=250) queues a `work_struct` on the system
+//! workqueue, and its owner re-arms it from each run while it has something
+//! to do, so it costs nothing while idle.
 
 use super::{
     bindings,

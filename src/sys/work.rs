@@ -2,12 +2,7 @@
 
 //! The two `work_struct` calls [`super::deferred`] and [`super::periodic`]
 //! share: initialising one with its lockdep class, and queueing it on the
-//! system's unbound workqueue. Unbound, not `system_wq`'s per-CPU pools: a
-//! run of the evaluator, the reconcile or the profiler's housekeeping
-//! takes milliseconds on a machine with thousands of processes (9 ms for
-//! the evaluator at 10,000, BENCHMARKS.md), which on a per-CPU pool holds
-//! up that CPU's other work items until the kernel marks it CPU-intensive
-//! (after 10 ms), where an unbound worker is scheduled like any task.
+//! system workqueue.
 
 use super::{bindings, layout::assert_size};
 use kernel::{ffi, prelude::*, sync::LockClassKey};
@@ -31,20 +26,19 @@ pub(super) unsafe fn init(
     unsafe { bindings::init_work_with_key(slot, Some(func), false, name.as_char_ptr(), key) }
 }
 
-/// Queues `work` on the system's unbound workqueue, unless it is pending.
-/// It may wake a worker: never under a runqueue lock.
+/// Queues `work` on the system workqueue, on this CPU, unless it is
+/// pending. It may wake a worker: never under a runqueue lock.
 ///
 /// # Safety
 ///
 /// `work` must be initialised with [`init`] and stay valid until it has
 /// run or been cancelled.
 pub(super) unsafe fn queue(work: *mut bindings::work_struct) {
-    // SAFETY: the caller guarantees `work`; `system_unbound_wq` lives
-    // forever.
+    // SAFETY: the caller guarantees `work`; `system_wq` lives forever.
     unsafe {
         bindings::queue_work_on(
             bindings::wq_misc_consts_WORK_CPU_UNBOUND as ffi::c_int,
-            bindings::system_unbound_wq,
+            bindings::system_wq,
             work,
         )
     };
