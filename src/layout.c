@@ -108,6 +108,8 @@ void lattop_layout(void)
 	FIELD(TASK_COMM, task_struct, comm);
 	FIELD(TASK_RUN_DELAY, task_struct, sched_info.run_delay);
 	FIELD(TASK_LAST_QUEUED, task_struct, sched_info.last_queued);
+	FIELD(TASK_LAST_ARRIVAL, task_struct, sched_info.last_arrival);
+	FIELD(TASK_SUM_EXEC_RUNTIME, task_struct, se.sum_exec_runtime);
 
 	COMMENT("src/sys/periodic.rs");
 	SIZE(HRTIMER, struct hrtimer);

@@ -9,7 +9,10 @@
 //!   TASK_RUNNING by try_to_block_task() before the tracepoint (and
 //!   `prev_state` is that value); one EEVDF's delayed dequeue keeps queued
 //!   still blocked here, once, and its later full dequeue fires nothing;
-//!   `prev_state` TASK_DEAD is its exit. Otherwise `prev` stays runnable:
+//!   `prev_state` TASK_DEAD is its exit. A block is dated where `prev`'s
+//!   CPU time stopped, at its dequeue, not at the tracepoint, which comes
+//!   after the pick of `next` and its newidle balance (see
+//!   `TaskSlot::left_cpu_at`). Otherwise `prev` stays runnable:
 //!   preempted, or yielding, it waits for a CPU again. `next` runs: its
 //!   wait for a CPU ends, and if it had blocked, its sleep ended when that
 //!   wait began. The tracepoint fires before context_switch() updates

@@ -36,6 +36,8 @@ use kernel::prelude::*;
 const EMPTY: u32 = 0;
 /// An index entry whose slot was unlinked (a lookup goes on past it).
 const TOMBSTONE: u32 = u32::MAX;
+/// [`TaskSlot::exec_at_arrival`]: no arrival seen.
+const NO_ARRIVAL: u64 = u64::MAX;
 
 /// A sleep that ended, as the hooks hand it on.
 #[derive(Clone, Copy)]
@@ -176,6 +178,11 @@ pub(crate) struct TaskSlot {
     /// CPU since is the growth. Not in the figures: only the task's own
     /// events read it.
     run_delay_base: AtomicU64,
+    /// The task's CPU time (`sum_exec_runtime`) when it was last switched
+    /// in, if that switch sets its `sched_info.last_arrival`; else
+    /// [`NO_ARRIVAL`]. Its block then dates when its CPU time stopped (see
+    /// [`Self::left_cpu_at`]). Not in the figures.
+    exec_at_arrival: AtomicU64,
     /// The key of the user stack `user_frames` were walked from.
     user_key: [AtomicUsize; 3],
     user_key_valid: AtomicBool,
@@ -205,6 +212,7 @@ impl TaskSlot {
         self.last_sleep.clear();
         self.exited_at.store(0, Relaxed);
         self.run_delay_base.store(task.run_delay(), Relaxed);
+        self.exec_at_arrival.store(NO_ARRIVAL, Relaxed);
         self.user_key_valid.store(false, Relaxed);
         self.nr_user.store(0, Relaxed);
         self.set_comm(task);
@@ -254,11 +262,34 @@ impl TaskSlot {
         if !in_schedule && self.blocked_since.load(Relaxed) != 0 {
             return;
         }
+        let since = self.left_cpu_at(task, now);
         self.write(|| {
-            self.blocked_since.store(now, Relaxed);
+            self.blocked_since.store(since, Relaxed);
             self.set_comm(task);
         });
         self.run_delay_base.store(task.run_delay(), Relaxed);
+    }
+
+    /// When the task, blocking, seen at `now`, stopped running by the
+    /// kernel's account: its CPU time stops where the scheduler dequeues
+    /// it, and the `sched_switch` that tells of the block comes after the
+    /// pick of the next task, which can take milliseconds (a newidle
+    /// balance drops the run queue's lock, and a vCPU can stall in it). So
+    /// the sleep begins at its last arrival plus the CPU time it has had
+    /// since, both on the run queue's clocks, as `last_queued` is (the
+    /// task clock lags the other only by interrupt and steal time where
+    /// the kernel accounts those, which would date the block early by as
+    /// much). `now` when no arrival was seen (the slot is newer, or the
+    /// source is the kprobes, whose `now` is the dequeue's).
+    #[inline]
+    fn left_cpu_at(&self, task: &TaskView<'_>, now: u64) -> u64 {
+        let at_arrival = self.exec_at_arrival.load(Relaxed);
+        if at_arrival == NO_ARRIVAL {
+            return now;
+        }
+        self.exec_at_arrival.store(NO_ARRIVAL, Relaxed);
+        let ran = task.sum_exec_runtime().saturating_sub(at_arrival);
+        task.last_arrival().saturating_add(ran).min(now)
     }
 
     /// The task moves to another CPU while on a run queue in a sleeping
@@ -349,8 +380,10 @@ impl TaskSlot {
         self.run_delay_base.store(run_delay, Relaxed);
     }
 
-    /// The task runs at `now` (the tracepoint source's switch), with the
-    /// run-queue accounting `queue`, which the switch has not yet updated.
+    /// The task runs at `now` (the tracepoint source's switch), having had
+    /// `exec_runtime` of CPU time, with the run-queue accounting `queue`,
+    /// which the switch has not yet updated (and will: its `last_arrival`
+    /// if it waited, which [`Self::left_cpu_at`] counts from).
     /// Since it last left a CPU it waited for one `run_delay`'s growth (its
     /// waits before a migration) plus the time since `last_queued` (the
     /// wait now ending): a wait for a CPU, added to its waits. If it had
@@ -366,7 +399,17 @@ impl TaskSlot {
     /// `last_queued` taken at its word) would cut the sleep short at the
     /// move, by up to all of it.
     #[inline]
-    pub(crate) fn run(&self, now: u64, queue: QueueTimes) -> Option<EndedSleep<'_>> {
+    pub(crate) fn run(
+        &self,
+        now: u64,
+        queue: QueueTimes,
+        exec_runtime: u64,
+    ) -> Option<EndedSleep<'_>> {
+        let at_arrival = match queue.last_queued {
+            0 => NO_ARRIVAL,
+            _ => exec_runtime,
+        };
+        self.exec_at_arrival.store(at_arrival, Relaxed);
         let grown = queue
             .run_delay
             .saturating_sub(self.run_delay_base.load(Relaxed));

@@ -263,7 +263,7 @@ impl Profiler {
             return None;
         }
         let slot = self.live.find(task)?;
-        let sleep = slot.run(now, task.queue_times())?;
+        let sleep = slot.run(now, task.queue_times(), task.sum_exec_runtime())?;
         self.sleep_ended(task, slot, sleep.ns);
         Some(sleep)
     }

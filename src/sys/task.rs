@@ -168,6 +168,28 @@ impl<'a> TaskView<'a> {
         unsafe { self.field(layout::TASK_RUN_DELAY) }
     }
 
+    /// When the task last came on a CPU (`sched_info.last_arrival`, on its
+    /// run queue's clock): context_switch() sets it for a task that waited
+    /// for the CPU (`last_queued` set), after the `sched_switch` tracepoint.
+    #[inline]
+    pub(crate) fn last_arrival(&self) -> u64 {
+        task_field!(TASK_LAST_ARRIVAL, TASK_LAST_ARRIVAL_SIZE, u64);
+        // SAFETY: `sched_info.last_arrival` is an `unsigned long long` at
+        // TASK_LAST_ARRIVAL (checked above).
+        unsafe { self.field(layout::TASK_LAST_ARRIVAL) }
+    }
+
+    /// The CPU time the task has had in all, ns (`se.sum_exec_runtime`,
+    /// which every scheduling class's update_curr() grows, under the run
+    /// queue's lock, on the run queue's task clock).
+    #[inline]
+    pub(crate) fn sum_exec_runtime(&self) -> u64 {
+        task_field!(TASK_SUM_EXEC_RUNTIME, TASK_SUM_EXEC_RUNTIME_SIZE, u64);
+        // SAFETY: `se.sum_exec_runtime` is a `u64` at TASK_SUM_EXEC_RUNTIME
+        // (checked above).
+        unsafe { self.field(layout::TASK_SUM_EXEC_RUNTIME) }
+    }
+
     /// Whether this is a kernel thread, which has no user stack.
     #[inline]
     pub(crate) fn is_kernel_thread(&self) -> bool {

@@ -45,6 +45,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -120,18 +121,23 @@ static struct sleep_truth sleep_undisturbed(long ms, int schedstat, int *disturb
 
 /*
  * Whether the module's VALUE for the sleep TRUTH made is right: inside the
- * call, and no shorter than the kernel's account of the sleep less 2 ms.
- * The kernel stops the thread's CPU time where __schedule() begins; the
- * module's sleep begins at the sched_switch tracepoint, after
- * pick_next_task(), which on a CPU going idle first tries to pull work
- * from the others (a newidle balance): up to 0.8 ms between the two on
- * the debug kernel under emulation. A sleep the kernel's run_delay took in
- * part for a wait (moved while asleep: see tests/profiler_moved_asleep.sh)
- * only lowers the floor.
+ * call, and no shorter than the kernel's account of the sleep less 0.1 ms.
+ * The kernel stops the thread's CPU time at its dequeue, early in
+ * __schedule(); the sched_switch tracepoint comes after pick_next_task(),
+ * which on a CPU going idle first tries to pull work from the others (a
+ * newidle balance, which drops the run queue's lock): 0.2 ms on the debug
+ * kernel under emulation, 3 ms when a vCPU stalled there. The module dates
+ * the block at the dequeue all the same (TaskSlot::left_cpu_at), so its
+ * value is no shorter than the account, which is itself short by the CPU
+ * time of the helper's reads around the call (0.16 to 0.24 ms over the
+ * runs seen); dated at the tracepoint, it fell short by up to 0.87 ms, and
+ * by 3 ms once. A sleep the kernel's run_delay took in part for a wait
+ * (moved while asleep: see tests/profiler_moved_asleep.sh) only lowers
+ * the floor.
  */
 static int value_ok(long long value, struct sleep_truth truth)
 {
-	return value <= truth.measured && value >= truth.asleep - 2 * MS;
+	return value <= truth.measured && value >= truth.asleep - MS / 10;
 }
 
 static const char *errno_name(int e)
@@ -226,6 +232,7 @@ static int mode_queue(void)
 	struct sleep_truth truth[SLEEPS + 1];
 	int schedstat = open("/proc/thread-self/schedstat", O_RDONLY);
 	int pid = getpid(), tid = syscall(SYS_gettid), n, bad_echo = 0, bad_value = 0, disturbed = 0;
+	long long most_short = LLONG_MIN;
 	int efd = eventfd(0, EFD_NONBLOCK);
 	int fd = open_notifier(pid, LATTOP_RESOURCE_NAME_SLEEP_LATENCY, O_NONBLOCK);
 	unsigned long long counted, counted_after;
@@ -266,6 +273,8 @@ static int mode_queue(void)
 			bad_echo++;
 		}
 		/* The module's sleep runs from the dequeue to the wake-up. */
+		if (truth[i].asleep - e->value > most_short)
+			most_short = truth[i].asleep - e->value;
 		if (!value_ok(e->value, truth[i])) {
 			printf("bad_value %d value %lld measured %lld asleep %lld\n", i,
 			       (long long)e->value, truth[i].measured, truth[i].asleep);
@@ -273,6 +282,8 @@ static int mode_queue(void)
 		}
 	}
 	printf("bad_echo %d\nbad_value %d\n", bad_echo, bad_value);
+	/* How far below the kernel's account the module's values went, at most. */
+	printf("most_short_of_asleep_ns %lld\n", most_short);
 	n = read_events(fd, ev, 1);
 	printf("drained_read %s\n", n < 0 ? errno_name(-n) : "events");
 
