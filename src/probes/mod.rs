@@ -66,15 +66,23 @@ impl<L: SchedListener> Events<L> {
         false
     }
 
-    /// The current task `task` blocks at `now`; `in_schedule` when the
-    /// source knows it is in schedule() (its user stack can be read).
+    /// `task` blocks at `now` (the kprobe source); `in_schedule` when it
+    /// is current, in schedule() (its user stack can be read).
     fn blocked(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
         self.profiler.on_block(task, now, in_schedule);
     }
 
-    /// `task` exits: it blocks for the last time.
-    fn exited(&self, task: &TaskView<'_>, now: u64) {
-        self.profiler.on_exit(task, now);
+    /// `task`, current, is switched out blocking (the tracepoint source);
+    /// `clock` gives the time if the task's own does not.
+    #[inline]
+    fn switched_out_blocked(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
+        self.profiler.on_switch_out_blocked(task, clock);
+    }
+
+    /// `task` exits at `now`: it blocks for the last time. `counts_waits`:
+    /// the source counts waits for a CPU (the tracepoints).
+    fn exited(&self, task: &TaskView<'_>, now: u64, counts_waits: bool) {
+        self.profiler.on_exit(task, now, counts_waits);
         if !task.group_is_live() {
             // The last thread of its process.
             self.listener.process_exited();
@@ -89,18 +97,19 @@ impl<L: SchedListener> Events<L> {
         }
     }
 
-    /// `task` runs at `now` (the tracepoint source): ends its wait for a
-    /// CPU, and its sleep if it had one.
+    /// `task` runs (the tracepoint source): ends its wait for a CPU, and
+    /// its sleep if it had one; `clock` gives the time if the scheduler's
+    /// accounting does not.
     #[inline]
-    fn ran(&self, task: &TaskView<'_>, now: u64) {
-        if let Some(sleep) = self.profiler.on_run(task, now) {
+    fn ran(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
+        if let Some(sleep) = self.profiler.on_run(task, clock) {
             self.listener.sleep_ended(task, sleep);
         }
     }
 
     /// `task`, new, is runnable.
     fn started(&self, task: &TaskView<'_>) {
-        self.profiler.on_queued(task);
+        self.profiler.on_new(task);
         if task.tid() == task.tgid() {
             self.listener.process_started();
         }

@@ -10,19 +10,22 @@
 //!   `prev_state` is that value); one EEVDF's delayed dequeue keeps queued
 //!   still blocked here, once, and its later full dequeue fires nothing;
 //!   `prev_state` TASK_DEAD is its exit. A block is dated where `prev`'s
-//!   CPU time stopped, at its dequeue, not at the tracepoint, which comes
-//!   after the pick of `next` and its newidle balance (see
-//!   `TaskSlot::left_cpu_at`). Otherwise `prev` stays runnable:
-//!   preempted, or yielding, it waits for a CPU again. `next` runs: its
-//!   wait for a CPU ends, and if it had blocked, its sleep ended when that
-//!   wait began. The tracepoint fires before context_switch() updates
-//!   `next`'s sched_info, which still says when it was enqueued
-//!   (`last_queued`: by its wake-up, also of a task EEVDF left queued,
-//!   ENQUEUE_DELAYED) and how long it had waited in all (`run_delay`, which
-//!   a migration while queued grows): so the switch alone times both, and
-//!   no wake-up hook runs at all (`sched_wakeup` is not armed: a wake-up
-//!   costs nothing, and the waker's CPU never writes the sleeper's slot).
-//!   One case is not (`sched_migrate_task`, below).
+//!   CPU time stopped, at its dequeue, not at the
+//!   tracepoint, which comes after the pick of `next` and its newidle
+//!   balance (see `TaskSlot::switch_out_blocked`). Otherwise `prev` stays
+//!   runnable: preempted, or yielding, it waits for a CPU again. Either
+//!   way its run ends, and the wait for a CPU that began the run (its
+//!   `run_delay`'s growth since it last left a CPU, by the kernel's own
+//!   account) is counted then. `next` runs: if it had blocked, its sleep
+//!   ended when its wait for a CPU began. The tracepoint fires before
+//!   context_switch() updates `next`'s sched_info, which still says when
+//!   it was enqueued (`last_queued`: by its wake-up, also of a task EEVDF
+//!   left queued, ENQUEUE_DELAYED) and how much of its `run_delay` grew
+//!   while asleep (a migration while queued grows it): so the switch
+//!   times the sleep with no clock read, and no wake-up hook runs at all
+//!   (`sched_wakeup` is not armed: a wake-up costs nothing, and the
+//!   waker's CPU never writes the sleeper's slot). One case is not
+//!   (`sched_migrate_task`, below).
 //! - `sched_wakeup_new`: a new task is runnable for the first time.
 //! - `sched_migrate_task`: a task moves to another CPU. One moved while
 //!   queued in a sleeping state is asleep, left queued by EEVDF's delayed
@@ -96,18 +99,18 @@ impl<L: SchedListener> Hooks<L> {
 
 impl<L: SchedListener> SchedEvents for Hooks<L> {
     fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32) {
+        // No clock is read here but where the scheduler's accounting lacks
+        // a time (and for the one event in 16 that is timed).
         self.handle(&self.switch, |events, timer| {
-            let now = timer.now();
-            let profiler = &events.profiler;
             if preempt || prev_state == TASK_RUNNING {
-                profiler.on_queued(prev);
+                events.profiler.on_preempted(prev);
             } else if prev_state & TASK_DEAD != 0 {
-                events.exited(prev, now);
+                events.exited(prev, timer.now(), true);
             } else {
                 // `prev` is current, in schedule(): its user stack is readable.
-                events.blocked(prev, now, true);
+                events.switched_out_blocked(prev, || timer.now());
             }
-            events.ran(next, now);
+            events.ran(next, || timer.now());
         });
     }
 

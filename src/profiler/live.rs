@@ -36,6 +36,9 @@ use kernel::prelude::*;
 const EMPTY: u32 = 0;
 /// An index entry whose slot was unlinked (a lookup goes on past it).
 const TOMBSTONE: u32 = u32::MAX;
+/// [`TaskSlot::run_delay_base`]: none; the task's next switch-out counts
+/// no wait for a CPU, and takes its base.
+const NO_BASE: u64 = u64::MAX;
 /// [`TaskSlot::exec_at_arrival`]: no arrival seen.
 const NO_ARRIVAL: u64 = u64::MAX;
 
@@ -44,7 +47,8 @@ const NO_ARRIVAL: u64 = u64::MAX;
 pub(crate) struct EndedSleep<'a> {
     /// How long it was, ns.
     pub(crate) ns: u64,
-    /// When it ended, on the hooks' clock (`local_clock()`).
+    /// When it ended, on the hooks' clock (`local_clock()`, or the run
+    /// queue's, which is the same `sched_clock_cpu()`): its wake-up.
     pub(crate) ended_at: u64,
     /// The task's last sleep recorded: see [`LastSleep`].
     pub(crate) last: &'a LastSleep,
@@ -173,15 +177,16 @@ pub(crate) struct TaskSlot {
     /// Not in the figures: only the task's own events use it.
     last_sleep: LastSleep,
     exited_at: AtomicU64,
-    /// The task's `run_delay` when it last left a CPU (blocked or
-    /// preempted), or when the slot was claimed: what it has waited for a
-    /// CPU since is the growth. Not in the figures: only the task's own
-    /// events read it.
+    /// The task's `run_delay` when it last left a CPU (the tracepoint
+    /// source), or when it was new: at its next switch-out, the growth is
+    /// the wait for a CPU that began that run. [`NO_BASE`] when no wait is
+    /// to be counted (see [`Self::waited`]). Not in the figures: only the
+    /// task's own events read it.
     run_delay_base: AtomicU64,
     /// The task's CPU time (`sum_exec_runtime`) when it was last switched
     /// in, if that switch sets its `sched_info.last_arrival`; else
     /// [`NO_ARRIVAL`]. Its block then dates when its CPU time stopped (see
-    /// [`Self::left_cpu_at`]). Not in the figures.
+    /// [`Self::switch_out_blocked`]). Not in the figures.
     exec_at_arrival: AtomicU64,
     /// The key of the user stack `user_frames` were walked from.
     user_key: [AtomicUsize; 3],
@@ -211,7 +216,9 @@ impl TaskSlot {
         self.moved_in_sleep.store(0, Relaxed);
         self.last_sleep.clear();
         self.exited_at.store(0, Relaxed);
-        self.run_delay_base.store(task.run_delay(), Relaxed);
+        // Claimed at a switch-out, the run it ends began before the slot:
+        // its wait is not known (a new task's wake-up sets a base, `queue`).
+        self.run_delay_base.store(NO_BASE, Relaxed);
         self.exec_at_arrival.store(NO_ARRIVAL, Relaxed);
         self.user_key_valid.store(false, Relaxed);
         self.nr_user.store(0, Relaxed);
@@ -254,42 +261,81 @@ impl TaskSlot {
         }
     }
 
-    /// The task blocks at `now`. A second block while asleep (the kprobe
-    /// backend sees a delayed dequeue finished later) keeps the first
-    /// start, unless `in_schedule`: then the task was running, and a start
-    /// left over means its wake-up was missed.
+    /// The task blocks at `now` (the kprobe source, at its dequeue: where
+    /// its CPU time stopped). A second block while asleep (a delayed
+    /// dequeue finished later) keeps the first start, unless
+    /// `in_schedule`: then the task was running, and a start left over
+    /// means its wake-up was missed.
     pub(crate) fn block(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
         if !in_schedule && self.blocked_since.load(Relaxed) != 0 {
             return;
         }
-        let since = self.left_cpu_at(task, now);
         self.write(|| {
+            self.blocked_since.store(now, Relaxed);
+            self.set_comm(task);
+        });
+    }
+
+    /// The task is switched out blocking (the tracepoint source): its sleep
+    /// begins where its CPU time stopped by the kernel's account, at its
+    /// dequeue, not at the `sched_switch` that tells of it: that comes
+    /// after the pick of the next task, which can take milliseconds (a
+    /// newidle balance drops the run queue's lock, and a vCPU can stall in
+    /// it). So the sleep begins at its last arrival plus the CPU time it has
+    /// had since, both on the run queue's clocks, as `last_queued` is (the
+    /// task clock lags the other only by the interrupt and steal time of
+    /// this run where the kernel accounts those, which would date the
+    /// block early by as much; its `exec_start` alone would lag by all
+    /// since boot). `clock` is read only when no arrival was seen (the
+    /// slot is newer than the run). The wait for a CPU that began this run
+    /// is complete: it is counted now (see [`Self::waited`]).
+    #[inline]
+    pub(crate) fn switch_out_blocked(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
+        let since = match self.exec_at_arrival.load(Relaxed) {
+            NO_ARRIVAL => clock(),
+            at_arrival => {
+                let ran = task.sum_exec_runtime().saturating_sub(at_arrival);
+                task.last_arrival().saturating_add(ran)
+            }
+        };
+        let since = since.max(1);
+        let run_delay = task.run_delay();
+        let waited = self.waited(run_delay);
+        self.write(|| {
+            if let Some(waited) = waited {
+                self.waits.add(waited);
+            }
             self.blocked_since.store(since, Relaxed);
             self.set_comm(task);
         });
-        self.run_delay_base.store(task.run_delay(), Relaxed);
+        self.run_delay_base.store(run_delay, Relaxed);
     }
 
-    /// When the task, blocking, seen at `now`, stopped running by the
-    /// kernel's account: its CPU time stops where the scheduler dequeues
-    /// it, and the `sched_switch` that tells of the block comes after the
-    /// pick of the next task, which can take milliseconds (a newidle
-    /// balance drops the run queue's lock, and a vCPU can stall in it). So
-    /// the sleep begins at its last arrival plus the CPU time it has had
-    /// since, both on the run queue's clocks, as `last_queued` is (the
-    /// task clock lags the other only by interrupt and steal time where
-    /// the kernel accounts those, which would date the block early by as
-    /// much). `now` when no arrival was seen (the slot is newer, or the
-    /// source is the kprobes, whose `now` is the dequeue's).
+    /// The task is switched out still runnable (preempted, or yielding),
+    /// having waited `run_delay` for a CPU in all: the wait that began the
+    /// run it ends is counted (see [`Self::waited`]), and its next begins.
     #[inline]
-    fn left_cpu_at(&self, task: &TaskView<'_>, now: u64) -> u64 {
-        let at_arrival = self.exec_at_arrival.load(Relaxed);
-        if at_arrival == NO_ARRIVAL {
-            return now;
+    pub(crate) fn switch_out_runnable(&self, run_delay: u64) {
+        if let Some(waited) = self.waited(run_delay) {
+            self.write(|| self.waits.add(waited));
         }
-        self.exec_at_arrival.store(NO_ARRIVAL, Relaxed);
-        let ran = task.sum_exec_runtime().saturating_sub(at_arrival);
-        task.last_arrival().saturating_add(ran).min(now)
+        self.run_delay_base.store(run_delay, Relaxed);
+    }
+
+    /// The wait for a CPU that began the run the task ends now, having
+    /// waited `run_delay` in all: the growth since it last left a CPU, by
+    /// the kernel's own account, which adds each wait when the task reaches
+    /// a CPU (and the part before a move, when it leaves a run queue it
+    /// waited on). A task's switch-outs and switch-ins alternate, so the
+    /// growth is one wait, counted one run late: at its switch-out, which
+    /// needs no clock, where its switch-in would need to read one. `None`
+    /// when the start of the run was not seen ([`NO_BASE`]).
+    #[inline]
+    fn waited(&self, run_delay: u64) -> Option<u64> {
+        match self.run_delay_base.load(Relaxed) {
+            NO_BASE => None,
+            base => Some(run_delay.saturating_sub(base)),
+        }
     }
 
     /// The task moves to another CPU while on a run queue in a sleeping
@@ -352,43 +398,39 @@ impl TaskSlot {
         if since == 0 {
             return None;
         }
-        Some(self.end_sleep(now, now.saturating_sub(since), None))
+        Some(self.end_sleep(now, now.saturating_sub(since)))
     }
 
-    /// Ends the open sleep at `now`: `slept` into the sleeps, and the wait
-    /// for a CPU that followed it, if known, into the waits.
+    /// Ends the open sleep, which lasted `slept` to its wake-up `woke_at`.
     #[inline(always)]
-    fn end_sleep(&self, now: u64, slept: u64, waited: Option<u64>) -> EndedSleep<'_> {
+    fn end_sleep(&self, woke_at: u64, slept: u64) -> EndedSleep<'_> {
         self.write(|| {
             self.sleeps.add(slept);
-            if let Some(waited) = waited {
-                self.waits.add(waited);
-            }
             self.blocked_since.store(0, Relaxed);
         });
         EndedSleep {
             ns: slept,
-            ended_at: now,
+            ended_at: woke_at,
             last: &self.last_sleep,
         }
     }
 
-    /// The task is runnable without having slept (preempted, yielding, or
-    /// new), having waited `run_delay` for a CPU in all: its wait begins.
+    /// The task is new and runnable, having waited `run_delay` for a CPU in
+    /// all: its first wait begins.
     #[inline]
     pub(crate) fn queue(&self, run_delay: u64) {
         self.run_delay_base.store(run_delay, Relaxed);
     }
 
-    /// The task runs at `now` (the tracepoint source's switch), having had
+    /// The task runs (the tracepoint source's switch), having had
     /// `exec_runtime` of CPU time, with the run-queue accounting `queue`,
     /// which the switch has not yet updated (and will: its `last_arrival`
-    /// if it waited, which [`Self::left_cpu_at`] counts from).
-    /// Since it last left a CPU it waited for one `run_delay`'s growth (its
-    /// waits before a migration) plus the time since `last_queued` (the
-    /// wait now ending): a wait for a CPU, added to its waits. If it had
-    /// blocked, the rest of its time off the CPU was its sleep, which ended
-    /// when that wait began (its wake-up): returns the sleep.
+    /// if it waited, which [`Self::switch_out_blocked`] counts from). If it had
+    /// blocked, its sleep ended at its wake-up, when its wait for a CPU
+    /// began (`last_queued`), less any of its `run_delay` that grew since
+    /// it blocked (waits before a migration): returns the sleep. The wait
+    /// itself is counted at its switch-out ([`Self::waited`]). `clock` is
+    /// read only when `sched_info` has no wake-up to give.
     ///
     /// Except for a task moved to another CPU while asleep and queued
     /// ([`Self::move_queued`]): its `last_queued` is the move, and its
@@ -397,42 +439,49 @@ impl TaskSlot {
     /// off the CPU is then its sleep: too long by the wait that followed
     /// its wake-up, where the kernel's own delay accounting (and so a
     /// `last_queued` taken at its word) would cut the sleep short at the
-    /// move, by up to all of it.
+    /// move, by up to all of it; and that wait, which the kernel's account
+    /// does not tell apart, is not counted.
     #[inline]
     pub(crate) fn run(
         &self,
-        now: u64,
         queue: QueueTimes,
         exec_runtime: u64,
+        clock: impl FnOnce() -> u64,
     ) -> Option<EndedSleep<'_>> {
+        // This switch sets `last_arrival` only if the task was queued.
         let at_arrival = match queue.last_queued {
             0 => NO_ARRIVAL,
             _ => exec_runtime,
         };
         self.exec_at_arrival.store(at_arrival, Relaxed);
-        let grown = queue
-            .run_delay
-            .saturating_sub(self.run_delay_base.load(Relaxed));
-        let waiting = match queue.last_queued {
-            0 => 0,
-            since => now.saturating_sub(since),
-        };
-        let waited = grown.saturating_add(waiting);
         let since = self.blocked_since.load(Relaxed);
         if since == 0 {
-            self.write(|| self.waits.add(waited));
             return None;
         }
         if self.moved_in_sleep.load(Relaxed) == since {
-            return Some(self.end_sleep(now, now.saturating_sub(since), None));
+            self.run_delay_base.store(NO_BASE, Relaxed);
+            let now = clock();
+            return Some(self.end_sleep(now, now.saturating_sub(since)));
         }
-        let slept = now.saturating_sub(since).saturating_sub(waited);
-        Some(self.end_sleep(now, slept, Some(waited)))
+        let woke_at = match queue.last_queued {
+            0 => clock(),
+            at => at,
+        };
+        let grown = queue
+            .run_delay
+            .saturating_sub(self.run_delay_base.load(Relaxed));
+        let slept = woke_at.saturating_sub(since).saturating_sub(grown);
+        Some(self.end_sleep(woke_at, slept))
     }
 
-    /// The task exits at `now`.
-    pub(crate) fn exit(&self, now: u64) {
+    /// The task exits at `now`, having waited `run_delay` for a CPU in all
+    /// if the source counts waits (the tracepoints): its last is counted.
+    pub(crate) fn exit(&self, now: u64, run_delay: Option<u64>) {
+        let waited = run_delay.and_then(|run_delay| self.waited(run_delay));
         self.write(|| {
+            if let Some(waited) = waited {
+                self.waits.add(waited);
+            }
             self.exited_at.store(now.max(1), Relaxed);
             self.blocked_since.store(0, Relaxed);
         });

@@ -149,19 +149,38 @@ impl Profiler {
         }
     }
 
-    /// Hook: `task` blocks at `now`. `in_schedule`: it is the current task,
-    /// blocking in schedule(), so its user stack can be read.
+    /// Hook (the kprobe source): `task` blocks at `now`. `in_schedule`: it
+    /// is the current task, blocking in schedule(), so its user stack can
+    /// be read.
     #[inline(always)]
     pub(crate) fn on_block(&self, task: &TaskView<'_>, now: u64, in_schedule: bool) {
         let Some(slot) = self.slot_of(task) else {
             return;
         };
         slot.block(task, now, in_schedule);
-        if !in_schedule {
-            return;
+        if in_schedule {
+            Self::note_user_stack(task, slot);
         }
-        // Its key costs one read; the walk, a read per frame, so the frames
-        // are walked only when the key differs from the task's last.
+    }
+
+    /// Hook (the tracepoint source): `task`, current, is switched out
+    /// blocking; `clock` gives the time if the task's own does not (see
+    /// [`TaskSlot::switch_out_blocked`]).
+    #[inline(always)]
+    pub(crate) fn on_switch_out_blocked(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
+        let Some(slot) = self.slot_of(task) else {
+            return;
+        };
+        slot.switch_out_blocked(task, clock);
+        Self::note_user_stack(task, slot);
+    }
+
+    /// Hook: `task`, current and blocking in schedule(), has its user stack
+    /// kept in `slot`. Its key costs one read; the walk, a read per frame,
+    /// so the frames are walked only when the key differs from the task's
+    /// last.
+    #[inline(always)]
+    fn note_user_stack(task: &TaskView<'_>, slot: &TaskSlot) {
         let Some(regs) = task.user_regs() else {
             return;
         };
@@ -226,11 +245,24 @@ impl Profiler {
         }
     }
 
-    /// Hook: `task` is runnable without having slept (preempted, or new):
-    /// its wait for a CPU begins.
+    /// Hook (the tracepoint source): `task` is switched out still runnable
+    /// (preempted, or yielding): the wait for a CPU that began its run is
+    /// counted, and its next wait begins.
     #[inline]
-    pub(crate) fn on_queued(&self, task: &TaskView<'_>) {
+    pub(crate) fn on_preempted(&self, task: &TaskView<'_>) {
         // The idle task has no slot: a lookup would miss.
+        if task.is_idle() {
+            return;
+        }
+        if let Some(slot) = self.slot_of(task) {
+            slot.switch_out_runnable(task.run_delay());
+        }
+    }
+
+    /// Hook (the tracepoint source): `task` is new, and runnable: its first
+    /// wait for a CPU begins.
+    #[inline]
+    pub(crate) fn on_new(&self, task: &TaskView<'_>) {
         if task.is_idle() {
             return;
         }
@@ -254,26 +286,32 @@ impl Profiler {
         }
     }
 
-    /// Hook (the tracepoint source): `task` runs at `now`: its wait for a
-    /// CPU ends, and so does its sleep if it had blocked. Returns how long
-    /// it slept, when its sleep was seen.
+    /// Hook (the tracepoint source): `task` runs: its wait for a CPU ends,
+    /// and so does its sleep if it had blocked; `clock` gives the time if
+    /// the scheduler's accounting does not. Returns how long it slept, when
+    /// its sleep was seen.
     #[inline]
-    pub(crate) fn on_run(&self, task: &TaskView<'_>, now: u64) -> Option<EndedSleep<'_>> {
+    pub(crate) fn on_run(
+        &self,
+        task: &TaskView<'_>,
+        clock: impl FnOnce() -> u64,
+    ) -> Option<EndedSleep<'_>> {
         if task.is_idle() {
             return None;
         }
         let slot = self.live.find(task)?;
-        let sleep = slot.run(now, task.queue_times(), task.sum_exec_runtime())?;
+        let sleep = slot.run(task.queue_times(), task.sum_exec_runtime(), clock)?;
         self.sleep_ended(task, slot, sleep.ns);
         Some(sleep)
     }
 
     /// Hook: `task` blocks for the last time (it exited) at `now`: its
     /// record stays until reported or retained long enough, and its slot
-    /// goes back once drained.
-    pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
+    /// goes back once drained. `counts_waits`: the source counts waits for
+    /// a CPU (the tracepoints), and the task's last is counted.
+    pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64, counts_waits: bool) {
         if let Some(slot) = self.live.find(task) {
-            slot.exit(now);
+            slot.exit(now, counts_waits.then(|| task.run_delay()));
             self.housekeeping.kick();
         }
     }
@@ -379,7 +417,7 @@ impl Profiler {
         Ok(latencies)
     }
 
-    /// When `task`'s open sleep began (`local_clock()`), read from its live
+    /// When `task`'s open sleep began (`local_clock()`'s clock), read from its live
     /// slot without a lock or a drain: a caller that has just seen the
     /// task's state gets the sleep that state belongs to (a drained copy
     /// may predate a wake-up and a new sleep since). Process context.
