@@ -79,10 +79,9 @@ impl<L: SchedListener> Events<L> {
         self.profiler.on_switch_out_blocked(task, clock);
     }
 
-    /// `task` exits at `now`: it blocks for the last time. `counts_waits`:
-    /// the source counts waits for a CPU (the tracepoints).
-    fn exited(&self, task: &TaskView<'_>, now: u64, counts_waits: bool) {
-        self.profiler.on_exit(task, now, counts_waits);
+    /// `task` exits at `now`: it blocks for the last time.
+    fn exited(&self, task: &TaskView<'_>, now: u64) {
+        self.profiler.on_exit(task, now);
         if !task.group_is_live() {
             // The last thread of its process.
             self.listener.process_exited();

@@ -105,7 +105,7 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
             if preempt || prev_state == TASK_RUNNING {
                 events.profiler.on_preempted(prev);
             } else if prev_state & TASK_DEAD != 0 {
-                events.exited(prev, timer.now(), true);
+                events.exited(prev, timer.now());
             } else {
                 // `prev` is current, in schedule(): its user stack is readable.
                 events.switched_out_blocked(prev, || timer.now());

@@ -180,8 +180,9 @@ pub(crate) struct TaskSlot {
     /// The task's `run_delay` when it last left a CPU (the tracepoint
     /// source), or when it was new: at its next switch-out, the growth is
     /// the wait for a CPU that began that run. [`NO_BASE`] when no wait is
-    /// to be counted (see [`Self::waited`]). Not in the figures: only the
-    /// task's own events read it.
+    /// to be counted (see [`Self::waited`]): always, with the kprobe
+    /// source, which sets no base (it sees no switch), so counts no wait.
+    /// Not in the figures: only the task's own events read it.
     run_delay_base: AtomicU64,
     /// The task's CPU time (`sum_exec_runtime`) when it was last switched
     /// in, if that switch sets its `sched_info.last_arrival`; else
@@ -474,10 +475,10 @@ impl TaskSlot {
         Some(self.end_sleep(woke_at, slept))
     }
 
-    /// The task exits at `now`, having waited `run_delay` for a CPU in all
-    /// if the source counts waits (the tracepoints): its last is counted.
-    pub(crate) fn exit(&self, now: u64, run_delay: Option<u64>) {
-        let waited = run_delay.and_then(|run_delay| self.waited(run_delay));
+    /// The task exits at `now`, having waited `run_delay` for a CPU in all:
+    /// its last wait is counted, if the source counts waits.
+    pub(crate) fn exit(&self, now: u64, run_delay: u64) {
+        let waited = self.waited(run_delay);
         self.write(|| {
             if let Some(waited) = waited {
                 self.waits.add(waited);

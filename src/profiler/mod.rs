@@ -263,9 +263,6 @@ impl Profiler {
     /// wait for a CPU begins.
     #[inline]
     pub(crate) fn on_new(&self, task: &TaskView<'_>) {
-        if task.is_idle() {
-            return;
-        }
         if let Some(slot) = self.slot_of(task) {
             slot.queue(task.run_delay());
         }
@@ -307,11 +304,11 @@ impl Profiler {
 
     /// Hook: `task` blocks for the last time (it exited) at `now`: its
     /// record stays until reported or retained long enough, and its slot
-    /// goes back once drained. `counts_waits`: the source counts waits for
-    /// a CPU (the tracepoints), and the task's last is counted.
-    pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64, counts_waits: bool) {
+    /// goes back once drained; its last wait for a CPU is counted (see
+    /// [`TaskSlot::exit`]).
+    pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
         if let Some(slot) = self.live.find(task) {
-            slot.exit(now, counts_waits.then(|| task.run_delay()));
+            slot.exit(now, task.run_delay());
             self.housekeeping.kick();
         }
     }
