@@ -43,7 +43,6 @@ void lattop_helper_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 				      struct lock_class_key *key);
 unsigned long lattop_helper_raw_spin_lock_irqsave(raw_spinlock_t *lock);
 void lattop_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
-struct pt_regs *lattop_helper_task_pt_regs(struct task_struct *task);
 bool lattop_helper_get_user_word_nofault(const unsigned long __user *addr, unsigned long *word);
 void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
 /*
@@ -63,7 +62,6 @@ struct task_struct *lattop_helper_next_thread(struct task_struct *task);
 
 /* What a bulk-transfer record shows of a task (see lattop_helper_task_leader_start_time). */
 unsigned int lattop_helper_task_state_index(struct task_struct *task);
-int lattop_helper_task_cpu(const struct task_struct *task);
 int lattop_helper_task_prio(const struct task_struct *task);
 unsigned int lattop_helper_task_policy(const struct task_struct *task);
 u64 lattop_helper_task_utime(const struct task_struct *task);

@@ -27,8 +27,9 @@ NOTES = {
         "ping-pongs (3 runs of each), and the time spent in them, which the module estimates from "
         "one event in 16 that it times (two clock reads). With the tracepoints a round trip is "
         "two `sched_switch`, each handling both halves of a sleep (the task switched out "
-        "blocks, or is preempted, and has the wait for a CPU that began its run counted; the "
-        "one switched in ends its sleep: no hook runs at a wake-up); with kprobes, two `dequeue_task_fair` and two `enqueue_task_fair`. Per "
+        "blocks, and has the wait for a CPU that began its run counted, or is preempted, which "
+        "costs nothing; the one switched in ends its sleep, or counts the wait that began its "
+        "last run if that run was preempted: no hook runs at a wake-up); with kprobes, two `dequeue_task_fair` and two `enqueue_task_fair`. Per "
         "round trip is the comparison across designs: per event, it depends on how many "
         "events a design splits the same work into.",
     SCALE:

@@ -34,8 +34,6 @@ void lattop_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned lon
 	raw_spin_unlock_irqrestore(lock, flags);
 }
 
-struct pt_regs *lattop_helper_task_pt_regs(struct task_struct *task) { return task_pt_regs(task); }
-
 void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *))
 {
 	init_irq_work(work, func);
@@ -79,7 +77,6 @@ struct task_struct *lattop_helper_first_thread(struct task_struct *task)
 struct task_struct *lattop_helper_next_thread(struct task_struct *task) { return __next_thread(task); }
 
 unsigned int lattop_helper_task_state_index(struct task_struct *task) { return task_state_index(task); }
-int lattop_helper_task_cpu(const struct task_struct *task) { return task_cpu(task); }
 int lattop_helper_task_prio(const struct task_struct *task) { return task->prio - MAX_RT_PRIO; }
 unsigned int lattop_helper_task_policy(const struct task_struct *task) { return task->policy; }
 u64 lattop_helper_task_utime(const struct task_struct *task) { return READ_ONCE(task->utime); }
@@ -154,21 +151,30 @@ unsigned int lattop_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
 
 /*
  * copy_from_user_nofault() for one word, as perf's user callchain reads a
- * frame record: __get_user() with page faults off, instead of a copy routine
- * sized for any length (a block hook reads a word on every block). Only for
- * the current task in schedule(), before it switches out: its mm is the one
- * loaded, which is what copy_from_user_nofault()'s nmi_uaccess_okay() (not
- * exported) checks for an NMI that may land in the middle of a switch, unless
- * it has none (past exit_mm(), while it exits).
+ * frame record: one inline user access with page faults off, instead of a
+ * copy routine sized for any length (a block hook reads a word on every
+ * block). Only for the current task in schedule(), before it switches out:
+ * its mm is the one loaded, which is what copy_from_user_nofault()'s
+ * nmi_uaccess_okay() (not exported) checks for an NMI that may land in the
+ * middle of a switch, unless it has none (past exit_mm(), while it exits).
  */
 bool lattop_helper_get_user_word_nofault(const unsigned long __user *addr, unsigned long *word)
 {
-	bool ok;
+	unsigned long value;
 
-	if (!current->mm || !access_ok(addr, sizeof(*addr)))
+	if (!current->mm)
 		return false;
 	pagefault_disable();
-	ok = !__get_user(*word, addr);
+	if (!user_access_begin(addr, sizeof(*addr)))
+		goto fail;
+	unsafe_get_user(value, addr, fault);
+	user_access_end();
 	pagefault_enable();
-	return ok;
+	*word = value;
+	return true;
+fault:
+	user_access_end();
+fail:
+	pagefault_enable();
+	return false;
 }

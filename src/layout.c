@@ -51,6 +51,14 @@
 #error "lattop needs CONFIG_SCHED_INFO (select it with CONFIG_SCHEDSTATS or CONFIG_TASK_DELAY_ACCT): its tracepoint hooks read the scheduler's sched_info"
 #endif
 
+/*
+ * The hooks read a task's CPU from its thread_info, which x86 keeps in the
+ * task_struct.
+ */
+#if !defined(CONFIG_THREAD_INFO_IN_TASK) || !defined(CONFIG_X86_64)
+#error "lattop reads task_cpu() and task_pt_regs() as x86-64 lays them out (CONFIG_THREAD_INFO_IN_TASK)"
+#endif
+
 /* A type's size and alignment. */
 #define SIZE(sym, type)                          \
 	DEFINE(sym##_SIZE, sizeof(type));        \
@@ -110,6 +118,15 @@ void lattop_layout(void)
 	FIELD(TASK_LAST_QUEUED, task_struct, sched_info.last_queued);
 	FIELD(TASK_LAST_ARRIVAL, task_struct, sched_info.last_arrival);
 	FIELD(TASK_SUM_EXEC_RUNTIME, task_struct, se.sum_exec_runtime);
+	/* task_cpu(), as CONFIG_THREAD_INFO_IN_TASK keeps it. */
+	FIELD(TASK_CPU, task_struct, thread_info.cpu);
+	/*
+	 * task_pt_regs() of arch/x86/include/asm/processor.h: the user
+	 * registers lie this far into the task's kernel stack.
+	 */
+	FIELD(TASK_STACK, task_struct, stack);
+	DEFINE(TASK_PT_REGS_IN_STACK,
+	       THREAD_SIZE - TOP_OF_KERNEL_STACK_PADDING - sizeof(struct pt_regs));
 
 	COMMENT("src/sys/periodic.rs");
 	SIZE(HRTIMER, struct hrtimer);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lattop-cost: 40 (seconds on the debug kernel under emulation: make check balances its guests by it)
+# lattop-cost: 43 (seconds on the debug kernel under emulation: make check balances its guests by it)
 #
 # Run-queue delay: a thread's waits for a CPU, from its wake-up (or a
 # preemption) to running. Ground truth the module does not produce: the
@@ -14,6 +14,9 @@
 #   it does not preempt them on waking, waits: its run-queue delay grows
 #   tenfold or more, and beyond its sleep time, which stays near what it
 #   asked for.
+# - A spinner beside another waits only after preemptions: its run-queue
+#   delay is sched_info's too; and so is the growth of one running since
+#   before lattop loaded, which it first sees switched in.
 # Only the tracepoint hooks see a task switched in: hooks=kprobe skips.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
@@ -23,7 +26,7 @@ ktap_print_header
 [ "${LATTOP_HOOKS:-tracepoint}" = tracepoint ] || ktap_skip_all "hooks=kprobe measures no run-queue delay"
 [ -r /proc/self/schedstat ] || ktap_exit_fail_msg "no /proc/<pid>/schedstat: the debug kernel lacks CONFIG_SCHEDSTATS"
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
-ktap_set_plan 7
+ktap_set_plan 9
 
 # schedstat_delay_us TID: sched_info's run_delay of TID, us.
 schedstat_delay_us() {
@@ -82,8 +85,16 @@ spin1=$!
 taskset 1 spin 30 >/dev/null &
 spin2=$!
 set -- $(measure crowded 1 19)
+# A spinner never blocks: every wait of its is after a preemption by the
+# other, counted when it runs again.
+spin_before=$(schedstat_delay_us "$spin1")
+spin_runq=$(thread_field "$spin1" "$spin1" RUNQ_TOTAL_US)
+spin_after=$(schedstat_delay_us "$spin1")
 kill "$spin1" "$spin2"
 wait "$spin1" "$spin2" 2>/dev/null
+ktap_print_msg "spinner: schedstat run_delay $spin_before..$spin_after us, lattop runq ${spin_runq:-0} us"
+expect_cmd "a spinner's run-queue delay, all after preemptions, is sched_info's (within 10% and 2 ms)" \
+	within "${spin_runq:-0}" $((spin_before * 9 / 10 - 2000)) $((spin_after * 11 / 10 + 2000))
 ktap_print_msg "sleeper beside two spinners: schedstat run_delay $1..$4 us, lattop runq $2 us, sleep $3 us over $5 sleeps"
 expect_cmd "beside two spinners, its run-queue delay is sched_info's (within 10% and 2 ms)" \
 	within "$2" $(($1 * 9 / 10 - 2000)) $(($4 * 11 / 10 + 2000))
@@ -96,5 +107,26 @@ expect_cmd "while its sleep time did not grow so: under 20 ms a sleep, and less 
 	sh -c "[ $3 -le $(($5 * 20000)) ] && [ $3 -lt $2 ]"
 
 expect_cmd "its process's record sums its threads' waits for a CPU" test "$6" -ge "$2"
+rmmod lattop
+
+# Two spinners already running when lattop loads never block: each is
+# first seen switched in, and its waits count from there.
+taskset 1 spin 30 >/dev/null &
+spin1=$!
+taskset 1 spin 30 >/dev/null &
+spin2=$!
+sleep 0.3
+loaded_before=$(schedstat_delay_us "$spin1")
+lattop_insmod || ktap_exit_fail_msg "insmod failed"
+loaded_after=$(schedstat_delay_us "$spin1")
+sleep 0.8
+read_before=$(schedstat_delay_us "$spin1")
+spin_runq=$(thread_field "$spin1" "$spin1" RUNQ_TOTAL_US)
+read_after=$(schedstat_delay_us "$spin1")
+kill "$spin1" "$spin2"
+wait "$spin1" "$spin2" 2>/dev/null
+ktap_print_msg "spinner running since before the load: schedstat run_delay grew $((read_before - loaded_after))..$((read_after - loaded_before)) us since, lattop runq ${spin_runq:-0} us"
+expect_cmd "a spinner running since before the load has its waits counted from it (within 10% and 2 ms)" \
+	within "${spin_runq:-0}" $(((read_before - loaded_after) * 9 / 10 - 2000)) $(((read_after - loaded_before) * 11 / 10 + 2000))
 rmmod lattop
 ktap_finished

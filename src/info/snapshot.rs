@@ -231,7 +231,8 @@ impl Pass<'_> {
             pid: tgid,
             comm: comm(&thread),
             state,
-            cpu: thread.cpu(),
+            // A CPU id is below nr_cpu_ids, an int.
+            cpu: thread.cpu() as i32,
             prio: thread.prio(),
             policy: thread.policy(),
             utime_ns: usage.utime_ns,

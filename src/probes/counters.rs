@@ -4,7 +4,10 @@
 //! writes a cache line a hook on another CPU writes, as a shared counter
 //! incremented on every context switch would make it.
 
-use crate::sys::{clock::now_ns, cpu::PerCpu};
+use crate::sys::{
+    clock::now_ns,
+    cpu::{this_cpu, PerCpu},
+};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
@@ -84,11 +87,18 @@ impl HookCounters {
     /// [`TIME_EVERY`] (the clock is read at once only then).
     #[inline]
     pub(crate) fn begin(&self) -> EventTimer<'_> {
+        self.begin_on(this_cpu())
+    }
+
+    /// [`Self::begin`], for a hook that knows it runs on `cpu` (a call
+    /// less).
+    #[inline]
+    pub(crate) fn begin_on(&self, cpu: usize) -> EventTimer<'_> {
         let untimed = EventTimer {
             timed: None,
             start: 0,
         };
-        let Some(counts) = self.per_cpu.local() else {
+        let Some(counts) = self.per_cpu.get(cpu) else {
             return untimed;
         };
         let n = counts.events.load(Relaxed);

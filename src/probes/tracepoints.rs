@@ -13,10 +13,11 @@
 //!   CPU time stopped, at its dequeue, not at the
 //!   tracepoint, which comes after the pick of `next` and its newidle
 //!   balance (see `TaskSlot::switch_out_blocked`). Otherwise `prev` stays
-//!   runnable: preempted, or yielding, it waits for a CPU again. Either
-//!   way its run ends, and the wait for a CPU that began the run (its
-//!   `run_delay`'s growth since it last left a CPU, by the kernel's own
-//!   account) is counted then. `next` runs: if it had blocked, its sleep
+//!   runnable: preempted, or yielding, it waits for a CPU again, and
+//!   nothing is recorded. A run's end by a block or an exit counts the
+//!   wait for a CPU that began the run (its `run_delay`'s growth since the
+//!   last wait counted, by the kernel's own account); one preempted has
+//!   that wait counted when it runs again. `next` runs: if it had blocked, its sleep
 //!   ended when its wait for a CPU began. The tracepoint fires before
 //!   context_switch() updates `next`'s sched_info, which still says when
 //!   it was enqueued (`last_queued`: by its wake-up, also of a task EEVDF
@@ -84,14 +85,22 @@ impl<L: SchedListener> Hooks<L> {
 impl<L: SchedListener> Hooks<L> {
     /// Runs `handle` with the event's timer (which gives its time),
     /// counted (and now and then timed) in `counters`, while the hooks
-    /// record.
+    /// record; `cpu` is the CPU the hook runs on, if the event tells it.
     #[inline(always)]
-    fn handle(&self, counters: &HookCounters, handle: impl FnOnce(&Events<L>, &EventTimer<'_>)) {
+    fn handle(
+        &self,
+        counters: &HookCounters,
+        cpu: Option<usize>,
+        handle: impl FnOnce(&Events<L>, &EventTimer<'_>),
+    ) {
         let events = &*self.events;
         if !events.recording() {
             return;
         }
-        let timer = counters.begin();
+        let timer = match cpu {
+            Some(cpu) => counters.begin_on(cpu),
+            None => counters.begin(),
+        };
         handle(events, &timer);
         timer.done();
     }
@@ -101,12 +110,14 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
     fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32) {
         // No clock is read here but where the scheduler's accounting lacks
         // a time (and for the one event in 16 that is timed).
-        self.handle(&self.switch, |events, timer| {
-            if preempt || prev_state == TASK_RUNNING {
-                events.profiler.on_preempted(prev);
-            } else if prev_state & TASK_DEAD != 0 {
+        // `prev` runs here, on this CPU.
+        self.handle(&self.switch, Some(prev.cpu()), |events, timer| {
+            // A `prev` still runnable (preempted, or yielding) has nothing
+            // to record until it runs again.
+            let blocked = !preempt && prev_state != TASK_RUNNING;
+            if blocked && prev_state & TASK_DEAD != 0 {
                 events.exited(prev, timer.now());
-            } else {
+            } else if blocked {
                 // `prev` is current, in schedule(): its user stack is readable.
                 events.switched_out_blocked(prev, || timer.now());
             }
@@ -115,10 +126,12 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
     }
 
     fn woke_new(&self, task: &TaskView<'_>) {
-        self.handle(&self.wakeup_new, |events, _| events.started(task));
+        self.handle(&self.wakeup_new, None, |events, _| events.started(task));
     }
 
     fn migrating(&self, task: &TaskView<'_>, _dest_cpu: i32) {
-        self.handle(&self.migrate, |events, _| events.profiler.on_migrate(task));
+        self.handle(&self.migrate, None, |events, _| {
+            events.profiler.on_migrate(task)
+        });
     }
 }

@@ -13,7 +13,9 @@
 //! context, any CPU) can read them, consistently through a sequence count.
 //!
 //! Slots are found through an open-addressing index keyed by the task's
-//! address, read without a lock. Only a task's first event takes a lock, to
+//! address, read without a lock; the `sched_switch` hook mostly skips even
+//! that, as each CPU remembers the slots of the task it runs and of the one
+//! it switched out last ([`SwitchMemo`]). Only a task's first event takes a lock, to
 //! claim a free slot and link it; the drain unlinks the slots of exited
 //! tasks under the same lock, a few at a time. Slots are never freed while
 //! the module is loaded, so a lookup racing with the reuse of a slot reads
@@ -21,6 +23,7 @@
 
 use super::trace::{SleepStats, USER_FRAMES};
 use crate::sys::{
+    cpu::PerCpu,
     irq_spinlock::{new_irq_spinlock, IrqSpinLock},
     stack::UserStackKey,
     task::{comm_bytes, QueueTimes, TaskView, COMM_LEN, COMM_WORDS},
@@ -36,8 +39,8 @@ use kernel::prelude::*;
 const EMPTY: u32 = 0;
 /// An index entry whose slot was unlinked (a lookup goes on past it).
 const TOMBSTONE: u32 = u32::MAX;
-/// [`TaskSlot::run_delay_base`]: none; the task's next switch-out counts
-/// no wait for a CPU, and takes its base.
+/// [`TaskSlot::run_delay_base`]: none; the task's next wait to be counted
+/// is not, and sets the base.
 const NO_BASE: u64 = u64::MAX;
 /// [`TaskSlot::exec_at_arrival`]: no arrival seen.
 const NO_ARRIVAL: u64 = u64::MAX;
@@ -127,10 +130,11 @@ impl AtomicStats {
     /// Adds `ns`; the caller is the slot's one writer.
     #[inline]
     fn add(&self, ns: u64) {
-        // A u64 of events does not wrap: no overflow check on the hot path.
+        // A u64 of events, or of ns (584 years), does not wrap: no
+        // overflow check on the hot path.
         self.count
             .store(self.count.load(Relaxed).wrapping_add(1), Relaxed);
-        let total = self.total_ns.load(Relaxed).saturating_add(ns);
+        let total = self.total_ns.load(Relaxed).wrapping_add(ns);
         self.total_ns.store(total, Relaxed);
         if ns > self.max_ns.load(Relaxed) {
             self.max_ns.store(ns, Relaxed);
@@ -177,12 +181,12 @@ pub(crate) struct TaskSlot {
     /// Not in the figures: only the task's own events use it.
     last_sleep: LastSleep,
     exited_at: AtomicU64,
-    /// The task's `run_delay` when it last left a CPU (the tracepoint
-    /// source), or when it was new: at its next switch-out, the growth is
-    /// the wait for a CPU that began that run. [`NO_BASE`] when no wait is
-    /// to be counted (see [`Self::waited`]): always, with the kprobe
-    /// source, which sets no base (it sees no switch), so counts no wait.
-    /// Not in the figures: only the task's own events read it.
+    /// The task's `run_delay` when its last wait for a CPU was counted
+    /// (the tracepoint source: see [`Self::waited`]): the growth since is
+    /// the next. [`NO_BASE`] when no wait is to be counted: when the slot
+    /// is new, and always with the kprobe source, which sets no base (it
+    /// sees no switch), so counts no wait. Not in the figures: only the
+    /// task's own events read it.
     run_delay_base: AtomicU64,
     /// The task's CPU time (`sum_exec_runtime`) when it was last switched
     /// in, if that switch sets its `sched_info.last_arrival`; else
@@ -217,8 +221,9 @@ impl TaskSlot {
         self.moved_in_sleep.store(0, Relaxed);
         self.last_sleep.clear();
         self.exited_at.store(0, Relaxed);
-        // Claimed at a switch-out, the run it ends began before the slot:
-        // its wait is not known (a new task's wake-up sets a base, `queue`).
+        // The wait that began the task's present run, if it runs, began
+        // before the slot: it is not known. The first counted is the next
+        // (a new task's first, if its wake-up claimed the slot).
         self.run_delay_base.store(NO_BASE, Relaxed);
         self.exec_at_arrival.store(NO_ARRIVAL, Relaxed);
         self.user_key_valid.store(false, Relaxed);
@@ -312,25 +317,20 @@ impl TaskSlot {
         self.run_delay_base.store(run_delay, Relaxed);
     }
 
-    /// The task is switched out still runnable (preempted, or yielding),
-    /// having waited `run_delay` for a CPU in all: the wait that began the
-    /// run it ends is counted (see [`Self::waited`]), and its next begins.
-    #[inline]
-    pub(crate) fn switch_out_runnable(&self, run_delay: u64) {
-        if let Some(waited) = self.waited(run_delay) {
-            self.write(|| self.waits.add(waited));
-        }
-        self.run_delay_base.store(run_delay, Relaxed);
-    }
-
-    /// The wait for a CPU that began the run the task ends now, having
-    /// waited `run_delay` in all: the growth since it last left a CPU, by
-    /// the kernel's own account, which adds each wait when the task reaches
-    /// a CPU (and the part before a move, when it leaves a run queue it
-    /// waited on). A task's switch-outs and switch-ins alternate, so the
-    /// growth is one wait, counted one run late: at its switch-out, which
-    /// needs no clock, where its switch-in would need to read one. `None`
-    /// when the start of the run was not seen ([`NO_BASE`]).
+    /// The wait for a CPU that began the task's last run, the task having
+    /// waited `run_delay` in all: the growth since the last wait was
+    /// counted, by the kernel's own account, which adds each wait when the
+    /// task reaches a CPU (and the part before a move, when it leaves a
+    /// run queue it waited on). Counted one run late, where no clock is
+    /// needed: when the run ends by blocking or exiting (at its
+    /// switch-out), or, if it ended in a preemption or a yield, when the
+    /// task runs again (at its switch-in: a preempted task's switch-out
+    /// then costs nothing). So a wait that a move to another CPU
+    /// interrupts after a preemption is split: the part before the move,
+    /// which the kernel adds when the task leaves its run queue, is counted
+    /// with the wait before (count and total stay exact). `None` when no
+    /// wait is to be counted ([`NO_BASE`]: the start of the run was not
+    /// seen).
     #[inline]
     fn waited(&self, run_delay: u64) -> Option<u64> {
         match self.run_delay_base.load(Relaxed) {
@@ -416,13 +416,6 @@ impl TaskSlot {
         }
     }
 
-    /// The task is new and runnable, having waited `run_delay` for a CPU in
-    /// all: its first wait begins.
-    #[inline]
-    pub(crate) fn queue(&self, run_delay: u64) {
-        self.run_delay_base.store(run_delay, Relaxed);
-    }
-
     /// The task runs (the tracepoint source's switch), having had
     /// `exec_runtime` of CPU time, with the run-queue accounting `queue`,
     /// which the switch has not yet updated (and will: its `last_arrival`
@@ -430,8 +423,10 @@ impl TaskSlot {
     /// blocked, its sleep ended at its wake-up, when its wait for a CPU
     /// began (`last_queued`), less any of its `run_delay` that grew since
     /// it blocked (waits before a migration): returns the sleep. The wait
-    /// itself is counted at its switch-out ([`Self::waited`]). `clock` is
-    /// read only when `sched_info` has no wake-up to give.
+    /// itself is counted later ([`Self::waited`]). If it had not blocked
+    /// (preempted, yielding, or new), the wait that began its last run is
+    /// counted now. `clock` is read only when `sched_info` has no wake-up
+    /// to give.
     ///
     /// Except for a task moved to another CPU while asleep and queued
     /// ([`Self::move_queued`]): its `last_queued` is the move, and its
@@ -457,6 +452,13 @@ impl TaskSlot {
         self.exec_at_arrival.store(at_arrival, Relaxed);
         let since = self.blocked_since.load(Relaxed);
         if since == 0 {
+            // Preempted, yielding or new: the wait that began its last run
+            // is counted now (see [`Self::waited`]); the present one's
+            // growth of `run_delay` is not yet in it.
+            if let Some(waited) = self.waited(queue.run_delay) {
+                self.write(|| self.waits.add(waited));
+            }
+            self.run_delay_base.store(queue.run_delay, Relaxed);
             return None;
         }
         if self.moved_in_sleep.load(Relaxed) == since {
@@ -522,6 +524,32 @@ impl TaskSlot {
     }
 }
 
+/// What a CPU's `sched_switch` hook remembers of its last switches, so
+/// that the tasks of the next are found without a lookup: slot numbers + 1
+/// (0: none). Only that CPU's hook reads or writes it, under its run
+/// queue's lock; the slots it names are checked before use, as they may
+/// have been freed and claimed again meanwhile.
+#[derive(Default)]
+struct SwitchMemo {
+    /// The running task's slot, as the switch that ran it found it: the
+    /// next switch's `prev`.
+    running: AtomicU32,
+    /// The slot of the task the last switch switched out: the one a CPU
+    /// that alternates between two tasks, or a task and idle, switches in
+    /// next.
+    left: AtomicU32,
+}
+
+impl SwitchMemo {
+    /// A switch ran the task with slot `number`, and switched out the one
+    /// it had run before.
+    #[inline]
+    fn switched(&self, number: u32) {
+        self.left.store(self.running.load(Relaxed), Relaxed);
+        self.running.store(number, Relaxed);
+    }
+}
+
 /// The free slots' numbers, a stack, under the index lock.
 struct FreeSlots {
     /// As many entries as slots; the first `len` are free slots.
@@ -567,6 +595,8 @@ pub(crate) struct LiveTasks {
     /// index take nothing.
     #[pin]
     free: IrqSpinLock<FreeSlots>,
+    /// What each CPU's `sched_switch` hook remembers of its last switch.
+    switches: PerCpu<SwitchMemo>,
     /// One past the highest slot ever claimed: the drain looks at no slot
     /// above it (the free stack hands out low numbers first, and a freed
     /// slot is the next one claimed).
@@ -597,9 +627,11 @@ impl LiveTasks {
             index.push(AtomicU32::new(EMPTY), GFP_KERNEL)?;
         }
         let free = FreeSlots { ids, len: capacity };
+        let switches = PerCpu::new(|| Ok(SwitchMemo::default()))?;
         Ok(try_pin_init!(Self {
             slots,
             index,
+            switches,
             free <- new_irq_spinlock!(free, "lattop_live_tasks"),
             high_water: AtomicUsize::new(0),
             longest_hold_ns: AtomicU64::new(0),
@@ -609,24 +641,34 @@ impl LiveTasks {
     /// Where `address`'s probe sequence starts (Fibonacci hashing).
     fn home(&self, address: usize) -> usize {
         let hash = (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (hash >> 32) as usize & (self.index.len() - 1)
+        (hash >> 32) as usize & self.index.len().wrapping_sub(1)
     }
 
     /// The slot of `task`, if it has one. Lock-free.
+    #[inline]
     pub(crate) fn find(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        self.find_numbered(task).map(|(_, slot)| slot)
+    }
+
+    /// The slot of `task` and its number + 1, if it has one. Lock-free.
+    #[inline]
+    fn find_numbered(&self, task: &TaskView<'_>) -> Option<(u32, &TaskSlot)> {
         let address = task.address();
         let start_time = task.start_time();
-        let mask = self.index.len() - 1;
+        // Local slices: the index's and the slots' lengths stay in
+        // registers across the acquire loads, which a field would reload.
+        let (index, slots) = (self.index.as_slice(), self.slots.as_slice());
+        let mask = index.len().wrapping_sub(1);
         let mut at = self.home(address);
-        for _ in 0..self.index.len() {
-            let entry = self.index.get(at)?.load(Acquire);
+        for _ in 0..index.len() {
+            let entry = index.get(at)?.load(Acquire);
             if entry == EMPTY {
                 return None;
             }
             if entry != TOMBSTONE {
-                let slot = self.slots.get(entry as usize - 1)?;
+                let slot = slots.get(entry as usize - 1)?;
                 if slot.is_of(address, start_time) {
-                    return Some(slot);
+                    return Some((entry, slot));
                 }
             }
             at = (at + 1) & mask;
@@ -634,10 +676,81 @@ impl LiveTasks {
         None
     }
 
+    /// The slot numbered `number` (+ 1), if it is `task`'s.
+    #[inline]
+    fn numbered_if_of(&self, number: u32, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        let slot = self.slots.get(number.checked_sub(1)? as usize)?;
+        slot.is_of(task.address(), task.start_time())
+            .then_some(slot)
+    }
+
+    /// The slot of `task`, which `sched_switch` switches out on its CPU,
+    /// if it has one: the task the last switch there ran, whose slot that
+    /// switch noted ([`Self::find_switched_in`]); checked, so that a switch
+    /// the hooks did not see costs a lookup only.
+    #[inline]
+    pub(crate) fn find_switched_out(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        let running = self
+            .switches
+            .get(task.cpu())
+            .map_or(0, |memo| memo.running.load(Relaxed));
+        self.numbered_if_of(running, task)
+            .or_else(|| self.find(task))
+    }
+
+    /// The slot of `task`, which `sched_switch` switches in on its CPU, if
+    /// it has one: often the last to leave the CPU before this switch's
+    /// (a CPU alternates between a few tasks, or between one and idle),
+    /// else looked up. Noted for the switch that will switch it out.
+    #[inline]
+    pub(crate) fn find_switched_in(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        let memo = self.switches.get(task.cpu())?;
+        let left = memo.left.load(Relaxed);
+        let found = match self.numbered_if_of(left, task) {
+            Some(slot) => Some((left, slot)),
+            None => self.find_numbered(task),
+        };
+        memo.switched(found.map_or(0, |(number, _)| number));
+        found.map(|(_, slot)| slot)
+    }
+
+    /// `sched_switch` switches in the idle task, which has no slot, on
+    /// `cpu`.
+    #[inline]
+    pub(crate) fn idle_switched_in(&self, cpu: usize) {
+        if let Some(memo) = self.switches.get(cpu) {
+            memo.switched(0);
+        }
+    }
+
     /// The slot of `task`, which [`Self::find`] did not find, claimed and
     /// linked: the one event of a task that takes a lock, for at most
     /// `budget_ns`.
     pub(crate) fn claim(&self, task: &TaskView<'_>, budget_ns: u64) -> Result<&TaskSlot, NoSlot> {
+        self.claim_numbered(task, budget_ns).map(|(_, slot)| slot)
+    }
+
+    /// [`Self::claim`], for the task `sched_switch` switches in on its CPU
+    /// (one that ran before lattop recorded, and never blocked since: a CPU
+    /// hog): noted there, as [`Self::find_switched_in`] notes a slot found.
+    pub(crate) fn claim_switched_in(
+        &self,
+        task: &TaskView<'_>,
+        budget_ns: u64,
+    ) -> Result<&TaskSlot, NoSlot> {
+        let (number, slot) = self.claim_numbered(task, budget_ns)?;
+        if let Some(memo) = self.switches.get(task.cpu()) {
+            memo.running.store(number, Relaxed);
+        }
+        Ok(slot)
+    }
+
+    /// [`Self::claim`], with the slot's number + 1.
+    fn claim_numbered(
+        &self,
+        task: &TaskView<'_>,
+        budget_ns: u64,
+    ) -> Result<(u32, &TaskSlot), NoSlot> {
         if task.is_idle() {
             return Err(NoSlot::Idle);
         }
@@ -658,7 +771,7 @@ impl LiveTasks {
             if value == EMPTY || value == TOMBSTONE {
                 // Publishes the claimed slot to lock-free readers.
                 entry.store(id + 1, Release);
-                return Ok(slot);
+                return Ok((id + 1, slot));
             }
             at = (at + 1) & mask;
         }

@@ -129,11 +129,34 @@ impl Profiler {
         self.live.find(task).or_else(|| self.claim_slot(task))
     }
 
+    /// Hook (the tracepoint source): the slot of `task`, which the last
+    /// switch on its CPU ran and this one switches out, claimed if it has
+    /// none (see [`LiveTasks::find_switched_out`]).
+    #[inline(always)]
+    fn slot_of_switched_out(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        self.live
+            .find_switched_out(task)
+            .or_else(|| self.claim_slot(task))
+    }
+
     /// Hook: the slot of `task`, which has none yet. Out of line: once per
     /// task, and its lock and counts would weigh on every lookup.
     #[inline(never)]
     fn claim_slot(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
-        match self.live.claim(task, self.lock_budget_ns) {
+        self.claimed(self.live.claim(task, self.lock_budget_ns))
+    }
+
+    /// Hook (the tracepoint source): the slot of `task`, which has none yet
+    /// and is switched in (see [`LiveTasks::claim_switched_in`]). Out of
+    /// line, as [`Self::claim_slot`].
+    #[inline(never)]
+    fn claim_switched_in(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+        self.claimed(self.live.claim_switched_in(task, self.lock_budget_ns))
+    }
+
+    /// Hook: the slot a claim gave, if any; a task that got none is counted.
+    fn claimed<'a>(&self, claim: Result<&'a TaskSlot, NoSlot>) -> Option<&'a TaskSlot> {
+        match claim {
             Ok(slot) => Some(slot),
             Err(NoSlot::Full) => {
                 self.dropped.task_cap.fetch_add(1, Relaxed);
@@ -168,7 +191,7 @@ impl Profiler {
     /// [`TaskSlot::switch_out_blocked`]).
     #[inline(always)]
     pub(crate) fn on_switch_out_blocked(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
-        let Some(slot) = self.slot_of(task) else {
+        let Some(slot) = self.slot_of_switched_out(task) else {
             return;
         };
         slot.switch_out_blocked(task, clock);
@@ -245,27 +268,12 @@ impl Profiler {
         }
     }
 
-    /// Hook (the tracepoint source): `task` is switched out still runnable
-    /// (preempted, or yielding): the wait for a CPU that began its run is
-    /// counted, and its next wait begins.
-    #[inline]
-    pub(crate) fn on_preempted(&self, task: &TaskView<'_>) {
-        // The idle task has no slot: a lookup would miss.
-        if task.is_idle() {
-            return;
-        }
-        if let Some(slot) = self.slot_of(task) {
-            slot.switch_out_runnable(task.run_delay());
-        }
-    }
-
-    /// Hook (the tracepoint source): `task` is new, and runnable: its first
-    /// wait for a CPU begins.
+    /// Hook (the tracepoint source): `task` is new, and runnable: it gets
+    /// its slot, so that the switch that first runs it finds one, and
+    /// counts its waits from there.
     #[inline]
     pub(crate) fn on_new(&self, task: &TaskView<'_>) {
-        if let Some(slot) = self.slot_of(task) {
-            slot.queue(task.run_delay());
-        }
+        let _ = self.slot_of(task);
     }
 
     /// Hook (the tracepoint source): `task` moves to another CPU. A move
@@ -294,9 +302,15 @@ impl Profiler {
         clock: impl FnOnce() -> u64,
     ) -> Option<EndedSleep<'_>> {
         if task.is_idle() {
+            self.live.idle_switched_in(task.cpu());
             return None;
         }
-        let slot = self.live.find(task)?;
+        // A task first seen here (a CPU hog running since before lattop
+        // recorded) gets its slot here: its waits for a CPU count from now.
+        let slot = self
+            .live
+            .find_switched_in(task)
+            .or_else(|| self.claim_switched_in(task))?;
         let sleep = slot.run(task.queue_times(), task.sum_exec_runtime(), clock)?;
         self.sleep_ended(task, slot, sleep.ns);
         Some(sleep)
@@ -307,7 +321,7 @@ impl Profiler {
     /// goes back once drained; its last wait for a CPU is counted (see
     /// [`TaskSlot::exit`]).
     pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
-        if let Some(slot) = self.live.find(task) {
+        if let Some(slot) = self.live.find_switched_out(task) {
             slot.exit(now, task.run_delay());
             self.housekeeping.kick();
         }

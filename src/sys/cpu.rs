@@ -53,6 +53,12 @@ impl<T> PerCpu<T> {
         self.values.get(this_cpu()).map(|value| &value.0)
     }
 
+    /// The value of CPU `cpu` (`None` past `nr_cpu_ids`).
+    #[inline]
+    pub(crate) fn get(&self, cpu: usize) -> Option<&T> {
+        self.values.get(cpu).map(|value| &value.0)
+    }
+
     /// Every CPU's value.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.values.iter().map(|value| &value.0)

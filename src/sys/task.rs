@@ -190,6 +190,16 @@ impl<'a> TaskView<'a> {
         unsafe { self.field(layout::TASK_SUM_EXEC_RUNTIME) }
     }
 
+    /// The CPU the task is on, or was last on (`task_cpu()`): for both
+    /// tasks of a `sched_switch`, the CPU that runs the hook.
+    #[inline]
+    pub(crate) fn cpu(&self) -> usize {
+        task_field!(TASK_CPU, TASK_CPU_SIZE, u32);
+        // SAFETY: `thread_info.cpu` is a `u32` at TASK_CPU (checked above).
+        let cpu: u32 = unsafe { self.field(layout::TASK_CPU) };
+        cpu as usize
+    }
+
     /// Whether this is a kernel thread, which has no user stack.
     #[inline]
     pub(crate) fn is_kernel_thread(&self) -> bool {
@@ -282,9 +292,14 @@ impl TaskView<'_> {
         if self.is_kernel_thread() {
             return None;
         }
-        // SAFETY: a user task's `task_pt_regs` points into its kernel stack,
-        // which lives as long as the task.
-        let regs = unsafe { &*bindings::task_pt_regs(self.as_ptr()) };
+        task_field!(TASK_STACK, TASK_STACK_SIZE, usize);
+        // SAFETY: `stack` is a pointer at TASK_STACK (checked above).
+        let stack: usize = unsafe { self.field(layout::TASK_STACK) };
+        // task_pt_regs(), inline: a call would cost more than the sum.
+        let regs = stack.wrapping_add(layout::TASK_PT_REGS_IN_STACK) as *const bindings::pt_regs;
+        // SAFETY: a user task's registers lie at TASK_PT_REGS_IN_STACK of
+        // its kernel stack (`src/layout.c`), which lives as long as the task.
+        let regs = unsafe { &*regs };
         Some(UserRegs {
             ip: regs.ip as usize,
             bp: regs.bp as usize,

@@ -97,12 +97,6 @@ impl TaskView<'_> {
         STATE_LETTERS.get(index).copied().unwrap_or(b'?')
     }
 
-    /// The CPU it runs or last ran on.
-    pub(crate) fn cpu(&self) -> i32 {
-        // SAFETY: `ptr` is live (TaskView's invariant).
-        unsafe { bindings::task_cpu(self.as_ptr()) }
-    }
-
     /// Its priority as /proc/<pid>/stat shows it (`prio - MAX_RT_PRIO`).
     pub(crate) fn prio(&self) -> i32 {
         // SAFETY: `ptr` is live (TaskView's invariant).

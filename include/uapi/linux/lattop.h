@@ -123,8 +123,9 @@ struct lattop_process_record {
 	 * Run-queue delay, as lattop's profiler measured it since it was
 	 * loaded: each wait for a CPU, from a wake-up, a preemption or a new
 	 * task's first wake-up to running (delay accounting's cpu_delay,
-	 * BCC's runqlat), each counted when the run it began ends (the
-	 * task's next switch-out or its exit). Measured with
+	 * BCC's runqlat), each counted one run late: when the run it began
+	 * ends by blocking or exiting, or when the task runs again after a
+	 * preemption (README, "How a sleep travels"). Measured with
 	 * hooks=tracepoint only: 0 with hooks=kprobe, which sees no task
 	 * switched in.
 	 */
