@@ -41,6 +41,15 @@ thread_field() {
 		$1 == tid { print $(index_of[col]); exit }'
 }
 
+# runq_bracket TID: sets bracket_runq to the run-queue delay lattop has for
+# the single-threaded process TID (us, 0 if none), between two reads of
+# sched_info's, bracket_before and bracket_after.
+runq_bracket() {
+	bracket_before=$(schedstat_delay_us "$1")
+	bracket_runq=$(thread_field "$1" "$1" RUNQ_TOTAL_US)
+	bracket_runq=${bracket_runq:-0}
+	bracket_after=$(schedstat_delay_us "$1")
+}
 # measure NAME CPU NICE: a sleeper of sleeps of 10 ms on CPU (a taskset
 # mask) at NICE; 0.8 s after it started (it is killed then), prints "schedstat_before
 # lattop_runq_us lattop_sleep_us schedstat_after sleeps process_runq_us":
@@ -87,14 +96,12 @@ spin2=$!
 set -- $(measure crowded 1 19)
 # A spinner never blocks: every wait of its is after a preemption by the
 # other, counted when it runs again.
-spin_before=$(schedstat_delay_us "$spin1")
-spin_runq=$(thread_field "$spin1" "$spin1" RUNQ_TOTAL_US)
-spin_after=$(schedstat_delay_us "$spin1")
+runq_bracket "$spin1"
 kill "$spin1" "$spin2"
 wait "$spin1" "$spin2" 2>/dev/null
-ktap_print_msg "spinner: schedstat run_delay $spin_before..$spin_after us, lattop runq ${spin_runq:-0} us"
+ktap_print_msg "spinner: schedstat run_delay $bracket_before..$bracket_after us, lattop runq $bracket_runq us"
 expect_cmd "a spinner's run-queue delay, all after preemptions, is sched_info's (within 10% and 2 ms)" \
-	within "${spin_runq:-0}" $((spin_before * 9 / 10 - 2000)) $((spin_after * 11 / 10 + 2000))
+	within "$bracket_runq" $((bracket_before * 9 / 10 - 2000)) $((bracket_after * 11 / 10 + 2000))
 ktap_print_msg "sleeper beside two spinners: schedstat run_delay $1..$4 us, lattop runq $2 us, sleep $3 us over $5 sleeps"
 expect_cmd "beside two spinners, its run-queue delay is sched_info's (within 10% and 2 ms)" \
 	within "$2" $(($1 * 9 / 10 - 2000)) $(($4 * 11 / 10 + 2000))
@@ -120,13 +127,11 @@ loaded_before=$(schedstat_delay_us "$spin1")
 lattop_insmod || ktap_exit_fail_msg "insmod failed"
 loaded_after=$(schedstat_delay_us "$spin1")
 sleep 0.8
-read_before=$(schedstat_delay_us "$spin1")
-spin_runq=$(thread_field "$spin1" "$spin1" RUNQ_TOTAL_US)
-read_after=$(schedstat_delay_us "$spin1")
+runq_bracket "$spin1"
 kill "$spin1" "$spin2"
 wait "$spin1" "$spin2" 2>/dev/null
-ktap_print_msg "spinner running since before the load: schedstat run_delay grew $((read_before - loaded_after))..$((read_after - loaded_before)) us since, lattop runq ${spin_runq:-0} us"
+ktap_print_msg "spinner running since before the load: schedstat run_delay grew $((bracket_before - loaded_after))..$((bracket_after - loaded_before)) us since, lattop runq $bracket_runq us"
 expect_cmd "a spinner running since before the load has its waits counted from it (within 10% and 2 ms)" \
-	within "${spin_runq:-0}" $(((read_before - loaded_after) * 9 / 10 - 2000)) $(((read_after - loaded_before) * 11 / 10 + 2000))
+	within "$bracket_runq" $(((bracket_before - loaded_after) * 9 / 10 - 2000)) $(((bracket_after - loaded_before) * 11 / 10 + 2000))
 rmmod lattop
 ktap_finished
