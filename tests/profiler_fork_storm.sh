@@ -18,7 +18,7 @@ MAX_TASKS=150
 POOL=128
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 lattop_insmod max_tasks=$MAX_TASKS pool_size=$POOL max_traces=2000 retention_ms=5000 ||
 	ktap_exit_fail_msg "insmod failed"
@@ -84,5 +84,12 @@ expect_cmd "exited tasks were freed after retention_ms (tracked <= live $live + 
 expect_cmd "the report lists no task exited more than retention_ms ago (<= 16 not alive)" \
 	within "$listed_dead" 0 16
 expect_cmd "the report still reads promptly" within "$took" 0 5
+# The cap was reached, and the exited tasks' slots came back: a new task is
+# tracked again (a module that stayed full would not see it).
+sleeper 10 5 >/tmp/after_storm.out
+after_tid=$(head -n 1 /tmp/after_storm.out)
+take_snapshot
+expect_cmd "a task started after the storm is tracked: its 5 sleeps are listed (5 to 8 blocks)" \
+	within "$(report_field "$after_tid" SLEEPS)" 5 8
 expect_cmd "rmmod lattop" rmmod lattop
 ktap_finished

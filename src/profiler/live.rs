@@ -601,6 +601,10 @@ pub(crate) struct LiveTasks {
     /// above it (the free stack hands out low numbers first, and a freed
     /// slot is the next one claimed).
     high_water: AtomicUsize,
+    /// Whether `free` had no slot when last changed: read without the
+    /// lock, so that while every slot is in use, the events of tasks that
+    /// have none (each tries a claim) do not all take the lock to learn it.
+    full: AtomicBool,
     /// The longest `free` was held outside the hooks, ns.
     pub(crate) longest_hold_ns: AtomicU64,
 }
@@ -634,6 +638,7 @@ impl LiveTasks {
             switches,
             free <- new_irq_spinlock!(free, "lattop_live_tasks"),
             high_water: AtomicUsize::new(0),
+            full: AtomicBool::new(false),
             longest_hold_ns: AtomicU64::new(0),
         }? Error))
     }
@@ -754,8 +759,16 @@ impl LiveTasks {
         if task.is_idle() {
             return Err(NoSlot::Idle);
         }
+        // A stale `false` costs a lock; a stale `true` gives up one claim
+        // that a drain freeing a slot made possible a moment ago.
+        if self.full.load(Relaxed) {
+            return Err(NoSlot::Full);
+        }
         let mut free = self.free.try_lock_for(budget_ns).ok_or(NoSlot::Busy)?;
         let id = free.pop().ok_or(NoSlot::Full)?;
+        if free.len == 0 {
+            self.full.store(true, Relaxed);
+        }
         let slot = self.slots.get(id as usize).ok_or(NoSlot::Full)?;
         slot.claim(task, task.start_time());
         self.high_water.fetch_max(id as usize + 1, Relaxed);
@@ -778,6 +791,7 @@ impl LiveTasks {
         // Unreachable: the index has twice as many entries as slots.
         slot.task.store(0, Relaxed);
         free.push(id);
+        self.full.store(false, Relaxed);
         Err(NoSlot::Full)
     }
 
@@ -855,6 +869,7 @@ impl LiveTasks {
             slot.task.store(0, Relaxed);
         }
         free.push(id);
+        self.full.store(false, Relaxed);
         let held = crate::sys::clock::now_ns().saturating_sub(start);
         drop(free);
         self.longest_hold_ns.fetch_max(held, Relaxed);
