@@ -57,6 +57,9 @@ HOOK_MODES = [("tracepoint", "tracepoints (default)"), ("kprobe", "kprobes (`hoo
 TARGET_CLOCK = "icount"
 CS_TARGET = 1.05
 HANDLER_TARGET_NS = 150
+# Issue 17: the evaluator at 1,000 processes, and the bulk read at 5,000.
+EVALUATOR_TARGET_US = 400
+BULK_TARGET = 30
 PAIRS_TARGET = 1.2
 
 
@@ -178,15 +181,20 @@ def notifier(results):
                  "event to watcher awake, us", "crossing to watcher awake, us"], rows)
     rows = []
     for n in (1000, 5000, 10000):
-        one, ten = (num(results, f"evaluator_us_per_run.{n}.{t}") for t in (1, 10))
-        r = ratio(ten, one)
-        rows.append([f"{n:,}", show(num(results, f"evaluator_processes.{n}.10")), show(one), show(ten),
-                     f"{r:.2f}x" if r else "n/a",
+        one, ten, same = (num(results, f"evaluator_us_per_run.{n}.{t}") for t in (1, 10, "10same"))
+        r, r_same = ratio(ten, one), ratio(same, one)
+        rows.append([f"{n:,}", show(num(results, f"evaluator_processes.{n}.10")), show(one), show(same),
+                     f"{r_same:.2f}x" if r_same else "n/a", show(ten), f"{r:.2f}x" if r else "n/a",
                      show(num(results, f"evaluator_cpu_permille.{n}.10"))])
-    out += "\n" + table(["extra processes", "processes (/proc/allpids dirs)", "us per run, 1 anypid threshold",
-                         "us per run, 10", "10 against 1", "CPU with 10, per mille of one CPU"], rows)
-    out += (f"\nThe evaluator runs every {show(num(results, 'eval_period_ms'))} ms (`eval_period_ms`); "
-            "the thresholds take the sampled resources in turn (memory, shm, fds, threads, cpu, blocked).\n")
+    out += "\n" + table(["extra processes", "processes (/proc/allpids dirs)",
+                         "us per run, 1 anypid threshold (memory_usage)", "10 on memory_usage",
+                         "against 1", "10 on the six resources", "against 1",
+                         "CPU with 10 on six, per mille of one CPU"], rows)
+    out += (f"\nThe evaluator runs every {show(num(results, 'eval_period_ms'))} ms (`eval_period_ms`). "
+            "Ten on one resource read what one does, once, and feed ten thresholds' streams: their "
+            "cost against one's is the thresholds'. Ten on the six resources take them in turn "
+            "(memory, shm, fds, threads, cpu, blocked): each process is read once for all six, which "
+            "costs more than reading one.\n")
     return out
 
 
@@ -238,8 +246,19 @@ def targets(results, clock):
     for n in (100, 1000, 5000):
         r = ratio(num(results, f"bulk_walk_us.{n}"), num(results, f"bulk_info_us.{n}"))
         if r:
+            target = BULK_TARGET if n == 5000 else 10
             lines.append(f"- bulk read, {n:,} extra processes ({clock}): {r:.1f}x faster than "
-                         f"walking /proc: {'met' if r >= 10 else 'NOT met'} (target 10x)")
+                         f"walking /proc: {verdict(r >= target, clock, f'{target}x')}")
+    one = num(results, "evaluator_us_per_run.1000.1")
+    for key, name in (("10same", "10 anypid thresholds on memory_usage"),
+                      ("10", "10 anypid thresholds on the six sampled resources")):
+        us = num(results, f"evaluator_us_per_run.1000.{key}")
+        r = ratio(us, one)
+        if us is None or not r:
+            continue
+        lines.append(f"- evaluator, 1,000 extra processes, {name} ({clock}): {us:,} us per run: "
+                     f"{verdict(us <= EVALUATOR_TARGET_US, clock, f'<= {EVALUATOR_TARGET_US} us')}; "
+                     f"{r:.2f}x one threshold: {verdict(r <= 1.5, clock, '<= 1.5x')}")
     period = num(results, "eval_period_ms")
     for kind in ("memory", "sleep"):
         worst = num(results, f"notify_{kind}_total_max_us")

@@ -31,6 +31,12 @@
 #                        `pairs`, four more: one pair and a pair per CPU)
 #   BENCH_PROFILE_HOOKS  the hooks the profile boots load lattop with:
 #                        tracepoint (default) or kprobe
+#   BENCH_PROFILE_WORKLOAD  what the profile boots run: pingpong (default,
+#                        section 7) or evaluator (the notifier's evaluator
+#                        over 1,000 processes with 10 anypid thresholds, per
+#                        run: build/bench/results-profile-evaluator.txt,
+#                        not in BENCHMARKS.md); with BENCH_PARTS=none, only
+#                        the profile boots run
 #   LATTOP_GUEST_MEM     guest memory in MiB (default 3072)
 #   LATTOP_QEMU_TIMEOUT  seconds per boot (default 3600)
 set -euo pipefail
@@ -50,6 +56,11 @@ for clock in $clocks; do
 	*) echo "bench: unknown clock $clock" >&2; exit 2 ;;
 	esac
 done
+profile_workload=${BENCH_PROFILE_WORKLOAD:-pingpong}
+case $profile_workload in
+pingpong | evaluator) ;;
+*) echo "bench: BENCH_PROFILE_WORKLOAD is pingpong or evaluator, not $profile_workload" >&2; exit 2 ;;
+esac
 case $profile_hooks in
 tracepoint | kprobe) ;;
 *) echo "bench: BENCH_PROFILE_HOOKS is tracepoint or kprobe, not $profile_hooks" >&2; exit 2 ;;
@@ -67,6 +78,7 @@ main_parts= run_pairs=
 for part in $parts; do
 	case $part in
 	pairs) run_pairs=1 ;;
+	none) ;;
 	*) main_parts+="${main_parts:+ }$part" ;;
 	esac
 done
@@ -168,11 +180,13 @@ if [ "${BENCH_PROFILE:-1}" = 1 ]; then
 	# The console's busy-waits for the UART depend on when a message comes,
 	# not on the work: lattop's info messages stay off it.
 	extra_cmdline="loglevel=5 bench_profile_hooks=$profile_hooks"
+	profile=profile part=profile
+	[ "$profile_workload" = pingpong ] || profile+=-$profile_workload part+=_$profile_workload
 	for mode in base lattop; do
-		boot "profile-$mode" "profile_$mode" 2 "${icount[@]}" \
-			-plugin "$plugin,outfile=$work/blocks-profile-$mode.txt"
+		boot "$profile-$mode" "${part}_$mode" 2 "${icount[@]}" \
+			-plugin "$plugin,outfile=$work/blocks-$profile-$mode.txt"
 	done
-	python3 "$repo/scripts/bench-profile.py" "$work" "$kdir/System.map" >"$work/results-profile.txt"
+	python3 "$repo/scripts/bench-profile.py" "$work" "$kdir/System.map" "$profile" >"$work/results-$profile.txt"
 	# Section 8's deterministic measure: the same two boots in the pairs
 	# guest, with one pair and with a pair on every CPU; what lattop adds
 	# per round trip, in instructions, with no clock to share between vCPUs.

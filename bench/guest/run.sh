@@ -217,6 +217,7 @@ bench_notifier() {
 		for t in 1 10; do
 			evaluator_cost "$n.$t" "$t"
 		done
+		evaluator_cost "$n.10same" 10 memory_usage
 		kill $procs
 		wait $procs
 	done
@@ -227,12 +228,12 @@ bench_notifier() {
 # benchmarks measured it), 5,000 and 10,000 (how it grows).
 EVALUATOR_PROCS="1000 5000 10000"
 
-# evaluator_cost KEY THRESHOLDS: the evaluator's cost per run with
-# THRESHOLDS anypid thresholds armed (over the sampled resources in turn),
-# measured over 3 s once they have run for 1 s.
+# evaluator_cost KEY THRESHOLDS [RESOURCE]: the evaluator's cost per run
+# with THRESHOLDS anypid thresholds armed (over the sampled resources in
+# turn, or all on RESOURCE), measured over 3 s once they have run for 1 s.
 evaluator_cost() {
 	: >/tmp/arm.out
-	arm_anypid "$2" >>/tmp/arm.out &
+	arm_anypid "$2" ${3:+"$3"} >>/tmp/arm.out &
 	local armed=$!
 	wait_line /tmp/arm.out armed
 	sleep 1
@@ -344,6 +345,36 @@ bench_profile_lattop() {
 	profile_pingpong lattop
 	unload
 }
+
+# The evaluator's profile (BENCH_PROFILE_WORKLOAD=evaluator in
+# scripts/bench.sh): the same two boots over the evaluator's load, 1,000
+# sleeping processes with lattop loaded for 3 s, with no threshold armed
+# (profile_evaluator_base) and with 10 anypid thresholds (its lattop mode).
+# The difference, per evaluator run, is what the runs cost.
+profile_evaluator() {
+	load
+	print_module_symbols
+	: >/tmp/procs.out
+	many_procs 1000 >>/tmp/procs.out &
+	local procs=$! armed=
+	wait_line /tmp/procs.out ready
+	sleep 1
+	if [ "$1" = lattop ]; then
+		: >/tmp/arm.out
+		arm_anypid 10 >>/tmp/arm.out &
+		armed=$!
+		wait_line /tmp/arm.out armed
+	fi
+	local n0=$(stat_value notifier_evaluations)
+	sleep 3
+	result profile_rounds "$(($(stat_value notifier_evaluations) - n0))"
+	[ -z "$armed" ] || { kill $armed; wait $armed; }
+	kill $procs
+	wait $procs
+	unload
+}
+bench_profile_evaluator_base() { profile_evaluator base; }
+bench_profile_evaluator_lattop() { profile_evaluator lattop; }
 
 # 8. Parallel pairs: N process ping-pongs at once, pair i (both its
 # processes) pinned to CPU i, for N = 1 and N = every CPU (4 in the guest

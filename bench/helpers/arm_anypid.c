@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * arm_anypid N: arms N thresholds under /proc/anypid/notifier/, taking the
- * sampled resources in turn, each at a level no process reaches (so the
- * cost measured is the evaluation, not the delivery). Prints "armed N",
+ * arm_anypid N [RESOURCE]: arms N thresholds under /proc/anypid/notifier/,
+ * taking the sampled resources in turn (or all on RESOURCE), each at a level
+ * no process reaches (so the cost measured is the evaluation, not the
+ * delivery). Prints "armed N",
  * then holds them until SIGTERM. The evaluator benchmark's load.
  */
 #include <fcntl.h>
@@ -23,15 +24,16 @@ int main(int argc, char **argv)
 	int n;
 	sigset_t term;
 
-	if (argc != 2 || (n = atoi(argv[1])) < 1) {
-		fprintf(stderr, "usage: arm_anypid N\n");
+	if (argc < 2 || argc > 3 || (n = atoi(argv[1])) < 1) {
+		fprintf(stderr, "usage: arm_anypid N [RESOURCE]\n");
 		return 2;
 	}
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
 	for (int i = 0; i < n; i++) {
-		const char *resource = sampled[i % (sizeof(sampled) / sizeof(sampled[0]))];
+		const char *resource = argc == 3 ? argv[2] :
+				       sampled[i % (sizeof(sampled) / sizeof(sampled[0]))];
 		struct lattop_threshold t = {
 			.level = INT64_MAX,
 			.flags = LATTOP_THRESHOLD_UP,
