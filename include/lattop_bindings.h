@@ -53,12 +53,9 @@ void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_
 u64 lattop_helper_task_leader_start_time(const struct task_struct *task);
 bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags);
 
-/* Walking processes and threads, under rcu_read_lock(). */
+/* The RCU read lock, for walking processes and threads (src/sys/task.rs). */
 void lattop_helper_rcu_read_lock(void);
 void lattop_helper_rcu_read_unlock(void);
-struct task_struct *lattop_helper_next_process(struct task_struct *task);
-struct task_struct *lattop_helper_first_thread(struct task_struct *task);
-struct task_struct *lattop_helper_next_thread(struct task_struct *task);
 
 /* What a bulk-transfer record shows of a task (see lattop_helper_task_leader_start_time). */
 unsigned int lattop_helper_task_state_index(struct task_struct *task);
@@ -66,7 +63,6 @@ int lattop_helper_task_prio(const struct task_struct *task);
 unsigned int lattop_helper_task_policy(const struct task_struct *task);
 u64 lattop_helper_task_utime(const struct task_struct *task);
 u64 lattop_helper_task_stime(const struct task_struct *task);
-u64 lattop_helper_task_runtime(const struct task_struct *task);
 unsigned long lattop_helper_task_nvcsw(const struct task_struct *task);
 unsigned long lattop_helper_task_nivcsw(const struct task_struct *task);
 unsigned long lattop_helper_task_min_flt(const struct task_struct *task);
@@ -85,19 +81,21 @@ unsigned long lattop_helper_signal_nvcsw(const struct task_struct *task);
 unsigned long lattop_helper_signal_nivcsw(const struct task_struct *task);
 unsigned long lattop_helper_signal_min_flt(const struct task_struct *task);
 unsigned long lattop_helper_signal_maj_flt(const struct task_struct *task);
-int lattop_helper_signal_nr_threads(const struct task_struct *task);
-int lattop_helper_signal_live(const struct task_struct *task);
-/* task->mm and task->files are stable under task_lock(). */
-void lattop_helper_task_lock(struct task_struct *task);
-void lattop_helper_task_unlock(struct task_struct *task);
-struct mm_struct *lattop_helper_task_mm(struct task_struct *task);
-struct files_struct *lattop_helper_task_files(struct task_struct *task);
-unsigned long lattop_helper_mm_file_pages(struct mm_struct *mm);
-unsigned long lattop_helper_mm_anon_pages(struct mm_struct *mm);
-unsigned long lattop_helper_mm_shmem_pages(struct mm_struct *mm);
-unsigned long lattop_helper_mm_total_vm(const struct mm_struct *mm);
-int lattop_helper_mm_dumpable(struct mm_struct *mm);
-unsigned int lattop_helper_files_open_count(struct files_struct *files);
+/* Resident pages, as /proc/<pid>/status counts them (see src/helpers.c). */
+struct lattop_rss {
+	unsigned long file;
+	unsigned long anon;
+	unsigned long shmem;
+};
+/* A task's memory, read in one call under task_lock() (see src/helpers.c). */
+struct lattop_memory {
+	struct lattop_rss rss;
+	unsigned long total_vm;
+	int dumpable;
+};
+bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory);
+/* Under rcu_read_lock(). */
+unsigned int lattop_helper_task_open_fds(struct task_struct *task);
 unsigned int lattop_helper_file_mode(const struct file *file);
 
 void *lattop_helper_file_private(const struct file *file);

@@ -127,6 +127,18 @@ void lattop_layout(void)
 	FIELD(TASK_STACK, task_struct, stack);
 	DEFINE(TASK_PT_REGS_IN_STACK,
 	       THREAD_SIZE - TOP_OF_KERNEL_STACK_PADDING - sizeof(struct pt_regs));
+	/*
+	 * What the evaluator reads of every process each period: the task
+	 * list and thread list links, and the signal_struct's counts.
+	 */
+	FIELD(TASK_TASKS, task_struct, tasks);
+	FIELD(TASK_THREAD_NODE, task_struct, thread_node);
+	FIELD(TASK_SIGNAL, task_struct, signal);
+	FIELD(SIGNAL_THREAD_HEAD, signal_struct, thread_head);
+	FIELD(SIGNAL_LIVE, signal_struct, live);
+	FIELD(SIGNAL_NR_THREADS, signal_struct, nr_threads);
+	FIELD(SIGNAL_SUM_SCHED_RUNTIME, signal_struct, sum_sched_runtime);
+	OFFSET(LIST_HEAD_NEXT, list_head, next);
 
 	COMMENT("src/sys/periodic.rs");
 	SIZE(HRTIMER, struct hrtimer);

@@ -88,6 +88,11 @@ impl<L: SchedListener> ProcSnapshot for Stats<L> {
         )?;
         writeln!(
             out,
+            "notifier_fed_changes {}",
+            notifier.stats.fed_changes.load(Relaxed)
+        )?;
+        writeln!(
+            out,
             "notifier_dropped_busy {}",
             notifier.stats.dropped_busy.load(Relaxed)
         )?;

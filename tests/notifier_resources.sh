@@ -7,13 +7,15 @@
 # wake-up to event and to the watcher printed), fd_count, thread_count, shm_usage, cpu_usage
 # (a 50% duty cycle), blocked_time (a vfork parent in D for 1.5 s),
 # process_count (forks: each child's pid in an event), anypid (a process
-# started after arming) and the allpids sum.
+# started after arming; one there before, crossing up then down while no
+# process starts or ends, which the evaluator feeds from what changed since
+# its last run) and the allpids sum.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 
 lattop_insmod || ktap_exit_fail_msg "insmod failed"
 
@@ -130,6 +132,33 @@ kill $any_watch
 ktap_print_msg "anypid events: $(grep crossed /tmp/anypid | json_field - pid | tr '\n' ' ')(helper $HELPER)"
 expect_cmd "anypid: a process started after arming fires, named" \
 	grep -q "\"pid\":$HELPER," /tmp/anypid
+
+# A process there at arming, with its baseline: it crosses up at its third
+# step (its VmRSS, read here, + 12 MiB against a level 10 MiB above it) and
+# down at its second shrink, while the shell only waits for it.
+run_helper /tmp/early.out rss_steps 4096 4 300
+early_kb=$(awk '$1 == "VmRSS:" { print $2 }' /proc/"$HELPER"/status)
+early_level=$(((early_kb + 10 * 1024) * 1024))
+start_watch /tmp/early_up anypid memory_usage --above $early_level
+early_up=$WATCH_PID
+start_watch /tmp/early_down anypid memory_usage --below $early_level
+early_down=$WATCH_PID
+fed_before=$(stat_value notifier_fed_changes)
+kill -USR1 $HELPER
+wait $HELPER
+sleep 0.2
+fed_after=$(stat_value notifier_fed_changes)
+kill $early_up $early_down
+wait $early_up $early_down 2>/dev/null
+up_value=$(grep crossed /tmp/early_up | grep "\"pid\":$HELPER," | json_field - value | head -n 1)
+down_value=$(grep crossed /tmp/early_down | grep "\"pid\":$HELPER," | json_field - value | head -n 1)
+ktap_print_msg "early helper $HELPER: up $up_value, down $down_value, level $early_level;" \
+	"feedings from changes $fed_before -> $fed_after"
+expect_cmd "anypid: a process there at arming fires up, then down, each once, fed from the changes" sh -c \
+	"[ $(grep crossed /tmp/early_up | grep -c "\"pid\":$HELPER,") = 1 ] &&
+	[ $(grep crossed /tmp/early_down | grep -c "\"pid\":$HELPER,") = 1 ] &&
+	[ ${up_value:-0} -ge $early_level ] && [ ${down_value:-$early_level} -lt $early_level ] &&
+	[ $fed_after -gt $fed_before ]"
 
 run_helper /tmp/sum.out rss_steps 4096 4 300
 sum_kb=$(lattop info | awk 'NR > 1 { kb += $7 } END { print kb }')

@@ -168,6 +168,13 @@ impl CpuWindow {
         }
     }
 
+    /// When the current window ends (the next [`Self::sample`] from then on
+    /// gives a value), or 0 if it has not begun (the next one begins it).
+    pub(crate) fn ends_at(&self, window_ns: u64) -> u64 {
+        self.start
+            .map_or(0, |(start, _)| start.saturating_add(window_ns.max(1)))
+    }
+
     /// Takes the CPU time `cpu_ns` used so far, at `now`: the usage over the
     /// window, once `window_ns` has passed since the window began (a new one
     /// begins then); `None` before.

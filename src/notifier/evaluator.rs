@@ -6,7 +6,7 @@
 use super::{
     crossing::{CpuWindow, Crossing, Start},
     resource::{Resource, Source},
-    sample::{sample_all, sample_process, Values, Wanted},
+    sample::{sample_all, sample_process, Sample, Values, Wanted},
     stats::NotifierStats,
     threshold::{Firing, Threshold, ThresholdScope, LOCK_BUDGET_NS},
 };
@@ -91,6 +91,14 @@ enum Streams {
 pub(super) struct Watch {
     pub(super) threshold: Arc<Threshold>,
     streams: Streams,
+    /// The [`Sample::generation`] an anypid threshold was last fed from,
+    /// when its streams list that sample's processes, in its order: the
+    /// next sample's changes then say which streams may have something to
+    /// take. `None` otherwise.
+    fed: Option<u64>,
+    /// Under cpu_usage, when the first of its streams' windows ends: until
+    /// then, for the processes it was fed, no stream has anything to take.
+    cpu_due_ns: u64,
 }
 
 impl Watch {
@@ -116,6 +124,8 @@ impl Watch {
                 _ => Streams::One(Stream::new(start)),
             },
             threshold: threshold.clone(),
+            fed: None,
+            cpu_due_ns: 0,
         };
         let sampled = spec.resource.source() == Source::Sampled;
         let wanted = Wanted(if sampled { spec.resource.bit() } else { 0 });
@@ -139,7 +149,8 @@ impl Watch {
                 }
             }
             (ThresholdScope::AnyPid, Source::Sampled) => {
-                watch.feed_each(&sample_all(profiler, wanted, expected(processes))?, now, 0);
+                let all = sample_all(profiler, wanted, expected(processes))?;
+                watch.feed_all(&all, now, 0);
             }
             (ThresholdScope::AllPids, Source::Sampled) => {
                 watch.feed_sum(&sample_all(profiler, wanted, expected(processes))?, now, 0);
@@ -166,12 +177,83 @@ impl Watch {
         )
     }
 
+    /// Feeds each process's values in `sample` to its own stream; forgets
+    /// the streams of processes no longer there. Returns false if an event
+    /// was lost; counts in `stats` a feeding from the changes alone.
+    fn feed_each(
+        &mut self,
+        sample: &Sample,
+        now: u64,
+        period_ns: u64,
+        stats: &NotifierStats,
+    ) -> bool {
+        let resource = self.threshold.spec.resource;
+        let follows = self
+            .fed
+            .is_some_and(|fed| fed.wrapping_add(1) == sample.generation);
+        let changes = sample.changes.as_ref().filter(|_| follows);
+        // A CPU window ends with time, whether the CPU time changed or not.
+        let queued = match (changes, &mut self.streams) {
+            (Some(_), Streams::Each(_))
+                if resource == Resource::CpuUsage && now < self.cpu_due_ns =>
+            {
+                // The same processes, and no window ends yet: each stream
+                // would only find its window open.
+                stats.fed_changes.fetch_add(1, Relaxed);
+                true
+            }
+            (Some(changes), Streams::Each(subjects)) if resource != Resource::CpuUsage => {
+                // The same processes as the sample before, which fed every
+                // stream: only those whose value changed can fire (no rule
+                // fires on an unchanged value), and only they are fed.
+                stats.fed_changes.fetch_add(1, Relaxed);
+                feed_changed(
+                    &self.threshold,
+                    resource,
+                    subjects,
+                    sample,
+                    changes,
+                    now,
+                    period_ns,
+                )
+            }
+            _ => {
+                let (queued, aligned) = self.feed_all(&sample.all, now, period_ns);
+                if !aligned {
+                    self.fed = None;
+                    return queued;
+                }
+                if resource == Resource::CpuUsage {
+                    self.cpu_due_ns = self.first_window_end();
+                }
+                queued
+            }
+        };
+        self.fed = Some(sample.generation);
+        queued
+    }
+
+    /// When the first of the streams' CPU windows ends (0 if one has not
+    /// begun, or there are none).
+    fn first_window_end(&self) -> u64 {
+        let Streams::Each(subjects) = &self.streams else {
+            return 0;
+        };
+        let window_ns = self.threshold.spec.window_ns;
+        subjects
+            .iter()
+            .map(|subject| subject.stream.cpu.ends_at(window_ns))
+            .min()
+            .unwrap_or(0)
+    }
+
     /// Feeds each process's values (`all`, by [`ProcessId::by_start`]) to
     /// its own stream; forgets the streams of processes no longer there.
-    /// Returns false if an event was lost.
-    fn feed_each(&mut self, all: &[(ProcessId, Values)], now: u64, period_ns: u64) -> bool {
+    /// Returns false if an event was lost, and whether the streams are now
+    /// `all`'s processes, in its order (not if memory ran out).
+    fn feed_all(&mut self, all: &[(ProcessId, Values)], now: u64, period_ns: u64) -> (bool, bool) {
         let Streams::Each(subjects) = &mut self.streams else {
-            return true;
+            return (true, false);
         };
         let threshold = &self.threshold;
         // The common case: the processes of the last sample, each fed in
@@ -186,19 +268,19 @@ impl Watch {
             Resource::ThreadCount => in_place(Resource::ThreadCount),
             Resource::CpuUsage => in_place(Resource::CpuUsage),
             Resource::BlockedTime => in_place(Resource::BlockedTime),
-            Resource::SleepLatency | Resource::ProcessCount => return true,
+            Resource::SleepLatency | Resource::ProcessCount => return (true, false),
         };
         if fed == subjects.len() && fed == all.len() {
-            return queued;
+            return (queued, true);
         }
         // Processes came or went since: the rest merged into a new list.
         // Out of memory: they are fed next time.
         let Ok(mut merged) = KVVec::with_capacity(all.len(), GFP_KERNEL) else {
-            return queued;
+            return (queued, false);
         };
         let (kept, rest) = subjects.as_slice().split_at(fed);
         if merged.extend_from_slice(kept, GFP_KERNEL).is_err() {
-            return queued;
+            return (queued, false);
         }
         let mut old = rest.iter().peekable();
         for (id, values) in all.iter().skip(fed) {
@@ -216,8 +298,9 @@ impl Watch {
                 break;
             }
         }
+        let aligned = merged.len() == all.len();
         *subjects = merged;
-        queued
+        (queued, aligned)
     }
 
     /// Feeds the sum of all processes' values (pid 0 in events).
@@ -250,6 +333,32 @@ fn first_stream(threshold: &Threshold, leader_start: u64) -> Stream {
     } else {
         Stream::new(Start::Baseline)
     }
+}
+
+/// Feeds the streams of `subjects` (those of `sample`'s processes, in its
+/// order) whose process's value of `resource` is among `changes`; returns
+/// false if an event was lost.
+fn feed_changed(
+    threshold: &Threshold,
+    resource: Resource,
+    subjects: &mut [Subject],
+    sample: &Sample,
+    changes: &[(usize, u32)],
+    now: u64,
+    period_ns: u64,
+) -> bool {
+    let mut queued = true;
+    let bit = resource.bit();
+    for &(at, changed) in changes {
+        if changed & bit == 0 {
+            continue;
+        }
+        let (Some(subject), Some((_, values))) = (subjects.get_mut(at), sample.all.get(at)) else {
+            break;
+        };
+        queued &= subject.feed(threshold, resource, values, now, period_ns);
+    }
+    queued
 }
 
 /// Feeds the streams of `subjects` that are still those of `all`'s
@@ -358,6 +467,11 @@ impl Plan {
         }
     }
 
+    /// Whether the plan asks for a walk over every process.
+    pub(super) fn walks(&self) -> bool {
+        self.wide.0 != 0
+    }
+
     /// The walk over every process the plan asks for: `None` if it asks
     /// for none, or memory ran out (then the wide thresholds wait).
     pub(super) fn sample(&self, profiler: &Profiler) -> Option<KVVec<(ProcessId, Values)>> {
@@ -369,13 +483,13 @@ impl Plan {
 }
 
 /// One evaluation of every armed threshold on a sampled resource, with the
-/// walk `all` that `plan` made: each process watched alone is sampled
+/// walk `sample` that `plan` made: each process watched alone is sampled
 /// alone, here, and the anypid and allpids thresholds are fed from `all`.
 pub(super) fn evaluate<'a>(
     watches: impl Iterator<Item = &'a mut Watch>,
     profiler: &Profiler,
     plan: &Plan,
-    all: Option<&[(ProcessId, Values)]>,
+    sample: Option<&Sample>,
     period_ns: u64,
     stats: &NotifierStats,
 ) {
@@ -397,8 +511,12 @@ pub(super) fn evaluate<'a>(
                     Err(_) => true,
                 }
             }
-            ThresholdScope::AnyPid => all.is_none_or(|all| watch.feed_each(all, now, period_ns)),
-            ThresholdScope::AllPids => all.is_none_or(|all| watch.feed_sum(all, now, period_ns)),
+            ThresholdScope::AnyPid => {
+                sample.is_none_or(|sample| watch.feed_each(sample, now, period_ns, stats))
+            }
+            ThresholdScope::AllPids => {
+                sample.is_none_or(|sample| watch.feed_sum(&sample.all, now, period_ns))
+            }
         };
         if !queued {
             stats.dropped_busy.fetch_add(1, Relaxed);

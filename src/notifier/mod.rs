@@ -38,6 +38,7 @@ use kernel::{
 };
 use quota::UserQuotas;
 use resource::Source;
+use sample::Sample;
 pub(crate) use stats::NotifierStats;
 use threshold::{
     Firing, SleepFiring, Spec, Threshold, ThresholdScope, LOCK_BUDGET_NS, PROBE_LOCK_BUDGET_NS,
@@ -104,6 +105,10 @@ pub(crate) struct Notifier {
     evaluator: Periodic<Notifier>,
     #[pin]
     armed: Mutex<Armed>,
+    /// The evaluator's last walk over every process, which the next is
+    /// compared with. Taken by the evaluator alone, before `armed`.
+    #[pin]
+    last_sample: Mutex<Option<Sample>>,
     /// The sleep_latency thresholds, for the hook that ends a sleep, which
     /// reads them without a lock: a copy of part of `armed`, replaced whole
     /// under its lock.
@@ -137,6 +142,7 @@ impl Notifier {
                     },
                     "lattop_notifier_armed"
                 ),
+                last_sample <- new_mutex!(None, "lattop_notifier_last_sample"),
                 sleep_watchers,
                 sleep_armed: AtomicUsize::new(0),
                 sampled_armed: AtomicUsize::new(0),
@@ -383,19 +389,29 @@ impl Notifier {
             let armed = self.armed.lock();
             evaluator::Plan::new(armed.watches.values(), armed.next_id, armed.processes)
         };
-        // The walk over every process, unlocked.
-        let all = plan.sample(&self.profiler);
+        // The walk over every process, and its comparison with the last,
+        // without the armed lock.
+        let mut last = self.last_sample.lock();
+        let sample = plan
+            .sample(&self.profiler)
+            .map(|all| Sample::after(last.as_ref(), all));
         let mut armed = self.armed.lock();
         evaluator::evaluate(
             armed.watches.values_mut(),
             &self.profiler,
             &plan,
-            all.as_deref(),
+            sample.as_ref(),
             self.period_ns,
             &self.stats,
         );
         let again = !armed.shutting_down && self.sampled_armed.load(Relaxed) > 0;
         drop(armed);
+        // Kept for the next run to compare with; the memory goes when no
+        // threshold wants a walk (out of memory, the last one stays).
+        if sample.is_some() || !plan.walks() {
+            *last = sample;
+        }
+        drop(last);
         self.stats.evaluations.fetch_add(1, Relaxed);
         let spent = crate::sys::clock::now_ns().saturating_sub(start);
         self.stats.evaluation_ns.fetch_add(spent, Relaxed);

@@ -19,7 +19,7 @@ use core::ops::ControlFlow;
 use kernel::prelude::*;
 
 /// A process's sampled values; each is 0 unless its resource was asked for.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Values {
     memory: u64,
     shm: u64,
@@ -60,6 +60,82 @@ impl Values {
             self.blocked_tid = other.blocked_tid;
         }
     }
+
+    /// The resources (by [`Resource::bit`]) whose values differ from
+    /// `before`'s.
+    #[inline]
+    fn changed_since(&self, before: &Values) -> u32 {
+        let mut bits = 0;
+        let mut differ = |resource: Resource, changed: bool| {
+            if changed {
+                bits |= resource.bit();
+            }
+        };
+        differ(Resource::MemoryUsage, self.memory != before.memory);
+        differ(Resource::ShmUsage, self.shm != before.shm);
+        differ(Resource::FdCount, self.fds != before.fds);
+        differ(Resource::ThreadCount, self.threads != before.threads);
+        differ(Resource::CpuUsage, self.cpu_ns != before.cpu_ns);
+        differ(
+            Resource::BlockedTime,
+            self.blocked_ns != before.blocked_ns || self.blocked_tid != before.blocked_tid,
+        );
+        bits
+    }
+}
+
+/// One evaluator run's walk over every process, and what changed since the
+/// run before.
+pub(crate) struct Sample {
+    /// Every live process's values, in [`ProcessId::by_start`] order.
+    pub(crate) all: KVVec<(ProcessId, Values)>,
+    /// Counts the evaluator's samples: the previous one's plus one.
+    pub(crate) generation: u64,
+    /// When the processes are those of the previous sample, in the same
+    /// order: the index in `all` of each whose values changed since, with
+    /// the resources that did. `None` when processes came or went (or
+    /// memory ran out): then nothing is known of what changed.
+    pub(crate) changes: Option<KVVec<(usize, u32)>>,
+}
+
+impl Sample {
+    /// The sample that follows `previous` (if there was one), taken as
+    /// `all`.
+    pub(crate) fn after(previous: Option<&Sample>, all: KVVec<(ProcessId, Values)>) -> Self {
+        let generation = previous.map_or(0, |p| p.generation.wrapping_add(1));
+        let changes = previous.and_then(|p| changes(&p.all, &all));
+        Self {
+            all,
+            generation,
+            changes,
+        }
+    }
+}
+
+/// What changed from `before` to `now`, if both list the same processes
+/// in the same order.
+fn changes(
+    before: &[(ProcessId, Values)],
+    now: &[(ProcessId, Values)],
+) -> Option<KVVec<(usize, u32)>> {
+    if before.len() != now.len() {
+        return None;
+    }
+    let mut changes = KVVec::new();
+    for (at, ((id_before, before), (id, now))) in before.iter().zip(now).enumerate() {
+        if id_before != id {
+            return None;
+        }
+        // Most processes, most of the time: a compare of the whole.
+        if now == before {
+            continue;
+        }
+        let bits = now.changed_since(before);
+        if bits != 0 {
+            changes.push((at, bits), GFP_KERNEL).ok()?;
+        }
+    }
+    Some(changes)
 }
 
 fn clamp(value: u64) -> i64 {
@@ -170,11 +246,11 @@ fn values(
     if cpu || blocked.is_some() {
         for_each_thread(rcu, *leader, |thread| {
             if cpu {
-                values.cpu_ns = values.cpu_ns.wrapping_add(thread.runtime_ns());
+                values.cpu_ns = values.cpu_ns.wrapping_add(thread.sum_exec_runtime());
             }
             if let Some(profiler) = blocked {
-                let state = thread.state_letter();
-                let since = if state == b'D' {
+                let blocked = thread.may_be_uninterruptible() && thread.state_letter() == b'D';
+                let since = if blocked {
                     profiler.blocked_since(&thread)
                 } else {
                     None

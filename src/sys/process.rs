@@ -16,17 +16,18 @@ pub(crate) fn for_each_process<'a>(
     mut f: impl FnMut(TaskView<'a>) -> ControlFlow<()>,
 ) {
     let _ = rcu;
-    let mut task = core::ptr::addr_of!(bindings::init_task).cast_mut();
+    // SAFETY: init_task is a static, live for ever.
+    let mut view = unsafe { TaskView::from_raw(core::ptr::addr_of!(bindings::init_task)) };
     loop {
-        // SAFETY: `task` is init_task or a task reached through the task
-        // list under `rcu`, so it is allocated and its list links are valid.
-        task = unsafe { bindings::next_process(task) };
+        // `view` is init_task or a task reached through the task list under
+        // `rcu`, so its list links lead to tasks live until `rcu` ends.
+        let task = view.next_process();
         if task.is_null() {
             return;
         }
         // SAFETY: a task on the RCU task list stays allocated until `rcu`
         // ends, which `'a` does not outlive.
-        let view = unsafe { TaskView::from_raw(task) };
+        view = unsafe { TaskView::from_raw(task) };
         if f(view).is_break() {
             return;
         }
@@ -40,9 +41,9 @@ pub(crate) fn for_each_thread<'a>(
     mut f: impl FnMut(TaskView<'a>) -> ControlFlow<()>,
 ) {
     let _ = rcu;
-    // SAFETY: `leader` is live (TaskView's invariant); its signal_struct
-    // lives as long as it does, and its thread list is RCU-safe.
-    let mut thread = unsafe { bindings::first_thread(leader.as_ptr()) };
+    // `leader`'s signal_struct lives as long as it does, and its thread
+    // list is RCU-safe.
+    let mut thread = leader.first_thread();
     while !thread.is_null() {
         // SAFETY: a thread on the RCU thread list stays allocated until `rcu`
         // ends, which `'a` does not outlive.
@@ -50,8 +51,7 @@ pub(crate) fn for_each_thread<'a>(
         if f(view).is_break() {
             return;
         }
-        // SAFETY: `thread` is live, as above.
-        thread = unsafe { bindings::next_thread(thread) };
+        thread = view.next_thread();
     }
 }
 

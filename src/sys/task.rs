@@ -120,6 +120,102 @@ impl<'a> TaskView<'a> {
         unsafe { self.field(layout::TASK_START_TIME) }
     }
 
+    /// The `T` at byte `offset` of the task's `signal_struct`, read once.
+    ///
+    /// # Safety
+    ///
+    /// `offset` must be GCC's offset of a `T` field of `signal_struct`.
+    #[inline(always)]
+    unsafe fn signal_field<T: Copy>(&self, offset: usize) -> T {
+        // SAFETY: the signal_struct is live (see `signal`), and the caller
+        // guarantees that an aligned `T` lies at `offset` in it.
+        unsafe { self.signal().add(offset).cast::<T>().read_volatile() }
+    }
+
+    /// The task's `signal_struct`, as bytes: set at fork, never replaced,
+    /// and released with the task_struct (`__put_task_struct()`), so live
+    /// while the task is.
+    #[inline(always)]
+    fn signal(&self) -> *const u8 {
+        task_field!(TASK_SIGNAL, TASK_SIGNAL_SIZE, *const u8);
+        // SAFETY: `signal` is a pointer at TASK_SIGNAL (checked above).
+        unsafe { self.field(layout::TASK_SIGNAL) }
+    }
+
+    /// Whether a thread of its group has not exited yet (a process whose
+    /// threads have all exited is a zombie, or gone): `signal->live`.
+    #[inline]
+    pub(crate) fn group_is_live(&self) -> bool {
+        const _: () = assert!(layout::SIGNAL_LIVE_SIZE == 4 && layout::SIGNAL_LIVE % 4 == 0);
+        // SAFETY: `live` is an `atomic_t`, one `int`, at SIGNAL_LIVE
+        // (checked above).
+        unsafe { self.signal_field::<i32>(layout::SIGNAL_LIVE) > 0 }
+    }
+
+    /// Threads in its thread group: `signal->nr_threads`.
+    #[inline]
+    pub(crate) fn nr_threads(&self) -> u32 {
+        const _: () =
+            assert!(layout::SIGNAL_NR_THREADS_SIZE == 4 && layout::SIGNAL_NR_THREADS % 4 == 0);
+        // SAFETY: `nr_threads` is an `int` at SIGNAL_NR_THREADS (checked above).
+        let n = unsafe { self.signal_field::<i32>(layout::SIGNAL_NR_THREADS) };
+        u32::try_from(n).unwrap_or(0)
+    }
+
+    /// The CPU time of its group's exited threads, ns:
+    /// `signal->sum_sched_runtime`.
+    #[inline]
+    pub(crate) fn exited_threads_runtime_ns(&self) -> u64 {
+        const _: () = assert!(
+            layout::SIGNAL_SUM_SCHED_RUNTIME_SIZE == 8 && layout::SIGNAL_SUM_SCHED_RUNTIME % 8 == 0
+        );
+        // SAFETY: `sum_sched_runtime` is a `u64` at SIGNAL_SUM_SCHED_RUNTIME
+        // (checked above).
+        unsafe { self.signal_field(layout::SIGNAL_SUM_SCHED_RUNTIME) }
+    }
+
+    /// The process after this one on the task list (`next_task()`), or
+    /// null back at `init_task`. What it points to is only live under the
+    /// RCU read lock, and was a process when this one was reached under it.
+    #[inline]
+    pub(crate) fn next_process(&self) -> *const bindings::task_struct {
+        task_field!(TASK_TASKS, TASK_TASKS_SIZE, [usize; 2]);
+        let node = self.ptr.cast::<u8>().wrapping_add(layout::TASK_TASKS);
+        // SAFETY: `tasks` is a list_head at TASK_TASKS of the live task.
+        let next = unsafe { list_next(node) }.wrapping_sub(layout::TASK_TASKS);
+        let init_task = core::ptr::addr_of!(bindings::init_task);
+        if core::ptr::eq(next.cast(), init_task) {
+            core::ptr::null()
+        } else {
+            next.cast()
+        }
+    }
+
+    /// The first thread on its thread group's list (`signal->thread_head`),
+    /// or null if there is none; live under the RCU read lock, as
+    /// [`Self::next_process`]'s.
+    #[inline]
+    pub(crate) fn first_thread(&self) -> *const bindings::task_struct {
+        const _: () = assert!(layout::SIGNAL_THREAD_HEAD_SIZE == 2 * size_of::<usize>());
+        // SAFETY: `thread_head` is a list_head in the live signal_struct.
+        let head = unsafe { self.signal().add(layout::SIGNAL_THREAD_HEAD) };
+        // SAFETY: as above.
+        unsafe { thread_after(head, head) }
+    }
+
+    /// The thread after this one in its group's list (`__next_thread()`),
+    /// or null past the last; live under the RCU read lock.
+    #[inline]
+    pub(crate) fn next_thread(&self) -> *const bindings::task_struct {
+        task_field!(TASK_THREAD_NODE, TASK_THREAD_NODE_SIZE, [usize; 2]);
+        // SAFETY: `thread_head` is a list_head in the live signal_struct.
+        let head = unsafe { self.signal().add(layout::SIGNAL_THREAD_HEAD) };
+        let node = self.ptr.cast::<u8>().wrapping_add(layout::TASK_THREAD_NODE);
+        // SAFETY: `thread_node` is a list_head at TASK_THREAD_NODE of the
+        // live task.
+        unsafe { thread_after(node, head) }
+    }
+
     /// When the task's thread-group leader was created: with the tgid, it
     /// tells a process from a later one reusing its tgid.
     pub(crate) fn leader_start_time(&self) -> u64 {
@@ -137,6 +233,16 @@ impl<'a> TaskView<'a> {
         // SAFETY: `comm` is TASK_COMM_LEN bytes at TASK_COMM, 8-aligned
         // (checked above); any bytes make valid words.
         unsafe { self.field(layout::TASK_COMM) }
+    }
+
+    /// Whether the task may be in uninterruptible sleep ('D'): false is
+    /// sure, true is to be confirmed with `state_letter()`, a call, which a
+    /// walk over every thread then makes only for these. `task_state_index()`
+    /// reports 'D' only for a `__state` with TASK_UNINTERRUPTIBLE, or, on
+    /// PREEMPT_RT, TASK_RTLOCK_WAIT.
+    #[inline]
+    pub(crate) fn may_be_uninterruptible(&self) -> bool {
+        self.state() & (bindings::TASK_UNINTERRUPTIBLE | bindings::TASK_RTLOCK_WAIT) != 0
     }
 
     /// The task's command name, NUL-padded.
@@ -304,5 +410,36 @@ impl TaskView<'_> {
             ip: regs.ip as usize,
             bp: regs.bp as usize,
         })
+    }
+}
+
+/// The `next` link of the `list_head` at `node`, read once (`READ_ONCE()`,
+/// as the RCU list walks read it).
+///
+/// # Safety
+///
+/// `node` must point to a live `list_head`.
+#[inline(always)]
+unsafe fn list_next(node: *const u8) -> *const u8 {
+    const _: () = assert!(layout::LIST_HEAD_NEXT == 0);
+    // SAFETY: the caller guarantees a live list_head, whose `next` pointer
+    // is its first word (checked above).
+    unsafe { node.cast::<*const u8>().read_volatile() }
+}
+
+/// The task whose `thread_node` follows `node` on the thread list `head`
+/// (`list_next_or_null_rcu()`), or null at the end.
+///
+/// # Safety
+///
+/// `node` and `head` must point to live `list_head`s of one thread list.
+#[inline(always)]
+unsafe fn thread_after(node: *const u8, head: *const u8) -> *const bindings::task_struct {
+    // SAFETY: the caller guarantees a live list_head at `node`.
+    let next = unsafe { list_next(node) };
+    if core::ptr::eq(next, head) {
+        core::ptr::null()
+    } else {
+        next.wrapping_sub(layout::TASK_THREAD_NODE).cast()
     }
 }

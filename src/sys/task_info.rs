@@ -123,7 +123,7 @@ impl TaskView<'_> {
             Usage {
                 utime_ns: bindings::task_utime(t),
                 stime_ns: bindings::task_stime(t),
-                runtime_ns: bindings::task_runtime(t),
+                runtime_ns: self.sum_exec_runtime(),
                 nvcsw: bindings::task_nvcsw(t) as u64,
                 nivcsw: bindings::task_nivcsw(t) as u64,
                 min_flt: bindings::task_min_flt(t) as u64,
@@ -150,34 +150,6 @@ impl TaskView<'_> {
         }
     }
 
-    /// Its CPU time, ns ([`Usage::runtime_ns`] alone: the evaluator
-    /// samples it for every thread each period).
-    pub(crate) fn runtime_ns(&self) -> u64 {
-        // SAFETY: `ptr` is live (TaskView's invariant); the helper reads one word.
-        unsafe { bindings::task_runtime(self.as_ptr()) }
-    }
-
-    /// The CPU time of its group's exited threads, ns
-    /// ([`Self::exited_threads_usage`]'s `runtime_ns` alone).
-    pub(crate) fn exited_threads_runtime_ns(&self) -> u64 {
-        // SAFETY: as in `exited_threads_usage`.
-        unsafe { bindings::signal_runtime(self.as_ptr()) }
-    }
-
-    /// Threads in its thread group.
-    pub(crate) fn nr_threads(&self) -> u32 {
-        // SAFETY: as in `exited_threads_usage`.
-        let n = unsafe { bindings::signal_nr_threads(self.as_ptr()) };
-        u32::try_from(n).unwrap_or(0)
-    }
-
-    /// Whether a thread of its group has not exited yet (a process whose
-    /// threads have all exited is a zombie, or gone).
-    pub(crate) fn group_is_live(&self) -> bool {
-        // SAFETY: as in `exited_threads_usage`.
-        unsafe { bindings::signal_live(self.as_ptr()) > 0 }
-    }
-
     /// Its real parent's process id.
     pub(crate) fn parent_tgid(&self, _rcu: &RcuReadGuard) -> i32 {
         // SAFETY: `ptr` is live; `real_parent` is RCU-protected and `_rcu`
@@ -202,43 +174,29 @@ impl TaskView<'_> {
 
     /// Its memory, `None` for a kernel thread or an exited process.
     pub(crate) fn memory(&self) -> Option<Memory> {
-        let t = self.as_ptr();
-        // SAFETY: `ptr` is live; task_lock() keeps `task->mm` from being
-        // released (exit_mm() clears it under that lock) until the unlock.
-        unsafe {
-            bindings::task_lock(t);
-            let mm = bindings::task_mm(t);
-            let memory = (!mm.is_null()).then(|| {
-                let page = bindings::LATTOP_CONST_PAGE_SIZE as u64;
-                Memory {
-                    rss_file: bindings::mm_file_pages(mm) as u64 * page,
-                    rss_anon: bindings::mm_anon_pages(mm) as u64 * page,
-                    rss_shmem: bindings::mm_shmem_pages(mm) as u64 * page,
-                    vsize: bindings::mm_total_vm(mm) as u64 * page,
-                    dumpable: bindings::mm_dumpable(mm) == bindings::LATTOP_CONST_SUID_DUMP_USER,
-                }
-            });
-            bindings::task_unlock(t);
-            memory
+        let mut read = bindings::lattop_memory::default();
+        // SAFETY: `ptr` is live (TaskView's invariant); the helper reads its
+        // mm under task_lock(), which keeps exit_mm() from releasing it, and
+        // writes `read` only.
+        if !unsafe { bindings::task_memory(self.as_ptr(), &mut read) } {
+            return None;
         }
+        let page = bindings::LATTOP_CONST_PAGE_SIZE as u64;
+        Some(Memory {
+            rss_file: read.rss.file as u64 * page,
+            rss_anon: read.rss.anon as u64 * page,
+            rss_shmem: read.rss.shmem as u64 * page,
+            vsize: read.total_vm as u64 * page,
+            dumpable: read.dumpable == bindings::LATTOP_CONST_SUID_DUMP_USER as i32,
+        })
     }
 
     /// How many file descriptors it has open.
     pub(crate) fn open_fds(&self, _rcu: &RcuReadGuard) -> u32 {
-        let t = self.as_ptr();
-        // SAFETY: `ptr` is live; task_lock() keeps `task->files` attached,
-        // and `_rcu` keeps its fd table allocated while it is counted.
-        unsafe {
-            bindings::task_lock(t);
-            let files = bindings::task_files(t);
-            let n = if files.is_null() {
-                0
-            } else {
-                bindings::files_open_count(files)
-            };
-            bindings::task_unlock(t);
-            n
-        }
+        // SAFETY: `ptr` is live (TaskView's invariant); the helper keeps
+        // `task->files` attached under task_lock(), and `_rcu` keeps its fd
+        // table allocated while it is counted.
+        unsafe { bindings::task_open_fds(self.as_ptr()) }
     }
 }
 
