@@ -53,6 +53,9 @@ void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_
 u64 lattop_helper_task_leader_start_time(const struct task_struct *task);
 bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long *flags);
 
+/* alloc_workqueue("%s", WQ_UNBOUND, 0, name): a variadic macro. */
+struct workqueue_struct *lattop_helper_alloc_unbound_workqueue(const char *name);
+
 /* The RCU read lock, for walking processes and threads (src/sys/task.rs). */
 void lattop_helper_rcu_read_lock(void);
 void lattop_helper_rcu_read_unlock(void);

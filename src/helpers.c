@@ -58,6 +58,11 @@ bool lattop_helper_raw_spin_trylock_irqsave(raw_spinlock_t *lock, unsigned long 
 void *lattop_helper_file_private(const struct file *file) { return file->private_data; }
 void lattop_helper_file_set_private(struct file *file, void *data) { file->private_data = data; }
 
+struct workqueue_struct *lattop_helper_alloc_unbound_workqueue(const char *name)
+{
+	return alloc_workqueue("%s", WQ_UNBOUND, 0, name);
+}
+
 void lattop_helper_rcu_read_lock(void) { rcu_read_lock(); }
 void lattop_helper_rcu_read_unlock(void) { rcu_read_unlock(); }
 

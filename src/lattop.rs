@@ -12,7 +12,7 @@
 
 #![deny(unsafe_code)]
 
-use kernel::{prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, sync::Arc};
 
 mod access;
 mod ids;
@@ -34,6 +34,7 @@ use profiler::{report::Report, EndedSleep, Profiler};
 use sys::{
     procfs::{ProcDir, ProcFile},
     task::TaskView,
+    work::WorkQueue,
 };
 
 module! {
@@ -86,9 +87,11 @@ impl SchedListener for Listeners {
 
 impl kernel::Module for Lattop {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let profiler = Profiler::new()?;
-        let notifier = Notifier::new(profiler.clone())?;
-        let pid_dirs = PidDirs::register(profiler.clone(), notifier.clone())?;
+        // The housekeeping, the evaluator and the reconcile run on it.
+        let queue = WorkQueue::new_unbound(c_str!("lattop"))?;
+        let profiler = Profiler::new(queue.clone())?;
+        let notifier = Notifier::new(profiler.clone(), queue.clone())?;
+        let pid_dirs = PidDirs::register(profiler.clone(), notifier.clone(), queue)?;
         let dirs_link = notifier.link_dirs(pid_dirs.clone());
         let anypid_dir = ProcDir::new(sys::uapi::PROC_ANYPID, 0o555, None)?;
         let anypid = (

@@ -31,6 +31,7 @@ use crate::{
         procfs::{ProcDir, ProcFile},
         rcu::RcuReadGuard,
         uapi,
+        work::WorkQueue,
     },
 };
 use core::{
@@ -81,15 +82,20 @@ pub(crate) struct PidDirs {
 impl_has_deferred!(PidDirs, reconcile_work, PidDirs::reconcile);
 
 impl PidDirs {
-    /// Creates /proc/allpids with `info` and a directory per live process.
-    pub(crate) fn register(profiler: Arc<Profiler>, notifier: Arc<Notifier>) -> Result<Arc<Self>> {
+    /// Creates /proc/allpids with `info` and a directory per live process;
+    /// its reconciles run on `queue`.
+    pub(crate) fn register(
+        profiler: Arc<Profiler>,
+        notifier: Arc<Notifier>,
+        queue: Arc<WorkQueue>,
+    ) -> Result<Arc<Self>> {
         let root = ProcDir::new(uapi::PROC_DIR, 0o555, None)?;
         let all = Arc::new(AllInfo::new(profiler.clone()), GFP_KERNEL)?;
         let all_info = ProcFile::new_in(&root, uapi::PROC_INFO, 0o444, all)?;
         let all_notifier = NotifierDir::new(&notifier, &root, ThresholdScope::AllPids)?;
         let dirs = Arc::pin_init(
             pin_init!(Self {
-                reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), static_lock_class!()),
+                reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), static_lock_class!(), queue),
                 dirs <- new_mutex!(RBTree::new(), "lattop_pid_dirs"),
                 _all_info: all_info,
                 _all_notifier: all_notifier,

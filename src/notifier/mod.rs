@@ -23,6 +23,7 @@ use crate::{
         periodic::{impl_has_periodic, Periodic},
         rcu::{RcuBox, Retired},
         task::TaskView,
+        work::WorkQueue,
     },
 };
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -126,11 +127,12 @@ impl_has_periodic!(Notifier, evaluator, Notifier::evaluate);
 
 impl Notifier {
     /// A notifier with nothing armed.
-    pub(crate) fn new(profiler: Arc<Profiler>) -> Result<Arc<Self>> {
+    /// Its evaluator runs on `queue`.
+    pub(crate) fn new(profiler: Arc<Profiler>, queue: Arc<WorkQueue>) -> Result<Arc<Self>> {
         let sleep_watchers = RcuBox::new(KBox::new(KVec::new(), GFP_KERNEL)?);
         Arc::pin_init(
             pin_init!(Self {
-                evaluator <- Periodic::new(c_str!("lattop_evaluator"), static_lock_class!()),
+                evaluator <- Periodic::new(c_str!("lattop_evaluator"), static_lock_class!(), queue),
                 armed <- new_mutex!(
                     Armed {
                         watches: RBTree::new(),

@@ -32,6 +32,7 @@ use crate::{
         gfp_quiet,
         stack::{self, UserStackKey},
         task::TaskView,
+        work::WorkQueue,
     },
 };
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -95,8 +96,8 @@ impl_has_deferred!(Profiler, housekeeping, Profiler::housekeep);
 
 impl Profiler {
     /// A profiler sized by the module parameters, with full pools, not yet
-    /// running.
-    pub(crate) fn new() -> Result<Arc<Self>> {
+    /// running; its housekeeping runs on `queue`.
+    pub(crate) fn new(queue: Arc<WorkQueue>) -> Result<Arc<Self>> {
         let max_tasks = params::MAX_TASKS.get() as usize;
         let table = TaskTable::new(
             max_tasks,
@@ -105,7 +106,11 @@ impl Profiler {
         )?;
         let profiler = Arc::pin_init(
             try_pin_init!(Self {
-                housekeeping <- Deferred::new(c_str!("lattop_housekeeping"), static_lock_class!()),
+                housekeeping <- Deferred::new(
+                    c_str!("lattop_housekeeping"),
+                    static_lock_class!(),
+                    queue
+                ),
                 live <- LiveTasks::new(max_tasks)?,
                 traces: TraceQueue::new()?,
                 table <- new_mutex!(table, "lattop_task_table"),

@@ -6,9 +6,18 @@
 //! `work_struct` on the system workqueue (which may wake a worker: fine from
 //! the irq_work, deadly from the probe).
 
-use super::{bindings, work};
+use super::{
+    bindings,
+    work::{self, WorkQueue},
+};
 use core::marker::PhantomData;
-use kernel::{init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
+use kernel::{
+    init::PinInit,
+    pin_init,
+    prelude::*,
+    sync::{Arc, LockClassKey},
+    types::Opaque,
+};
 
 /// A type that embeds a [`Deferred`] and runs something when it fires.
 /// Implement it with [`impl_has_deferred!`].
@@ -70,6 +79,8 @@ pub(crate) struct Deferred<T: HasDeferred> {
     irq_work: Opaque<bindings::irq_work>,
     #[pin]
     work: Opaque<bindings::work_struct>,
+    /// Where `work` is queued: dropped after `work` is cancelled.
+    queue: Arc<WorkQueue>,
     _owner: PhantomData<T>,
 }
 
@@ -81,7 +92,12 @@ unsafe impl<T: HasDeferred> Sync for Deferred<T> {}
 impl<T: HasDeferred> Deferred<T> {
     /// An initialiser for the field of a pinned `T` that [`impl_has_deferred!`]
     /// names: when it fires, it reaches the `T` at that offset before itself.
-    pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+    /// Its work runs on `queue`.
+    pub(crate) fn new(
+        name: &'static CStr,
+        key: &'static LockClassKey,
+        queue: Arc<WorkQueue>,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             irq_work <- Opaque::ffi_init(|slot| {
                 // SAFETY: `slot` is valid for writing an irq_work.
@@ -91,6 +107,7 @@ impl<T: HasDeferred> Deferred<T> {
                 // SAFETY: `slot` is valid for writing a work_struct.
                 unsafe { work::init(slot, Self::work_func, name, key) }
             }),
+            queue,
             _owner: PhantomData,
         })
     }
@@ -120,7 +137,7 @@ impl<T: HasDeferred> Deferred<T> {
         // for this function before teardown.
         let this = unsafe { &*kernel::container_of!(irq_work, Self, irq_work) };
         // SAFETY: `work` is initialised and pinned (type invariant).
-        unsafe { work::queue(this.work.get()) };
+        unsafe { work::queue(&this.queue, this.work.get()) };
     }
 
     unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {

@@ -27,7 +27,7 @@ pub(crate) mod task_info;
 pub(crate) mod tracepoint;
 pub(crate) mod uapi;
 pub(crate) mod wait;
-mod work;
+pub(crate) mod work;
 
 /// `EDQUOT`, which the 6.12 `kernel` crate does not name.
 #[allow(non_snake_case)]

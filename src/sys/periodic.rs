@@ -10,13 +10,20 @@ use super::{
     bindings,
     clock::monotonic_ns,
     layout::{assert_offset, assert_size},
-    work,
+    work::{self, WorkQueue},
 };
 use core::{
     marker::PhantomData,
     sync::atomic::{AtomicBool, AtomicU64, Ordering},
 };
-use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
+use kernel::{
+    ffi,
+    init::PinInit,
+    pin_init,
+    prelude::*,
+    sync::{Arc, LockClassKey},
+    types::Opaque,
+};
 
 /// A type that embeds a [`Periodic`]. Implement it with [`impl_has_periodic!`].
 ///
@@ -76,6 +83,8 @@ pub(crate) struct Periodic<T: HasPeriodic> {
     timer: Opaque<bindings::hrtimer>,
     #[pin]
     work: Opaque<bindings::work_struct>,
+    /// Where `work` is queued: dropped after `work` is cancelled.
+    queue: Arc<WorkQueue>,
     /// When the next run is due, CLOCK_MONOTONIC ns: the cadence
     /// [`Self::rearm`] keeps.
     next_due_ns: AtomicU64,
@@ -97,7 +106,12 @@ unsafe impl<T: HasPeriodic> Sync for Periodic<T> {}
 impl<T: HasPeriodic> Periodic<T> {
     /// An initialiser for the field of a pinned `T` that [`impl_has_periodic!`]
     /// names.
-    pub(crate) fn new(name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self> {
+    /// Its runs are queued on `queue`.
+    pub(crate) fn new(
+        name: &'static CStr,
+        key: &'static LockClassKey,
+        queue: Arc<WorkQueue>,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
                 // SAFETY: `slot` is valid for writing an hrtimer; hrtimer_init
@@ -115,6 +129,7 @@ impl<T: HasPeriodic> Periodic<T> {
                 // SAFETY: `slot` is valid for writing a work_struct.
                 unsafe { work::init(slot, Self::work_func, name, key) }
             }),
+            queue,
             next_due_ns: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             _owner: PhantomData,
@@ -189,7 +204,7 @@ impl<T: HasPeriodic> Periodic<T> {
         // before teardown).
         let this = unsafe { &*kernel::container_of!(timer, Self, timer) };
         // SAFETY: `work` is initialised and pinned (type invariant).
-        unsafe { work::queue(this.work.get()) };
+        unsafe { work::queue(&this.queue, this.work.get()) };
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }
 
