@@ -79,7 +79,6 @@ gid_t lattop_helper_gid_in_init_ns(kgid_t gid);
 /* The totals its exited threads left in the thread group's signal_struct. */
 u64 lattop_helper_signal_utime(const struct task_struct *task);
 u64 lattop_helper_signal_stime(const struct task_struct *task);
-u64 lattop_helper_signal_runtime(const struct task_struct *task);
 unsigned long lattop_helper_signal_nvcsw(const struct task_struct *task);
 unsigned long lattop_helper_signal_nivcsw(const struct task_struct *task);
 unsigned long lattop_helper_signal_min_flt(const struct task_struct *task);

@@ -85,7 +85,6 @@ gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return from_kgid_munged(&init_u
 
 u64 lattop_helper_signal_utime(const struct task_struct *task) { return READ_ONCE(task->signal->utime); }
 u64 lattop_helper_signal_stime(const struct task_struct *task) { return READ_ONCE(task->signal->stime); }
-u64 lattop_helper_signal_runtime(const struct task_struct *task) { return READ_ONCE(task->signal->sum_sched_runtime); }
 unsigned long lattop_helper_signal_nvcsw(const struct task_struct *task) { return READ_ONCE(task->signal->nvcsw); }
 unsigned long lattop_helper_signal_nivcsw(const struct task_struct *task) { return READ_ONCE(task->signal->nivcsw); }
 unsigned long lattop_helper_signal_min_flt(const struct task_struct *task) { return READ_ONCE(task->signal->min_flt); }

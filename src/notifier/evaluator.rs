@@ -475,7 +475,7 @@ impl Plan {
     /// The walk over every process the plan asks for: `None` if it asks
     /// for none, or memory ran out (then the wide thresholds wait).
     pub(super) fn sample(&self, profiler: &Profiler) -> Option<KVVec<(ProcessId, Values)>> {
-        if self.wide.0 == 0 {
+        if !self.walks() {
             return None;
         }
         sample_all(profiler, self.wide, expected(self.processes)).ok()

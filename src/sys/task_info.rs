@@ -141,7 +141,7 @@ impl TaskView<'_> {
             Usage {
                 utime_ns: bindings::signal_utime(t),
                 stime_ns: bindings::signal_stime(t),
-                runtime_ns: bindings::signal_runtime(t),
+                runtime_ns: self.exited_threads_runtime_ns(),
                 nvcsw: bindings::signal_nvcsw(t) as u64,
                 nivcsw: bindings::signal_nivcsw(t) as u64,
                 min_flt: bindings::signal_min_flt(t) as u64,
