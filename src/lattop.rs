@@ -20,6 +20,7 @@ mod info;
 mod notifier;
 mod params;
 mod pid_dirs;
+mod process_notes;
 mod probes;
 mod profiler;
 mod sort;
@@ -71,12 +72,12 @@ struct Listeners {
 }
 
 impl SchedListener for Listeners {
-    fn process_started(&self) {
-        self.pid_dirs.kick();
+    fn process_started(&self, tgid: i32) {
+        self.pid_dirs.note(tgid);
     }
 
-    fn process_exited(&self) {
-        self.pid_dirs.kick();
+    fn process_exited(&self, tgid: i32) {
+        self.pid_dirs.note(tgid);
     }
 
     #[inline]

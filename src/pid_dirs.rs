@@ -4,10 +4,13 @@
 //! and procfs offers modules no lookup hook, so each directory is a real
 //! proc entry, created for every live process and removed when it exits.
 //!
-//! Entries are never created or removed in atomic context: the probes only
-//! kick (irq_work, then a workqueue) a reconcile, which walks the processes
-//! and makes the directories match: when a process starts (its first
-//! enqueue) and when the last thread of a process exits. A directory
+//! Entries are never created or removed in atomic context: the hooks note
+//! the tgid of a process that starts (its first enqueue) or whose last
+//! thread exits (`process_notes.rs`) and kick (irq_work, then a workqueue)
+//! a reconcile, which looks up each process noted and makes its directory
+//! match: O(log n) a process, however many there are. It walks every
+//! process only when asked to (at load, when a kept directory's last
+//! threshold closes) or when a note was lost to a full ring. A directory
 //! remembers its process's start time, so a pid reused before the reconcile
 //! ran shows `ESRCH`, never the new process.
 //!
@@ -23,11 +26,13 @@ use crate::{
     ids::ProcessId,
     info::{AllInfo, PidInfo},
     notifier::{files::NotifierDir, threshold::ThresholdScope, KeptDirs, Notifier},
+    process_notes::ProcessNotes,
     profiler::Profiler,
     sort,
     sys::{
+        clock::now_ns,
         deferred::{impl_has_deferred, Deferred},
-        process::{collect_processes, for_each_process, Passes},
+        process::{collect_processes, find_process, for_each_process, Passes},
         procfs::{ProcDir, ProcFile},
         rcu::RcuReadGuard,
         uapi,
@@ -57,6 +62,13 @@ struct PidDir {
     exited: bool,
 }
 
+/// The directories, by tgid, and how many are of live processes.
+struct Dirs {
+    tree: RBTree<i32, PidDir>,
+    /// Directories not kept for an exited process's thresholds.
+    live: i64,
+}
+
 /// /proc/allpids, its `info`, and one directory per live process.
 #[pin_data]
 pub(crate) struct PidDirs {
@@ -64,7 +76,9 @@ pub(crate) struct PidDirs {
     #[pin]
     reconcile_work: Deferred<PidDirs>,
     #[pin]
-    dirs: Mutex<RBTree<i32, PidDir>>,
+    dirs: Mutex<Dirs>,
+    /// The processes the hooks noted, taken under `dirs`.
+    notes: ProcessNotes,
     _all_info: ProcFile<AllInfo>,
     _all_notifier: NotifierDir,
     root: Arc<ProcDir>,
@@ -74,9 +88,13 @@ pub(crate) struct PidDirs {
     /// so that unloading does not wait for thousands of them to be made or
     /// removed in the work (the rest go with the tree, in rmmod's context).
     stopping: AtomicBool,
-    /// Reconciles run, and directories that could not be created.
+    /// Reconciles run, those that walked every process, and directories
+    /// that could not be created.
     pub(crate) reconciles: AtomicU64,
+    pub(crate) walks: AtomicU64,
     pub(crate) failures: AtomicU64,
+    /// Time spent reconciling, ns, in all.
+    pub(crate) reconcile_ns: AtomicU64,
 }
 
 impl_has_deferred!(PidDirs, reconcile_work, PidDirs::reconcile);
@@ -94,9 +112,10 @@ impl PidDirs {
         let all_info = ProcFile::new_in(&root, uapi::PROC_INFO, 0o444, all)?;
         let all_notifier = NotifierDir::new(&notifier, &root, ThresholdScope::AllPids)?;
         let dirs = Arc::pin_init(
-            pin_init!(Self {
+            try_pin_init!(Self {
                 reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), static_lock_class!(), queue),
-                dirs <- new_mutex!(RBTree::new(), "lattop_pid_dirs"),
+                dirs <- new_mutex!(Dirs { tree: RBTree::new(), live: 0 }, "lattop_pid_dirs"),
+                notes: ProcessNotes::new()?,
                 _all_info: all_info,
                 _all_notifier: all_notifier,
                 root,
@@ -104,16 +123,26 @@ impl PidDirs {
                 notifier,
                 stopping: AtomicBool::new(false),
                 reconciles: AtomicU64::new(0),
+                walks: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
-            }),
+                reconcile_ns: AtomicU64::new(0),
+            }? Error),
             GFP_KERNEL,
         )?;
         dirs.reconcile();
         Ok(dirs)
     }
 
-    /// Asks for a reconcile soon. Safe in any context, probes included.
+    /// Asks for a reconcile of every process soon. Safe in any context.
     pub(crate) fn kick(&self) {
+        self.notes.ask_walk();
+        self.reconcile_work.kick();
+    }
+
+    /// Hook context: process `tgid` started, or its last thread exits; its
+    /// directory is made to match soon.
+    pub(crate) fn note(&self, tgid: i32) {
+        self.notes.note(tgid);
         self.reconcile_work.kick();
     }
 
@@ -131,15 +160,84 @@ impl PidDirs {
         if self.stopping() {
             return;
         }
+        let start = now_ns();
+        self.reconciles.fetch_add(1, Relaxed);
+        let mut noted = KVVec::new();
+        let mut dirs = self.dirs.lock();
+        if self.notes.take(&mut noted) {
+            drop(dirs);
+            self.reconcile_all();
+        } else {
+            sort::sort_by_key(&mut noted, |tgid| *tgid);
+            let mut last = None;
+            for &tgid in noted.iter() {
+                if self.stopping() {
+                    break;
+                }
+                // A process started and exited since is noted twice.
+                if last.replace(tgid) != Some(tgid) {
+                    self.reconcile_one(&mut dirs, tgid);
+                }
+            }
+        }
+        self.reconcile_ns
+            .fetch_add(now_ns().saturating_sub(start), Relaxed);
+    }
+
+    /// Makes every directory match the processes, walking them all.
+    fn reconcile_all(&self) {
         let Ok(live) = live_processes() else {
             self.failures.fetch_add(1, Relaxed);
+            // Not done: the next reconcile tries again.
+            self.notes.ask_walk();
             return;
         };
-        self.reconciles.fetch_add(1, Relaxed);
+        self.walks.fetch_add(1, Relaxed);
         let mut dirs = self.dirs.lock();
-        let mut processes = dirs.iter().filter(|(_, dir)| !dir.exited).count() as i64;
-        self.remove_gone(&mut dirs, &live, &mut processes);
-        self.add_new(&mut dirs, &live, &mut processes);
+        let Dirs { tree, live: count } = &mut *dirs;
+        *count = tree.iter().filter(|(_, dir)| !dir.exited).count() as i64;
+        self.remove_gone(tree, &live, count);
+        self.add_new(tree, &live, count);
+    }
+
+    /// Makes the directory of `tgid` match its process, if it has one.
+    fn reconcile_one(&self, dirs: &mut Dirs, tgid: i32) {
+        let live = live_process(tgid);
+        let Dirs { tree, live: count } = dirs;
+        if let Some(dir) = tree.get_mut(&tgid) {
+            if !dir.exited && live.is_some_and(|p| p.leader_start == dir.leader_start) {
+                return;
+            }
+            if self.retire(tgid, dir, count) {
+                // Kept for its thresholds; a later process with its pid
+                // gets a directory once they close.
+                return;
+            }
+            tree.remove(&tgid);
+        }
+        if let Some(process) = live {
+            self.add(tree, process, count);
+        }
+    }
+
+    /// The process of `dir`, `tgid`, is gone: tells the notifier, with the
+    /// count of live processes after it (the first time). Returns whether
+    /// the directory stays, for thresholds still open on it.
+    fn retire(&self, tgid: i32, dir: &mut PidDir, processes: &mut i64) -> bool {
+        let id = ProcessId {
+            tgid,
+            leader_start: dir.leader_start,
+        };
+        if !dir.exited {
+            *processes -= 1;
+            self.notifier.on_process_count(tgid, *processes);
+        }
+        // Tells its thresholds (once); kept while they are open.
+        let watched = self.notifier.on_process_exit(id);
+        if watched {
+            dir.exited = true;
+        }
+        watched
     }
 
     /// Removes the directories of processes not in `live` (gone, or their
@@ -162,18 +260,7 @@ impl PidDirs {
                 cursor = current.move_next();
                 continue;
             }
-            let id = ProcessId {
-                tgid,
-                leader_start: dir.leader_start,
-            };
-            if !dir.exited {
-                *processes -= 1;
-                self.notifier.on_process_count(tgid, *processes);
-            }
-            // Tells its thresholds (once); kept while they are open.
-            let watched = self.notifier.on_process_exit(id);
-            if watched {
-                dir.exited = true;
+            if self.retire(tgid, dir, processes) {
                 cursor = current.move_next();
             } else {
                 // proc_remove() waits for callers in our ops and releases
@@ -191,21 +278,26 @@ impl PidDirs {
             if self.stopping() {
                 return;
             }
-            if dirs.get(&process.tgid).is_some() {
-                continue;
+            if dirs.get(&process.tgid).is_none() {
+                self.add(dirs, *process, processes);
             }
-            let created = self.create_dir(*process).and_then(|dir| {
-                dirs.try_create_and_insert(process.tgid, dir, GFP_KERNEL)
-                    .map_err(Into::into)
-            });
-            match created {
-                Ok(_) => {
-                    *processes += 1;
-                    self.notifier.on_process_count(process.tgid, *processes);
-                }
-                Err(_) => {
-                    self.failures.fetch_add(1, Relaxed);
-                }
+        }
+    }
+
+    /// Creates the directory of `process`, which has none, telling the
+    /// notifier of its start, with the count after it.
+    fn add(&self, dirs: &mut RBTree<i32, PidDir>, process: ProcessId, processes: &mut i64) {
+        let created = self.create_dir(process).and_then(|dir| {
+            dirs.try_create_and_insert(process.tgid, dir, GFP_KERNEL)
+                .map_err(Into::into)
+        });
+        match created {
+            Ok(_) => {
+                *processes += 1;
+                self.notifier.on_process_count(process.tgid, *processes);
+            }
+            Err(_) => {
+                self.failures.fetch_add(1, Relaxed);
             }
         }
     }
@@ -225,7 +317,15 @@ impl PidDirs {
 
     /// How many directories there are.
     pub(crate) fn len(&self) -> usize {
-        self.dirs.lock().iter().count()
+        self.dirs.lock().tree.iter().count()
+    }
+
+    /// Notes the hooks made, and those lost to a full ring.
+    pub(crate) fn note_counts(&self) -> (u64, u64) {
+        (
+            self.notes.noted.load(Relaxed),
+            self.notes.overflows.load(Relaxed),
+        )
     }
 }
 
@@ -252,6 +352,16 @@ fn live_processes() -> Result<KVVec<ProcessId>> {
     )?;
     sort::sort_by_key(&mut live, |p| p.tgid);
     Ok(live)
+}
+
+/// Process `tgid`, if it has a live thread.
+fn live_process(tgid: i32) -> Option<ProcessId> {
+    let rcu = RcuReadGuard::new();
+    let leader = find_process(&rcu, tgid)?;
+    leader.group_is_live().then(|| ProcessId {
+        tgid: leader.tgid(),
+        leader_start: leader.start_time(),
+    })
 }
 
 fn count_processes() -> usize {

@@ -74,6 +74,11 @@ impl<L: SchedListener> ProcSnapshot for Stats<L> {
         writeln!(out, "pid_dirs {}", dirs.len())?;
         writeln!(out, "pid_dir_reconciles {}", dirs.reconciles.load(Relaxed))?;
         writeln!(out, "pid_dir_failures {}", dirs.failures.load(Relaxed))?;
+        writeln!(out, "pid_dir_walks {}", dirs.walks.load(Relaxed))?;
+        let (noted, lost) = dirs.note_counts();
+        writeln!(out, "pid_dir_notes {}", noted)?;
+        writeln!(out, "pid_dir_notes_lost {}", lost)?;
+        writeln!(out, "pid_dir_reconcile_ns {}", dirs.reconcile_ns.load(Relaxed))?;
         let notifier = &self.notifier;
         writeln!(out, "thresholds_armed {}", notifier.armed())?;
         writeln!(

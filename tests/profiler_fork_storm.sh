@@ -4,7 +4,9 @@
 #
 # A fork storm of 20,000 short-lived processes: the module stays within its
 # caps (max_tasks, pool_size, max_traces), frees exited tasks after
-# retention_ms, and the guest stays responsive.
+# retention_ms, and the guest stays responsive; /proc/allpids follows the
+# storm from the hooks' notes of each start and exit, without walking every
+# process for each.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
 . "$LATTOP_LIB/lattop.sh"
@@ -18,11 +20,14 @@ MAX_TASKS=150
 POOL=128
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 12
 
 lattop_insmod max_tasks=$MAX_TASKS pool_size=$POOL max_traces=2000 retention_ms=5000 ||
 	ktap_exit_fail_msg "insmod failed"
 
+walks0=$(stat_value pid_dir_walks)
+notes0=$(stat_value pid_dir_notes)
+lost0=$(stat_value pid_dir_notes_lost)
 fork_storm 20000 &
 storm=$!
 # The tasks counter sampled every 0.2 s while the storm runs: the cap must
@@ -54,6 +59,33 @@ expect_cmd "the cap engaged: new tasks over it were counted as dropped" \
 	within "$(stat_value dropped_task_cap)" 1 100000000
 expect_cmd "the pools never exceeded pool_size" \
 	within "$(stat_value pool_task_nodes)" 0 $POOL
+# Each of the 20,000 processes is noted when it starts and when it exits
+# (the shell's own command substitutions add a few hundred). A reconcile
+# walks every process only when a note was lost to a full ring (nothing
+# else asks for a walk here): a module that walked on every kick, or
+# ignored its notes, fails one of these; and the directories it keeps must
+# still be those of the processes (ls's own and this shell's children
+# come and go: a slack of 4 each way).
+walks=$(($(stat_value pid_dir_walks) - walks0))
+notes=$(($(stat_value pid_dir_notes) - notes0))
+lost=$(($(stat_value pid_dir_notes_lost) - lost0))
+ktap_print_msg "reconcile: $notes notes, $lost lost to a full ring, $walks walks of every process," \
+	"$(stat_value pid_dir_reconcile_ns) ns in all since load"
+expect_cmd "every start and exit was noted (>= 40,000), at most 1 in 100 lost" \
+	sh -c "[ $notes -ge 40000 ] && [ $((lost * 100)) -le $notes ]"
+expect_cmd "no walk of every process but for a lost note ($walks walks, $lost lost)" \
+	sh -c "[ $walks -le $lost ]"
+sleep 1
+ls /proc | grep '^[0-9]' >/tmp/procs.now
+ls /proc/allpids | grep '^[0-9]' >/tmp/dirs.now
+# The lines of the second file that are not in the first.
+not_in() { awk 'NR == FNR { seen[$1] = 1; next } !($1 in seen)' "$1" "$2" | wc -l; }
+missing=$(not_in /tmp/dirs.now /tmp/procs.now)
+stale=$(not_in /tmp/procs.now /tmp/dirs.now)
+ktap_print_msg "after the storm: $(wc -l </tmp/dirs.now) directories for $(wc -l </tmp/procs.now) processes;" \
+	"$missing without one, $stale of processes gone"
+expect_cmd "/proc/allpids matches /proc after the storm (<= 4 apart each way)" \
+	sh -c "[ $missing -le 4 ] && [ $stale -le 4 ]"
 sleep 5.5
 # Housekeeping runs when probes call for it: a little activity does.
 sleeper 10 3 >/dev/null

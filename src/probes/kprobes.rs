@@ -124,7 +124,7 @@ impl<L: SchedListener> SchedHandler for Hook<L> {
             && task.tid() == task.tgid()
         {
             // A new process's first enqueue.
-            events.listener.process_started();
+            events.listener.process_started(task.tgid());
         }
         if flags & self.spec.mask == 0 {
             return;

@@ -36,10 +36,10 @@ use lifecycle::Lifecycle;
 /// off: an implementation must not sleep, allocate or wake anyone up (defer
 /// with irq_work).
 pub(crate) trait SchedListener: Send + Sync + 'static {
-    /// A process started: its leader is runnable for the first time.
-    fn process_started(&self);
-    /// The last thread of a process is exiting.
-    fn process_exited(&self);
+    /// Process `tgid` started: its leader is runnable for the first time.
+    fn process_started(&self, tgid: i32);
+    /// The last thread of process `tgid` is exiting.
+    fn process_exited(&self, tgid: i32);
     /// `task` ended `sleep`, and is waking (the kprobe source) or running
     /// again (the tracepoints) now.
     fn sleep_ended(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>);
@@ -86,7 +86,7 @@ impl<L: SchedListener> Events<L> {
         self.profiler.on_exit(task, now);
         if !task.group_is_live() {
             // The last thread of its process.
-            self.listener.process_exited();
+            self.listener.process_exited(task.tgid());
         }
     }
 
@@ -112,7 +112,7 @@ impl<L: SchedListener> Events<L> {
     fn started(&self, task: &TaskView<'_>) {
         self.profiler.on_new(task);
         if task.tid() == task.tgid() {
-            self.listener.process_started();
+            self.listener.process_started(task.tgid());
         }
     }
 }
