@@ -148,6 +148,12 @@ def main():
     print(f"result {boot}_added {sum(added.values()) / rounds:.0f}")
     for g in GROUPS:
         print(f"result {boot}_group.{g} {groups[g] / rounds:.0f}")
+    # Every instruction of the handlers, entry and return included, which
+    # the module's own timing (its window opens inside them) leaves out.
+    events = int(lattop.get("profile_hook_events", 0) or 0)
+    if events:
+        print(f"result {boot}_hook_events {events}")
+        print(f"result {boot}_lattop_per_event {groups['lattop'] / events:.0f}")
     top = sorted(added.items(), key=lambda kv: -kv[1])[:TOP]
     readable = demangle([name for name, _ in top])
     for rank, ((function, n), shown) in enumerate(zip(top, readable), 1):

@@ -25,7 +25,12 @@ NOTES = {
     HANDLERS:
         "Every hook's `probe` line of /proc/lattop_stats, summed: the events handled over both "
         "ping-pongs (3 runs of each), and the time spent in them, which the module estimates from "
-        "one event in 16 that it times (two clock reads). With the tracepoints a round trip is "
+        "one event in 16 that it times (two clock reads), less the timer's own cost "
+        "(`probe_timer_ns`: the gap between two back-to-back clock reads, which a timed window "
+        "holds on top of the handler's work and the events not timed never pay). The window "
+        "opens inside the handler, after its entry (saving registers, the lifecycle check, the "
+        "event's count) and closes before its return: section 7 counts those too. With the "
+        "tracepoints a round trip is "
         "two `sched_switch`, each handling both halves of a sleep (the task switched out "
         "blocks, and has the wait for a CPU that began its run counted, or is preempted, which "
         "costs nothing; the one switched in ends its sleep, or counts the wait that began its "
@@ -467,6 +472,11 @@ def profile(results):
              show(num(results, "profile_group.locks"))],
             ["- in other kernel functions (the scheduler's own, user-stack reads; and "
              "boot-to-boot noise)", show(num(results, "profile_group.kernel"))]]
+    per_event = num(results, "profile_lattop_per_event")
+    if per_event is not None:
+        rows.append([f"lattop's own instructions per hook event ({show(num(results, 'profile_hook_events'))} "
+                     "events in the ping-pong): the whole handler, entry and return included, which "
+                     "section 2's window leaves out", show(per_event)])
     out.append(table(["", "instructions"], rows))
     out.append("\nThe functions that added the most:\n\n")
     rows = []
@@ -546,6 +556,11 @@ def main():
     out.append("\n## Against the targets\n\n")
     for clock in clocks:
         out.append(targets(runs[clock], clock))
+    per_event = num(read_pairs(profile_path), "profile_lattop_per_event") if profile_path.exists() else None
+    if per_event is not None:
+        out.append(f"- handler cost (section 7's instruction count): {per_event:,} of lattop's "
+                   "instructions per hook event, the whole handler (reported; the target is "
+                   "judged on the module's counters)\n")
     if pairs_run:
         out.append(pairs_target(pairs_run, counted))
     print("".join(out), end="")

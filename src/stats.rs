@@ -47,14 +47,17 @@ impl<L: SchedListener> ProcSnapshot for Stats<L> {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
         let p = &self.profiler;
         writeln!(out, "state {}", self.probes.state().name())?;
+        let mut timer_ns = 0;
         self.probes.for_each_hook(|hook| {
             writeln!(
                 out,
                 "probe {} events {} time_ns {} missed {} timed {}",
                 hook.name, hook.totals.events, hook.totals.time_ns, hook.missed, hook.totals.timed
             )?;
+            timer_ns = timer_ns.max(hook.totals.timer_ns);
             Ok(())
         })?;
+        writeln!(out, "probe_timer_ns {}", timer_ns)?;
         writeln!(out, "dropped_no_node {}", p.dropped.no_node.load(Relaxed))?;
         writeln!(out, "dropped_task_cap {}", p.dropped.task_cap.load(Relaxed))?;
         writeln!(out, "dropped_traces {}", p.dropped.traces.load(Relaxed))?;
@@ -78,7 +81,11 @@ impl<L: SchedListener> ProcSnapshot for Stats<L> {
         let (noted, lost) = dirs.note_counts();
         writeln!(out, "pid_dir_notes {}", noted)?;
         writeln!(out, "pid_dir_notes_lost {}", lost)?;
-        writeln!(out, "pid_dir_reconcile_ns {}", dirs.reconcile_ns.load(Relaxed))?;
+        writeln!(
+            out,
+            "pid_dir_reconcile_ns {}",
+            dirs.reconcile_ns.load(Relaxed)
+        )?;
         let notifier = &self.notifier;
         writeln!(out, "thresholds_armed {}", notifier.armed())?;
         writeln!(

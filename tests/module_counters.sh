@@ -24,12 +24,16 @@
 #   a kprobe handler: kprobes skip it and count it as missed. A tracepoint
 #   handler is no kprobe handler: there the hits are counted as hits. Either
 #   way the hook they came from records all 20 sleeps.
+# - the handlers' time: each timed event's window has the timer's own cost
+#   (probe_timer_ns, measured at load) taken off; that cost is a clock
+#   read's, more than nothing and far less than a millisecond, and what is
+#   left of the handlers' time is still there.
 . "$LATTOP_LIB/ktap_helpers.sh"
 . "$LATTOP_LIB/assert.sh"
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 9
 
 [ "$(nproc)" -ge 2 ] || ktap_skip_all "needs two CPUs"
 
@@ -85,5 +89,12 @@ else
 fi
 expect_cmd "and the handler they were nested in recorded all 20 sleeps" \
 	test "$(awk -v tid="$tid" '$1 == tid { print $4; exit }' /proc/lattop)" = 20
+timer=$(stat_value probe_timer_ns)
+set -- $(awk '$1 == "probe" { for (i = 3; i < NF; i += 2) { if ($i == "time_ns") t += $(i + 1); if ($i == "timed") n += $(i + 1) } }
+	END { printf "%.0f %.0f\n", t, n }' /proc/lattop_stats)
+ktap_print_msg "the timer's own cost: $timer ns an event timed; the handlers: $1 ns over $2 events timed"
+expect_cmd "the timer's own cost is measured: more than 0, under 1 ms" within "${timer:-0}" 1 999999
+expect_cmd "the handlers' time is more than the timer's cost it had taken off" \
+	sh -c "[ $2 -gt 0 ] && [ $1 -gt 0 ]"
 rmmod lattop
 ktap_finished

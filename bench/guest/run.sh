@@ -342,7 +342,12 @@ bench_profile_base() {
 bench_profile_lattop() {
 	load hooks="$PROFILE_HOOKS"
 	print_module_symbols
+	local before
+	before=$(hook_totals | awk '{ print $1 }')
 	profile_pingpong lattop
+	# The hook events the ping-pong made: what lattop's instructions are
+	# divided by for a cost per event that counts the whole handler.
+	result profile_hook_events "$(($(hook_totals | awk '{ print $1 }') - before))"
 	unload
 }
 

@@ -72,11 +72,11 @@ impl<L: SchedListener> Events<L> {
         self.profiler.on_block(task, now, in_schedule);
     }
 
-    /// `task`, current, is switched out blocking (the tracepoint source);
-    /// `clock` gives the time if the task's own does not.
+    /// `task`, current on `cpu`, is switched out blocking (the tracepoint
+    /// source); `clock` gives the time if the task's own does not.
     #[inline]
-    fn switched_out_blocked(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
-        self.profiler.on_switch_out_blocked(task, clock);
+    fn switched_out_blocked(&self, task: &TaskView<'_>, cpu: usize, clock: impl FnOnce() -> u64) {
+        self.profiler.on_switch_out_blocked(task, cpu, clock);
     }
 
     /// `task` exits at `now`: it blocks for the last time. Out of line:
@@ -98,12 +98,12 @@ impl<L: SchedListener> Events<L> {
         }
     }
 
-    /// `task` runs (the tracepoint source): ends its wait for a CPU, and
-    /// its sleep if it had one; `clock` gives the time if the scheduler's
-    /// accounting does not.
+    /// `task` runs on `cpu` (the tracepoint source): ends its wait for a
+    /// CPU, and its sleep if it had one; `clock` gives the time if the
+    /// scheduler's accounting does not.
     #[inline]
-    fn ran(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
-        if let Some(sleep) = self.profiler.on_run(task, clock) {
+    fn ran(&self, task: &TaskView<'_>, cpu: usize, clock: impl FnOnce() -> u64) {
+        if let Some(sleep) = self.profiler.on_run(task, cpu, clock) {
             self.listener.sleep_ended(task, sleep);
         }
     }
@@ -232,6 +232,7 @@ impl<L: SchedListener> ProbeSet<L> {
                     events: probe.handler().events.load(Relaxed),
                     time_ns: 0,
                     timed: 0,
+                    timer_ns: 0,
                 },
                 missed: probe.missed(),
             })?;

@@ -38,7 +38,7 @@ use super::{
     counters::{EventTimer, HookCounters},
     Events, HookLine, SchedListener,
 };
-use crate::sys::{task::TaskView, tracepoint::SchedEvents};
+use crate::sys::{cpu::this_cpu, task::TaskView, tracepoint::SchedEvents};
 use kernel::{c_str, prelude::*, sync::Arc};
 
 /// `TASK_RUNNING`, and `TASK_DEAD` of include/linux/sched.h.
@@ -85,22 +85,19 @@ impl<L: SchedListener> Hooks<L> {
 impl<L: SchedListener> Hooks<L> {
     /// Runs `handle` with the event's timer (which gives its time),
     /// counted (and now and then timed) in `counters`, while the hooks
-    /// record; `cpu` is the CPU the hook runs on, if the event tells it.
+    /// record; `cpu` is the CPU the hook runs on.
     #[inline(always)]
     fn handle(
         &self,
         counters: &HookCounters,
-        cpu: Option<usize>,
+        cpu: usize,
         handle: impl FnOnce(&Events<L>, &EventTimer<'_>),
     ) {
         let events = &*self.events;
         if !events.recording() {
             return;
         }
-        let timer = match cpu {
-            Some(cpu) => counters.begin_on(cpu),
-            None => counters.begin(),
-        };
+        let timer = counters.begin_on(cpu);
         handle(events, &timer);
         timer.done();
     }
@@ -110,8 +107,10 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
     fn switched(&self, preempt: bool, prev: &TaskView<'_>, next: &TaskView<'_>, prev_state: u32) {
         // No clock is read here but where the scheduler's accounting lacks
         // a time (and for the one event in 16 that is timed).
-        // `prev` runs here, on this CPU.
-        self.handle(&self.switch, Some(prev.cpu()), |events, timer| {
+        // `prev` runs here, on this CPU, where `next` is queued: read once,
+        // the CPU serves every per-CPU look-up of the switch.
+        let cpu = prev.cpu();
+        self.handle(&self.switch, cpu, |events, timer| {
             // A `prev` still runnable (preempted, or yielding) has nothing
             // to record until it runs again.
             let blocked = !preempt && prev_state != TASK_RUNNING;
@@ -119,18 +118,20 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
                 events.exited(prev, timer.now());
             } else if blocked {
                 // `prev` is current, in schedule(): its user stack is readable.
-                events.switched_out_blocked(prev, || timer.now());
+                events.switched_out_blocked(prev, cpu, || timer.now());
             }
-            events.ran(next, || timer.now());
+            events.ran(next, cpu, || timer.now());
         });
     }
 
     fn woke_new(&self, task: &TaskView<'_>) {
-        self.handle(&self.wakeup_new, None, |events, _| events.started(task));
+        self.handle(&self.wakeup_new, this_cpu(), |events, _| {
+            events.started(task)
+        });
     }
 
     fn migrating(&self, task: &TaskView<'_>, _dest_cpu: i32) {
-        self.handle(&self.migrate, None, |events, _| {
+        self.handle(&self.migrate, this_cpu(), |events, _| {
             events.profiler.on_migrate(task)
         });
     }

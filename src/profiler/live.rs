@@ -689,27 +689,27 @@ impl LiveTasks {
             .then_some(slot)
     }
 
-    /// The slot of `task`, which `sched_switch` switches out on its CPU,
-    /// if it has one: the task the last switch there ran, whose slot that
+    /// The slot of `task`, which `sched_switch` switches out on its CPU
+    /// `cpu`, if it has one: the task the last switch there ran, whose slot that
     /// switch noted ([`Self::find_switched_in`]); checked, so that a switch
     /// the hooks did not see costs a lookup only.
     #[inline]
-    pub(crate) fn find_switched_out(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+    pub(crate) fn find_switched_out(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
         let running = self
             .switches
-            .get(task.cpu())
+            .get(cpu)
             .map_or(0, |memo| memo.running.load(Relaxed));
         self.numbered_if_of(running, task)
             .or_else(|| self.find(task))
     }
 
-    /// The slot of `task`, which `sched_switch` switches in on its CPU, if
+    /// The slot of `task`, which `sched_switch` switches in on its CPU `cpu`, if
     /// it has one: often the last to leave the CPU before this switch's
     /// (a CPU alternates between a few tasks, or between one and idle),
     /// else looked up. Noted for the switch that will switch it out.
     #[inline]
-    pub(crate) fn find_switched_in(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
-        let memo = self.switches.get(task.cpu())?;
+    pub(crate) fn find_switched_in(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
+        let memo = self.switches.get(cpu)?;
         let left = memo.left.load(Relaxed);
         let found = match self.numbered_if_of(left, task) {
             Some(slot) => Some((left, slot)),
@@ -735,16 +735,17 @@ impl LiveTasks {
         self.claim_numbered(task, budget_ns).map(|(_, slot)| slot)
     }
 
-    /// [`Self::claim`], for the task `sched_switch` switches in on its CPU
+    /// [`Self::claim`], for the task `sched_switch` switches in on its CPU `cpu`
     /// (one that ran before lattop recorded, and never blocked since: a CPU
     /// hog): noted there, as [`Self::find_switched_in`] notes a slot found.
     pub(crate) fn claim_switched_in(
         &self,
         task: &TaskView<'_>,
+        cpu: usize,
         budget_ns: u64,
     ) -> Result<&TaskSlot, NoSlot> {
         let (number, slot) = self.claim_numbered(task, budget_ns)?;
-        if let Some(memo) = self.switches.get(task.cpu()) {
+        if let Some(memo) = self.switches.get(cpu) {
             memo.running.store(number, Relaxed);
         }
         Ok(slot)

@@ -135,12 +135,12 @@ impl Profiler {
     }
 
     /// Hook (the tracepoint source): the slot of `task`, which the last
-    /// switch on its CPU ran and this one switches out, claimed if it has
-    /// none (see [`LiveTasks::find_switched_out`]).
+    /// switch on its CPU `cpu` ran and this one switches out, claimed if it
+    /// has none (see [`LiveTasks::find_switched_out`]).
     #[inline(always)]
-    fn slot_of_switched_out(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
+    fn slot_of_switched_out(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
         self.live
-            .find_switched_out(task)
+            .find_switched_out(task, cpu)
             .or_else(|| self.claim_slot(task))
     }
 
@@ -152,11 +152,11 @@ impl Profiler {
     }
 
     /// Hook (the tracepoint source): the slot of `task`, which has none yet
-    /// and is switched in (see [`LiveTasks::claim_switched_in`]). Out of
-    /// line, as [`Self::claim_slot`].
+    /// and is switched in on `cpu` (see [`LiveTasks::claim_switched_in`]).
+    /// Out of line, as [`Self::claim_slot`].
     #[inline(never)]
-    fn claim_switched_in(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
-        self.claimed(self.live.claim_switched_in(task, self.lock_budget_ns))
+    fn claim_switched_in(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
+        self.claimed(self.live.claim_switched_in(task, cpu, self.lock_budget_ns))
     }
 
     /// Hook: the slot a claim gave, if any; a task that got none is counted.
@@ -191,12 +191,17 @@ impl Profiler {
         }
     }
 
-    /// Hook (the tracepoint source): `task`, current, is switched out
-    /// blocking; `clock` gives the time if the task's own does not (see
+    /// Hook (the tracepoint source): `task`, current on `cpu`, is switched
+    /// out blocking; `clock` gives the time if the task's own does not (see
     /// [`TaskSlot::switch_out_blocked`]).
     #[inline(always)]
-    pub(crate) fn on_switch_out_blocked(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
-        let Some(slot) = self.slot_of_switched_out(task) else {
+    pub(crate) fn on_switch_out_blocked(
+        &self,
+        task: &TaskView<'_>,
+        cpu: usize,
+        clock: impl FnOnce() -> u64,
+    ) {
+        let Some(slot) = self.slot_of_switched_out(task, cpu) else {
             return;
         };
         slot.switch_out_blocked(task, clock);
@@ -296,7 +301,7 @@ impl Profiler {
         }
     }
 
-    /// Hook (the tracepoint source): `task` runs: its wait for a CPU ends,
+    /// Hook (the tracepoint source): `task` runs on `cpu`: its wait for a CPU ends,
     /// and so does its sleep if it had blocked; `clock` gives the time if
     /// the scheduler's accounting does not. Returns how long it slept, when
     /// its sleep was seen.
@@ -304,18 +309,19 @@ impl Profiler {
     pub(crate) fn on_run(
         &self,
         task: &TaskView<'_>,
+        cpu: usize,
         clock: impl FnOnce() -> u64,
     ) -> Option<EndedSleep<'_>> {
         if task.is_idle() {
-            self.live.idle_switched_in(task.cpu());
+            self.live.idle_switched_in(cpu);
             return None;
         }
         // A task first seen here (a CPU hog running since before lattop
         // recorded) gets its slot here: its waits for a CPU count from now.
         let slot = self
             .live
-            .find_switched_in(task)
-            .or_else(|| self.claim_switched_in(task))?;
+            .find_switched_in(task, cpu)
+            .or_else(|| self.claim_switched_in(task, cpu))?;
         let sleep = slot.run(task.queue_times(), task.sum_exec_runtime(), clock)?;
         self.sleep_ended(task, slot, sleep.ns);
         Some(sleep)
@@ -326,7 +332,7 @@ impl Profiler {
     /// goes back once drained; its last wait for a CPU is counted (see
     /// [`TaskSlot::exit`]).
     pub(crate) fn on_exit(&self, task: &TaskView<'_>, now: u64) {
-        if let Some(slot) = self.live.find_switched_out(task) {
+        if let Some(slot) = self.live.find_switched_out(task, task.cpu()) {
             slot.exit(now, task.run_delay());
             self.housekeeping.kick();
         }
