@@ -106,7 +106,10 @@ impl ProcessNotes {
             let mut at = tail;
             while at != head {
                 if !walk {
-                    let tgid = ring.tgids.get((at % RING) as usize).map(|t| t.load(Relaxed));
+                    let tgid = ring
+                        .tgids
+                        .get((at % RING) as usize)
+                        .map(|t| t.load(Relaxed));
                     if let Some(tgid) = tgid {
                         walk = tgids.push(tgid, GFP_KERNEL).is_err();
                     }
