@@ -35,7 +35,9 @@
 #                        section 7) or evaluator (the notifier's evaluator
 #                        over 1,000 processes with 10 anypid thresholds, per
 #                        run: build/bench/results-profile-evaluator.txt,
-#                        not in BENCHMARKS.md); with BENCH_PARTS=none, only
+#                        not in BENCHMARKS.md) or bulk (10 reads of
+#                        /proc/allpids/info over 5,000 processes, per read:
+#                        results-profile-bulk.txt); with BENCH_PARTS=none, only
 #                        the profile boots run
 #   LATTOP_GUEST_MEM     guest memory in MiB (default 3072)
 #   LATTOP_QEMU_TIMEOUT  seconds per boot (default 3600)
@@ -58,8 +60,8 @@ for clock in $clocks; do
 done
 profile_workload=${BENCH_PROFILE_WORKLOAD:-pingpong}
 case $profile_workload in
-pingpong | evaluator) ;;
-*) echo "bench: BENCH_PROFILE_WORKLOAD is pingpong or evaluator, not $profile_workload" >&2; exit 2 ;;
+pingpong | evaluator | bulk) ;;
+*) echo "bench: BENCH_PROFILE_WORKLOAD is pingpong, evaluator or bulk, not $profile_workload" >&2; exit 2 ;;
 esac
 case $profile_hooks in
 tracepoint | kprobe) ;;

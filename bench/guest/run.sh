@@ -381,6 +381,32 @@ profile_evaluator() {
 bench_profile_evaluator_base() { profile_evaluator base; }
 bench_profile_evaluator_lattop() { profile_evaluator lattop; }
 
+# The bulk read's profile (BENCH_PROFILE_WORKLOAD=bulk): the same two boots
+# over 5,000 extra sleeping processes (section 4's largest), without and
+# with 10 reads of /proc/allpids/info; the difference, per read, is what a
+# read costs, by function.
+PROFILE_BULK_READS=10
+profile_bulk() {
+	load
+	print_module_symbols
+	: >/tmp/procs.out
+	many_procs 5000 >>/tmp/procs.out &
+	local procs=$! i
+	wait_line /tmp/procs.out ready
+	sleep 1
+	result profile_rounds "$PROFILE_BULK_READS"
+	if [ "$1" = lattop ]; then
+		for ((i = 0; i < PROFILE_BULK_READS; i++)); do
+			cat /proc/allpids/info >/dev/null
+		done
+	fi
+	kill $procs
+	wait $procs
+	unload
+}
+bench_profile_bulk_base() { profile_bulk base; }
+bench_profile_bulk_lattop() { profile_bulk lattop; }
+
 # 8. Parallel pairs: N process ping-pongs at once, pair i (both its
 # processes) pinned to CPU i, for N = 1 and N = every CPU (4 in the guest
 # scripts/bench.sh boots for this part), with no module and with lattop;
