@@ -125,17 +125,21 @@ static void lattop_mm_rss(struct mm_struct *mm, struct lattop_rss *rss)
  * mm, each figure) cost as much as the reads. False for a task with no mm (a
  * kernel thread, or one past exit_mm()).
  */
+static void lattop_read_memory(struct mm_struct *mm, struct lattop_memory *memory)
+{
+	lattop_mm_rss(mm, &memory->rss);
+	memory->total_vm = READ_ONCE(mm->total_vm);
+	memory->dumpable = get_dumpable(mm);
+}
+
 bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory)
 {
 	struct mm_struct *mm;
 
 	task_lock(task);
 	mm = task->mm;
-	if (mm) {
-		lattop_mm_rss(mm, &memory->rss);
-		memory->total_vm = READ_ONCE(mm->total_vm);
-		memory->dumpable = get_dumpable(mm);
-	}
+	if (mm)
+		lattop_read_memory(mm, memory);
 	task_unlock(task);
 	return mm;
 }
@@ -144,18 +148,39 @@ bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *m
  * under task_lock(), which keeps task->files attached, and rcu_read_lock()
  * (the caller's), which keeps its fd table allocated.
  */
+static unsigned int lattop_count_open_fds(struct files_struct *files)
+{
+	struct fdtable *fdt;
+
+	if (!files)
+		return 0;
+	fdt = files_fdtable(files);
+	return bitmap_weight(fdt->open_fds, fdt->max_fds);
+}
+
 unsigned int lattop_helper_task_open_fds(struct task_struct *task)
 {
-	unsigned int n = 0;
+	unsigned int n;
 
 	task_lock(task);
-	if (task->files) {
-		struct fdtable *fdt = files_fdtable(task->files);
-
-		n = bitmap_weight(fdt->open_fds, fdt->max_fds);
-	}
+	n = lattop_count_open_fds(task->files);
 	task_unlock(task);
 	return n;
+}
+
+/* Both of the above under one task_lock(), for a reader that wants both. */
+bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memory *memory,
+				   unsigned int *fds)
+{
+	struct mm_struct *mm;
+
+	task_lock(task);
+	mm = task->mm;
+	if (mm)
+		lattop_read_memory(mm, memory);
+	*fds = lattop_count_open_fds(task->files);
+	task_unlock(task);
+	return mm;
 }
 unsigned int lattop_helper_file_mode(const struct file *file) { return (__force unsigned int)file->f_mode; }
 unsigned int lattop_helper_file_flags(const struct file *file) { return file->f_flags; }

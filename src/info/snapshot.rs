@@ -162,7 +162,9 @@ impl Pass<'_> {
     ) -> Result<bool, Full> {
         let tgid = leader.tgid();
         let ids = leader.ids(rcu);
-        let memory = leader.memory();
+        // The descriptors too, under the same lock of the task: counted
+        // for nothing only when the opener may not read the process.
+        let (memory, nr_fds) = leader.memory_and_open_fds(rcu);
         if !may_read(self.opener, tgid, &ids, memory.as_ref()) {
             return Ok(false);
         }
@@ -181,7 +183,7 @@ impl Pass<'_> {
             rss_anon: memory.rss_anon,
             rss_shmem: memory.rss_shmem,
             vsize: memory.vsize,
-            nr_fds: leader.open_fds(rcu),
+            nr_fds,
             ..Default::default()
         };
         let process = ProcessId {

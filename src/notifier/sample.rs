@@ -226,15 +226,23 @@ fn values(
     sleeps: &Sleeps<'_>,
 ) -> Values {
     let mut values = Values::default();
-    if wanted.has(Resource::MemoryUsage) || wanted.has(Resource::ShmUsage) {
-        if let Some(memory) = leader.memory() {
-            values.memory = memory.rss_file + memory.rss_anon + memory.rss_shmem;
-            values.shm = memory.rss_shmem;
+    let memory = wanted.has(Resource::MemoryUsage) || wanted.has(Resource::ShmUsage);
+    let fds = wanted.has(Resource::FdCount);
+    // Both under one lock of the task when both are wanted.
+    let (memory, fds) = match (memory, fds) {
+        (true, true) => {
+            let (memory, fds) = leader.memory_and_open_fds(rcu);
+            (memory, fds)
         }
+        (true, false) => (leader.memory(), 0),
+        (false, true) => (None, leader.open_fds(rcu)),
+        (false, false) => (None, 0),
+    };
+    if let Some(memory) = memory {
+        values.memory = memory.rss_file + memory.rss_anon + memory.rss_shmem;
+        values.shm = memory.rss_shmem;
     }
-    if wanted.has(Resource::FdCount) {
-        values.fds = leader.open_fds(rcu);
-    }
+    values.fds = fds;
     if wanted.has(Resource::ThreadCount) {
         values.threads = leader.nr_threads();
     }

@@ -54,6 +54,20 @@ pub(crate) struct Memory {
     pub(crate) dumpable: bool,
 }
 
+impl Memory {
+    /// In bytes, from what the helpers read, in pages.
+    fn from_pages(read: &bindings::lattop_memory) -> Self {
+        let page = bindings::LATTOP_CONST_PAGE_SIZE as u64;
+        Self {
+            rss_file: read.rss.file as u64 * page,
+            rss_anon: read.rss.anon as u64 * page,
+            rss_shmem: read.rss.shmem as u64 * page,
+            vsize: read.total_vm as u64 * page,
+            dumpable: read.dumpable == bindings::LATTOP_CONST_SUID_DUMP_USER as i32,
+        }
+    }
+}
+
 /// A task's real, effective and saved ids, in the initial user namespace.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct TaskIds {
@@ -181,14 +195,19 @@ impl TaskView<'_> {
         if !unsafe { bindings::task_memory(self.as_ptr(), &mut read) } {
             return None;
         }
-        let page = bindings::LATTOP_CONST_PAGE_SIZE as u64;
-        Some(Memory {
-            rss_file: read.rss.file as u64 * page,
-            rss_anon: read.rss.anon as u64 * page,
-            rss_shmem: read.rss.shmem as u64 * page,
-            vsize: read.total_vm as u64 * page,
-            dumpable: read.dumpable == bindings::LATTOP_CONST_SUID_DUMP_USER as i32,
-        })
+        Some(Memory::from_pages(&read))
+    }
+
+    /// [`Self::memory`] and [`Self::open_fds`], read under one lock of the
+    /// task: for a reader that wants both (a lock and a call less).
+    pub(crate) fn memory_and_open_fds(&self, _rcu: &RcuReadGuard) -> (Option<Memory>, u32) {
+        let mut read = bindings::lattop_memory::default();
+        let mut fds = 0;
+        // SAFETY: as in `memory` and `open_fds`: `ptr` is live, the helper
+        // reads its mm and counts its descriptors under task_lock(), `_rcu`
+        // keeps the fd table allocated, and it writes `read` and `fds` only.
+        let has_mm = unsafe { bindings::task_memory_fds(self.as_ptr(), &mut read, &mut fds) };
+        (has_mm.then(|| Memory::from_pages(&read)), fds)
     }
 
     /// How many file descriptors it has open.
