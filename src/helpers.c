@@ -119,12 +119,7 @@ static void lattop_mm_rss(struct mm_struct *mm, struct lattop_rss *rss)
 	rss->anon = anon > 0 ? anon : 0;
 	rss->shmem = shmem > 0 ? shmem : 0;
 }
-/*
- * @task's resident pages (as above), virtual size and dumpability, in one call: the evaluator reads
- * it for every process in each run, where the calls themselves (the lock, the
- * mm, each figure) cost as much as the reads. False for a task with no mm (a
- * kernel thread, or one past exit_mm()).
- */
+/* @mm's resident pages (as above), virtual size and dumpability. */
 static void lattop_read_memory(struct mm_struct *mm, struct lattop_memory *memory)
 {
 	lattop_mm_rss(mm, &memory->rss);
@@ -132,17 +127,6 @@ static void lattop_read_memory(struct mm_struct *mm, struct lattop_memory *memor
 	memory->dumpable = get_dumpable(mm);
 }
 
-bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory)
-{
-	struct mm_struct *mm;
-
-	task_lock(task);
-	mm = task->mm;
-	if (mm)
-		lattop_read_memory(mm, memory);
-	task_unlock(task);
-	return mm;
-}
 /*
  * @task's open descriptors, counted as /proc/<pid>/fd's getattr counts them:
  * under task_lock(), which keeps task->files attached, and rcu_read_lock()
@@ -168,7 +152,13 @@ unsigned int lattop_helper_task_open_fds(struct task_struct *task)
 	return n;
 }
 
-/* Both of the above under one task_lock(), for a reader that wants both. */
+/*
+ * @task's memory (lattop_read_memory()) and, unless @fds is NULL, its open
+ * descriptors, in one call and under one task_lock(): the evaluator reads
+ * them for every process in each run, where the calls themselves (the lock,
+ * the mm, each figure) cost as much as the reads. False for a task with no
+ * mm (a kernel thread, or one past exit_mm()).
+ */
 bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memory *memory,
 				   unsigned int *fds)
 {
@@ -178,9 +168,15 @@ bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memor
 	mm = task->mm;
 	if (mm)
 		lattop_read_memory(mm, memory);
-	*fds = lattop_count_open_fds(task->files);
+	if (fds)
+		*fds = lattop_count_open_fds(task->files);
 	task_unlock(task);
 	return mm;
+}
+
+bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory)
+{
+	return lattop_helper_task_memory_fds(task, memory, NULL);
 }
 unsigned int lattop_helper_file_mode(const struct file *file) { return (__force unsigned int)file->f_mode; }
 unsigned int lattop_helper_file_flags(const struct file *file) { return file->f_flags; }
