@@ -230,10 +230,7 @@ fn values(
     let fds = wanted.has(Resource::FdCount);
     // Both under one lock of the task when both are wanted.
     let (memory, fds) = match (memory, fds) {
-        (true, true) => {
-            let (memory, fds) = leader.memory_and_open_fds(rcu);
-            (memory, fds)
-        }
+        (true, true) => leader.memory_and_open_fds(rcu),
         (true, false) => (leader.memory(), 0),
         (false, true) => (None, leader.open_fds(rcu)),
         (false, false) => (None, 0),
