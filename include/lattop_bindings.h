@@ -43,7 +43,7 @@ void lattop_helper_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
 				      struct lock_class_key *key);
 unsigned long lattop_helper_raw_spin_lock_irqsave(raw_spinlock_t *lock);
 void lattop_helper_raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
-bool lattop_helper_get_user_word_nofault(const unsigned long __user *addr, unsigned long *word);
+unsigned long lattop_helper_user_word_nofault(const unsigned long __user *addr);
 void lattop_helper_init_irq_work(struct irq_work *work, void (*func)(struct irq_work *));
 /*
  * task_struct: bindgen's layout diverges from GCC's on our debug kernel

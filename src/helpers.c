@@ -215,24 +215,27 @@ unsigned int lattop_helper_nr_cpu_ids(void) { return nr_cpu_ids; }
  * its mm is the one loaded, which is what copy_from_user_nofault()'s
  * nmi_uaccess_okay() (not exported) checks for an NMI that may land in the
  * middle of a switch, unless it has none (past exit_mm(), while it exits).
+ * Returns the word, or 0 if it cannot be read: its callers read frame
+ * records, where a 0 ends the chain anyway, so one register answers both
+ * (no result through memory). notrace: a block hook calls it on every
+ * block, and ftrace's entry nop would be one instruction more there.
  */
-bool lattop_helper_get_user_word_nofault(const unsigned long __user *addr, unsigned long *word)
+notrace unsigned long lattop_helper_user_word_nofault(const unsigned long __user *addr)
 {
 	unsigned long value;
 
 	if (!current->mm)
-		return false;
+		return 0;
 	pagefault_disable();
 	if (!user_access_begin(addr, sizeof(*addr)))
 		goto fail;
 	unsafe_get_user(value, addr, fault);
 	user_access_end();
 	pagefault_enable();
-	*word = value;
-	return true;
+	return value;
 fault:
 	user_access_end();
 fail:
 	pagefault_enable();
-	return false;
+	return 0;
 }

@@ -81,7 +81,7 @@ impl SchedListener for Listeners {
     }
 
     #[inline]
-    fn sleep_ended(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>) {
+    fn sleep_ended(&self, task: &TaskView<'_>, sleep: &EndedSleep<'_>) {
         self.notifier.on_sleep(task, sleep);
     }
 }

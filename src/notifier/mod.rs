@@ -17,7 +17,7 @@ pub(crate) mod threshold;
 use crate::{
     ids::ProcessId,
     params,
-    profiler::{EndedSleep, PrevSleep, Profiler},
+    profiler::{EndedSleep, LastSleep, PrevSleep, Profiler},
     sys::{
         clock::monotonic_fast_ns,
         periodic::{impl_has_periodic, Periodic},
@@ -271,23 +271,27 @@ impl Notifier {
     /// woken) now. Never sleeps, never wakes anyone; with no sleep_latency
     /// threshold armed, costs one load.
     #[inline]
-    pub(crate) fn on_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>) {
+    pub(crate) fn on_sleep(&self, task: &TaskView<'_>, sleep: &EndedSleep<'_>) {
         if self.sleep_armed.load(Relaxed) != 0 {
-            self.offer_sleep(task, sleep);
+            self.offer_sleep(*task, sleep.ns, sleep.ended_at, sleep.last);
         }
     }
 
     /// The hook that ends a sleep, a sleep_latency threshold armed: offers
-    /// the sleep to each, as the next value of the thread's stream. Out of
-    /// line: the hook inlines only the check above.
+    /// the sleep of `ns` that `task` ended at `ended_at` (its last sleep
+    /// before that in `last`) to each, as the next value of the thread's
+    /// stream. Out of line and cold, and handed the sleep in registers: the
+    /// hook inlines only the check above, and stores nothing for this call
+    /// unless it makes it.
+    #[cold]
     #[inline(never)]
-    fn offer_sleep(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>) {
+    fn offer_sleep(&self, task: TaskView<'_>, ns: u64, ended_at: u64, last: &LastSleep) {
         let offered = OfferedSleep {
             pid: task.tgid(),
             tid: task.tid(),
             started: task.start_time(),
-            ns: sleep.ns,
-            prev: sleep.last.replace(sleep.ns, sleep.ended_at),
+            ns,
+            prev: last.replace(ns, ended_at),
             time_ns: monotonic_fast_ns(),
         };
         self.sleep_watchers.read(|watchers| {

@@ -72,31 +72,54 @@ pub(crate) struct HookTotals {
 
 /// An event being counted: [`EventTimer::done`] ends it.
 pub(crate) struct EventTimer<'a> {
-    /// This CPU's counts, when this event is one of those timed.
-    timed: Option<&'a CpuCounts>,
-    /// When a timed event began.
-    start: u64,
+    /// This CPU's counts and when the event began, when this event is one
+    /// of those timed.
+    timed: Option<(&'a CpuCounts, u64)>,
 }
 
-impl EventTimer<'_> {
+/// When an event happens, as its handler reads it: a value, so that the
+/// handler's closures capture it in registers (a closure that borrowed
+/// the timer would keep the timer in memory for the whole handler).
+#[derive(Clone, Copy)]
+pub(crate) struct EventClock {
+    /// A timed event's start, which is its time too.
+    start: Option<u64>,
+}
+
+impl EventClock {
     /// The event's time: a timed event's start, else the clock now. A
     /// handler reads it only if it needs it (a new task's wake-up, a
     /// kprobe hit whose flags say nothing happened, do not), and once.
     #[inline]
-    pub(crate) fn now(&self) -> u64 {
-        if self.timed.is_some() {
-            self.start
-        } else {
-            now_ns()
+    pub(crate) fn now(self) -> u64 {
+        match self.start {
+            Some(start) => start,
+            None => now_ns(),
         }
+    }
+}
+
+impl EventTimer<'_> {
+    /// The event's clock ([`EventClock::now`]).
+    #[inline]
+    pub(crate) fn clock(&self) -> EventClock {
+        EventClock {
+            start: self.timed.map(|(_, start)| start),
+        }
+    }
+
+    /// The event's time: see [`EventClock::now`].
+    #[inline]
+    pub(crate) fn now(&self) -> u64 {
+        self.clock().now()
     }
 
     /// The event was handled.
     #[inline]
     pub(crate) fn done(self) {
-        if let Some(counts) = self.timed {
+        if let Some((counts, start)) = self.timed {
             CpuCounts::bump(&counts.timed, 1);
-            CpuCounts::bump(&counts.time_ns, now_ns().saturating_sub(self.start));
+            CpuCounts::bump(&counts.time_ns, now_ns().saturating_sub(start));
         }
     }
 }
@@ -120,21 +143,13 @@ impl HookCounters {
     /// less).
     #[inline]
     pub(crate) fn begin_on(&self, cpu: usize) -> EventTimer<'_> {
-        let untimed = EventTimer {
-            timed: None,
-            start: 0,
-        };
         let Some(counts) = self.per_cpu.get(cpu) else {
-            return untimed;
+            return EventTimer { timed: None };
         };
         let n = counts.events.load(Relaxed);
         counts.events.store(n.wrapping_add(1), Relaxed);
-        if n % TIME_EVERY != 0 {
-            return untimed;
-        }
         EventTimer {
-            timed: Some(counts),
-            start: now_ns(),
+            timed: (n % TIME_EVERY == 0).then(|| (counts, now_ns())),
         }
     }
 

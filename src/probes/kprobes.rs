@@ -133,7 +133,7 @@ impl<L: SchedListener> SchedHandler for Hook<L> {
         let now = timer.now();
         match self.spec.meaning {
             // A task's last dequeue, in do_task_dead().
-            Meaning::Block if task.is_dead() => events.exited(task, now),
+            Meaning::Block if task.is_dead() => events.exited(*task, now),
             Meaning::Block => events.blocked(task, now, task.is_current()),
             Meaning::Wake => events.woke(task, now),
             Meaning::Migrate => {}

@@ -42,7 +42,7 @@ pub(crate) trait SchedListener: Send + Sync + 'static {
     fn process_exited(&self, tgid: i32);
     /// `task` ended `sleep`, and is waking (the kprobe source) or running
     /// again (the tracepoints) now.
-    fn sleep_ended(&self, task: &TaskView<'_>, sleep: EndedSleep<'_>);
+    fn sleep_ended(&self, task: &TaskView<'_>, sleep: &EndedSleep<'_>);
 }
 
 /// The events both sources deliver, and where they go: the profiler and
@@ -80,10 +80,11 @@ impl<L: SchedListener> Events<L> {
     }
 
     /// `task` exits at `now`: it blocks for the last time. Out of line:
-    /// once per task, it would weigh on every switch.
+    /// once per task, it would weigh on every switch (and the task by
+    /// value: a reference would keep the hook's copy in memory).
     #[inline(never)]
-    fn exited(&self, task: &TaskView<'_>, now: u64) {
-        self.profiler.on_exit(task, now);
+    fn exited(&self, task: TaskView<'_>, now: u64) {
+        self.profiler.on_exit(&task, now);
         if !task.group_is_live() {
             // The last thread of its process.
             self.listener.process_exited(task.tgid());
@@ -94,7 +95,7 @@ impl<L: SchedListener> Events<L> {
     #[inline]
     fn woke(&self, task: &TaskView<'_>, now: u64) {
         if let Some(sleep) = self.profiler.on_wake(task, now) {
-            self.listener.sleep_ended(task, sleep);
+            self.listener.sleep_ended(task, &sleep);
         }
     }
 
@@ -104,7 +105,7 @@ impl<L: SchedListener> Events<L> {
     #[inline]
     fn ran(&self, task: &TaskView<'_>, cpu: usize, clock: impl FnOnce() -> u64) {
         if let Some(sleep) = self.profiler.on_run(task, cpu, clock) {
-            self.listener.sleep_ended(task, sleep);
+            self.listener.sleep_ended(task, &sleep);
         }
     }
 

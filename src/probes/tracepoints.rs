@@ -35,7 +35,7 @@
 //!   that runs it.
 
 use super::{
-    counters::{EventTimer, HookCounters},
+    counters::{EventClock, HookCounters},
     Events, HookLine, SchedListener,
 };
 use crate::sys::{cpu::this_cpu, task::TaskView, tracepoint::SchedEvents};
@@ -83,22 +83,22 @@ impl<L: SchedListener> Hooks<L> {
 }
 
 impl<L: SchedListener> Hooks<L> {
-    /// Runs `handle` with the event's timer (which gives its time),
-    /// counted (and now and then timed) in `counters`, while the hooks
-    /// record; `cpu` is the CPU the hook runs on.
+    /// Runs `handle` with the event's clock, counted (and now and then
+    /// timed) in `counters`, while the hooks record; `cpu` is the CPU the
+    /// hook runs on.
     #[inline(always)]
     fn handle(
         &self,
         counters: &HookCounters,
         cpu: usize,
-        handle: impl FnOnce(&Events<L>, &EventTimer<'_>),
+        handle: impl FnOnce(&Events<L>, EventClock),
     ) {
         let events = &*self.events;
         if !events.recording() {
             return;
         }
         let timer = counters.begin_on(cpu);
-        handle(events, &timer);
+        handle(events, timer.clock());
         timer.done();
     }
 }
@@ -110,17 +110,17 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
         // `prev` runs here, on this CPU, where `next` is queued: read once,
         // the CPU serves every per-CPU look-up of the switch.
         let cpu = prev.cpu();
-        self.handle(&self.switch, cpu, |events, timer| {
+        self.handle(&self.switch, cpu, |events, clock| {
             // A `prev` still runnable (preempted, or yielding) has nothing
             // to record until it runs again.
             let blocked = !preempt && prev_state != TASK_RUNNING;
             if blocked && prev_state & TASK_DEAD != 0 {
-                events.exited(prev, timer.now());
+                events.exited(*prev, clock.now());
             } else if blocked {
                 // `prev` is current, in schedule(): its user stack is readable.
-                events.switched_out_blocked(prev, cpu, || timer.now());
+                events.switched_out_blocked(prev, cpu, move || clock.now());
             }
-            events.ran(next, cpu, || timer.now());
+            events.ran(next, cpu, move || clock.now());
         });
     }
 

@@ -15,16 +15,17 @@
 //! Slots are found through an open-addressing index keyed by the task's
 //! address, read without a lock; the `sched_switch` hook mostly skips even
 //! that, as each CPU remembers the slots of the task it runs and of the one
-//! it switched out last ([`SwitchMemo`]). Only a task's first event takes a lock, to
-//! claim a free slot and link it; the drain unlinks the slots of exited
-//! tasks under the same lock, a few at a time. Slots are never freed while
-//! the module is loaded, so a lookup racing with the reuse of a slot reads
-//! valid memory and compares another task's key.
+//! it switched out last ([`RUNNING`] and [`LEFT`], in a [`MemoSlots`]).
+//! Only a task's first event takes a lock, to claim a free slot and link
+//! it; the drain unlinks the slots of exited tasks under the same lock, a
+//! few at a time. Slots are never freed while the module is loaded, so a
+//! lookup racing with the reuse of a slot reads valid memory and compares
+//! another task's key.
 
 use super::trace::{SleepStats, USER_FRAMES};
 use crate::sys::{
-    cpu::PerCpu,
     irq_spinlock::{new_irq_spinlock, IrqSpinLock},
+    memo_slots::MemoSlots,
     stack::UserStackKey,
     task::{comm_bytes, QueueTimes, TaskView, COMM_LEN, COMM_WORDS},
 };
@@ -193,9 +194,9 @@ pub(crate) struct TaskSlot {
     /// [`NO_ARRIVAL`]. Its block then dates when its CPU time stopped (see
     /// [`Self::switch_out_blocked`]). Not in the figures.
     exec_at_arrival: AtomicU64,
-    /// The key of the user stack `user_frames` were walked from.
+    /// The key of the user stack `user_frames` were walked from
+    /// ([`UserStackKey::NONE`], with no frames, until one is).
     user_key: [AtomicUsize; 3],
-    user_key_valid: AtomicBool,
     user_frames: [AtomicUsize; USER_FRAMES],
     nr_user: AtomicUsize,
     /// The `seq` the drain last folded; written by the drain only.
@@ -226,7 +227,7 @@ impl TaskSlot {
         // (a new task's first, if its wake-up claimed the slot).
         self.run_delay_base.store(NO_BASE, Relaxed);
         self.exec_at_arrival.store(NO_ARRIVAL, Relaxed);
-        self.user_key_valid.store(false, Relaxed);
+        self.set_user_key(UserStackKey::NONE);
         self.nr_user.store(0, Relaxed);
         self.set_comm(task);
         // A new seq the drain has not folded: the first drain creates the
@@ -301,7 +302,7 @@ impl TaskSlot {
             NO_ARRIVAL => clock(),
             at_arrival => {
                 let ran = task.sum_exec_runtime().saturating_sub(at_arrival);
-                task.last_arrival().saturating_add(ran)
+                task.last_arrival().wrapping_add(ran)
             }
         };
         let since = since.max(1);
@@ -361,23 +362,26 @@ impl TaskSlot {
     }
 
     /// Whether the user frames kept are of the stack `key` starts.
+    #[inline]
     pub(crate) fn has_user_stack(&self, key: UserStackKey) -> bool {
-        self.user_key_valid.load(Relaxed)
-            && UserStackKey::from_words(self.user_key.each_ref().map(|w| w.load(Relaxed))) == key
+        UserStackKey::from_words(self.user_key.each_ref().map(|w| w.load(Relaxed))) == key
+    }
+
+    fn set_user_key(&self, key: UserStackKey) {
+        for (word, value) in self.user_key.iter().zip(key.to_words()) {
+            word.store(value, Relaxed);
+        }
     }
 
     /// Keeps `frames`, walked from the user stack `key` starts.
     pub(crate) fn set_user_stack(&self, key: UserStackKey, frames: &[usize]) {
-        for (word, value) in self.user_key.iter().zip(key.to_words()) {
-            word.store(value, Relaxed);
-        }
+        self.set_user_key(key);
         let mut n = 0;
         for (slot, frame) in self.user_frames.iter().zip(frames) {
             slot.store(*frame, Relaxed);
             n += 1;
         }
         self.nr_user.store(n, Relaxed);
-        self.user_key_valid.store(true, Relaxed);
     }
 
     /// Copies the user frames kept into `out`; returns how many.
@@ -524,31 +528,18 @@ impl TaskSlot {
     }
 }
 
-/// What a CPU's `sched_switch` hook remembers of its last switches, so
-/// that the tasks of the next are found without a lookup: slot numbers + 1
-/// (0: none). Only that CPU's hook reads or writes it, under its run
-/// queue's lock; the slots it names are checked before use, as they may
+/// The cells of a CPU's memo ([`MemoSlots`]): what its `sched_switch`
+/// hook remembers of its last switches, so that the tasks of the next are
+/// found without a lookup. Only that CPU's hook uses them, under its run
+/// queue's lock; the slots they name are checked before use, as they may
 /// have been freed and claimed again meanwhile.
-#[derive(Default)]
-struct SwitchMemo {
-    /// The running task's slot, as the switch that ran it found it: the
-    /// next switch's `prev`.
-    running: AtomicU32,
-    /// The slot of the task the last switch switched out: the one a CPU
-    /// that alternates between two tasks, or a task and idle, switches in
-    /// next.
-    left: AtomicU32,
-}
-
-impl SwitchMemo {
-    /// A switch ran the task with slot `number`, and switched out the one
-    /// it had run before.
-    #[inline]
-    fn switched(&self, number: u32) {
-        self.left.store(self.running.load(Relaxed), Relaxed);
-        self.running.store(number, Relaxed);
-    }
-}
+///
+/// The running task's slot, as the switch that ran it found it: the next
+/// switch's `prev`.
+const RUNNING: usize = 0;
+/// The slot of the task the last switch switched out: the one a CPU that
+/// alternates between two tasks, or a task and idle, switches in next.
+const LEFT: usize = 1;
 
 /// The free slots' numbers, a stack, under the index lock.
 struct FreeSlots {
@@ -587,7 +578,9 @@ pub(crate) enum NoSlot {
 /// The slots and their index. See the module documentation.
 #[pin_data]
 pub(crate) struct LiveTasks {
-    slots: KVVec<TaskSlot>,
+    /// The slots, with each CPU's memo of the ones its last switches
+    /// found (cells [`RUNNING`] and [`LEFT`]).
+    slots: MemoSlots<TaskSlot, 2>,
     /// Slot number + 1, [`EMPTY`] or [`TOMBSTONE`]; a power of two long,
     /// at least twice the slots.
     index: KVVec<AtomicU32>,
@@ -595,8 +588,6 @@ pub(crate) struct LiveTasks {
     /// index take nothing.
     #[pin]
     free: IrqSpinLock<FreeSlots>,
-    /// What each CPU's `sched_switch` hook remembers of its last switch.
-    switches: PerCpu<SwitchMemo>,
     /// One past the highest slot ever claimed: the drain looks at no slot
     /// above it (the free stack hands out low numbers first, and a freed
     /// slot is the next one claimed).
@@ -631,11 +622,10 @@ impl LiveTasks {
             index.push(AtomicU32::new(EMPTY), GFP_KERNEL)?;
         }
         let free = FreeSlots { ids, len: capacity };
-        let switches = PerCpu::new(|| Ok(SwitchMemo::default()))?;
+        let slots = MemoSlots::new(slots)?;
         Ok(try_pin_init!(Self {
             slots,
             index,
-            switches,
             free <- new_irq_spinlock!(free, "lattop_live_tasks"),
             high_water: AtomicUsize::new(0),
             full: AtomicBool::new(false),
@@ -655,14 +645,14 @@ impl LiveTasks {
         self.find_numbered(task).map(|(_, slot)| slot)
     }
 
-    /// The slot of `task` and its number + 1, if it has one. Lock-free.
+    /// The slot of `task` and its number, if it has one. Lock-free.
     #[inline]
     fn find_numbered(&self, task: &TaskView<'_>) -> Option<(u32, &TaskSlot)> {
         let address = task.address();
         let start_time = task.start_time();
         // Local slices: the index's and the slots' lengths stay in
         // registers across the acquire loads, which a field would reload.
-        let (index, slots) = (self.index.as_slice(), self.slots.as_slice());
+        let (index, slots) = (self.index.as_slice(), self.slots.slots());
         let mask = index.len().wrapping_sub(1);
         let mut at = self.home(address);
         for _ in 0..index.len() {
@@ -671,9 +661,10 @@ impl LiveTasks {
                 return None;
             }
             if entry != TOMBSTONE {
-                let slot = slots.get(entry as usize - 1)?;
+                let number = entry - 1;
+                let slot = slots.get(number as usize)?;
                 if slot.is_of(address, start_time) {
-                    return Some((entry, slot));
+                    return Some((number, slot));
                 }
             }
             at = (at + 1) & mask;
@@ -681,41 +672,39 @@ impl LiveTasks {
         None
     }
 
-    /// The slot numbered `number` (+ 1), if it is `task`'s.
-    #[inline]
-    fn numbered_if_of(&self, number: u32, task: &TaskView<'_>) -> Option<&TaskSlot> {
-        let slot = self.slots.get(number.checked_sub(1)? as usize)?;
-        slot.is_of(task.address(), task.start_time())
-            .then_some(slot)
-    }
-
     /// The slot of `task`, which `sched_switch` switches out on its CPU
-    /// `cpu`, if it has one: the task the last switch there ran, whose slot that
-    /// switch noted ([`Self::find_switched_in`]); checked, so that a switch
-    /// the hooks did not see costs a lookup only.
+    /// `cpu`, if it has one: the task the last switch there ran, whose slot
+    /// that switch noted ([`Self::find_switched_in`]); checked, so that a
+    /// switch the hooks did not see costs a lookup only.
     #[inline]
     pub(crate) fn find_switched_out(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
-        let running = self
-            .switches
-            .get(cpu)
-            .map_or(0, |memo| memo.running.load(Relaxed));
-        self.numbered_if_of(running, task)
+        let (address, start_time) = (task.address(), task.start_time());
+        self.slots
+            .memo(cpu)
+            .and_then(|memo| memo.get(RUNNING))
+            .filter(|slot| slot.is_of(address, start_time))
             .or_else(|| self.find(task))
     }
 
-    /// The slot of `task`, which `sched_switch` switches in on its CPU `cpu`, if
-    /// it has one: often the last to leave the CPU before this switch's
-    /// (a CPU alternates between a few tasks, or between one and idle),
-    /// else looked up. Noted for the switch that will switch it out.
+    /// The slot of `task`, which `sched_switch` switches in on its CPU
+    /// `cpu`, if it has one: often the last to leave the CPU before this
+    /// switch's (a CPU alternates between a few tasks, or between one and
+    /// idle), else looked up. Noted for the switch that will switch it out.
     #[inline]
     pub(crate) fn find_switched_in(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
-        let memo = self.switches.get(cpu)?;
-        let left = memo.left.load(Relaxed);
-        let found = match self.numbered_if_of(left, task) {
-            Some(slot) => Some((left, slot)),
-            None => self.find_numbered(task),
-        };
-        memo.switched(found.map_or(0, |(number, _)| number));
+        let memo = self.slots.memo(cpu)?;
+        let (address, start_time) = (task.address(), task.start_time());
+        if let Some(slot) = memo
+            .get(LEFT)
+            .filter(|slot| slot.is_of(address, start_time))
+        {
+            // It runs; the one that ran is the one that left.
+            memo.swap(RUNNING, LEFT);
+            return Some(slot);
+        }
+        let found = self.find_numbered(task);
+        memo.copy(LEFT, RUNNING);
+        memo.set(RUNNING, found.map(|(number, _)| number as usize));
         found.map(|(_, slot)| slot)
     }
 
@@ -723,8 +712,9 @@ impl LiveTasks {
     /// `cpu`.
     #[inline]
     pub(crate) fn idle_switched_in(&self, cpu: usize) {
-        if let Some(memo) = self.switches.get(cpu) {
-            memo.switched(0);
+        if let Some(memo) = self.slots.memo(cpu) {
+            memo.copy(LEFT, RUNNING);
+            memo.set(RUNNING, None);
         }
     }
 
@@ -735,9 +725,10 @@ impl LiveTasks {
         self.claim_numbered(task, budget_ns).map(|(_, slot)| slot)
     }
 
-    /// [`Self::claim`], for the task `sched_switch` switches in on its CPU `cpu`
-    /// (one that ran before lattop recorded, and never blocked since: a CPU
-    /// hog): noted there, as [`Self::find_switched_in`] notes a slot found.
+    /// [`Self::claim`], for the task `sched_switch` switches in on its CPU
+    /// `cpu` (one that ran before lattop recorded, and never blocked since:
+    /// a CPU hog): noted there, as [`Self::find_switched_in`] notes a slot
+    /// found.
     pub(crate) fn claim_switched_in(
         &self,
         task: &TaskView<'_>,
@@ -745,13 +736,13 @@ impl LiveTasks {
         budget_ns: u64,
     ) -> Result<&TaskSlot, NoSlot> {
         let (number, slot) = self.claim_numbered(task, budget_ns)?;
-        if let Some(memo) = self.switches.get(cpu) {
-            memo.running.store(number, Relaxed);
+        if let Some(memo) = self.slots.memo(cpu) {
+            memo.set(RUNNING, Some(number as usize));
         }
         Ok(slot)
     }
 
-    /// [`Self::claim`], with the slot's number + 1.
+    /// [`Self::claim`], with the slot's number.
     fn claim_numbered(
         &self,
         task: &TaskView<'_>,
@@ -770,7 +761,7 @@ impl LiveTasks {
         if free.len == 0 {
             self.full.store(true, Relaxed);
         }
-        let slot = self.slots.get(id as usize).ok_or(NoSlot::Full)?;
+        let slot = self.slots.slots().get(id as usize).ok_or(NoSlot::Full)?;
         slot.claim(task, task.start_time());
         self.high_water.fetch_max(id as usize + 1, Relaxed);
         // Another task's slot cannot move meanwhile (we hold the lock), and
@@ -785,7 +776,7 @@ impl LiveTasks {
             if value == EMPTY || value == TOMBSTONE {
                 // Publishes the claimed slot to lock-free readers.
                 entry.store(id + 1, Release);
-                return Ok((id + 1, slot));
+                return Ok((id, slot));
             }
             at = (at + 1) & mask;
         }
@@ -798,7 +789,7 @@ impl LiveTasks {
 
     /// Slots in use.
     pub(crate) fn in_use(&self) -> usize {
-        self.slots.len() - self.free.lock().len
+        self.slots.slots().len() - self.free.lock().len
     }
 
     /// Process context: hands every slot in use whose figures changed since
@@ -807,9 +798,10 @@ impl LiveTasks {
     /// slots of exited tasks. `fold` returns whether it kept the figures;
     /// if not, they are offered again next time. One caller at a time.
     pub(crate) fn drain(&self, mut fold: impl FnMut(&Changed) -> bool) {
-        let high_water = self.high_water.load(Relaxed).min(self.slots.len());
+        let slots = self.slots.slots();
+        let high_water = self.high_water.load(Relaxed).min(slots.len());
         for exited_pass in [true, false] {
-            for (id, slot) in self.slots.iter().enumerate().take(high_water) {
+            for (id, slot) in slots.iter().enumerate().take(high_water) {
                 let address = slot.task.load(Acquire);
                 if address == 0 || (slot.exited_at.load(Relaxed) != 0) != exited_pass {
                     continue;
@@ -866,7 +858,7 @@ impl LiveTasks {
                 back = back.wrapping_sub(1) & mask;
             }
         }
-        if let Some(slot) = self.slots.get(id as usize) {
+        if let Some(slot) = self.slots.slots().get(id as usize) {
             slot.task.store(0, Relaxed);
         }
         free.push(id);

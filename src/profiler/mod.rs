@@ -20,7 +20,7 @@ mod task_table;
 mod trace;
 mod trace_queue;
 
-pub(crate) use live::{EndedSleep, PrevSleep};
+pub(crate) use live::{EndedSleep, LastSleep, PrevSleep};
 pub(crate) use trace::{ProcessSums, SleepStats};
 
 use crate::{
@@ -131,7 +131,7 @@ impl Profiler {
     /// none is counted.
     #[inline]
     fn slot_of(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
-        self.live.find(task).or_else(|| self.claim_slot(task))
+        self.live.find(task).or_else(|| self.claim_slot(*task))
     }
 
     /// Hook (the tracepoint source): the slot of `task`, which the last
@@ -141,22 +141,23 @@ impl Profiler {
     fn slot_of_switched_out(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
         self.live
             .find_switched_out(task, cpu)
-            .or_else(|| self.claim_slot(task))
+            .or_else(|| self.claim_slot(*task))
     }
 
     /// Hook: the slot of `task`, which has none yet. Out of line: once per
-    /// task, and its lock and counts would weigh on every lookup.
+    /// task, and its lock and counts would weigh on every lookup (and the
+    /// task by value: a reference would keep the hook's copy in memory).
     #[inline(never)]
-    fn claim_slot(&self, task: &TaskView<'_>) -> Option<&TaskSlot> {
-        self.claimed(self.live.claim(task, self.lock_budget_ns))
+    fn claim_slot(&self, task: TaskView<'_>) -> Option<&TaskSlot> {
+        self.claimed(self.live.claim(&task, self.lock_budget_ns))
     }
 
     /// Hook (the tracepoint source): the slot of `task`, which has none yet
     /// and is switched in on `cpu` (see [`LiveTasks::claim_switched_in`]).
     /// Out of line, as [`Self::claim_slot`].
     #[inline(never)]
-    fn claim_switched_in(&self, task: &TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
-        self.claimed(self.live.claim_switched_in(task, cpu, self.lock_budget_ns))
+    fn claim_switched_in(&self, task: TaskView<'_>, cpu: usize) -> Option<&TaskSlot> {
+        self.claimed(self.live.claim_switched_in(&task, cpu, self.lock_budget_ns))
     }
 
     /// Hook: the slot a claim gave, if any; a task that got none is counted.
@@ -223,8 +224,11 @@ impl Profiler {
         }
     }
 
-    /// Walks the user stack `key` starts into `slot`. Out of line: its
-    /// frame buffer would otherwise cost every block a larger stack frame.
+    /// Walks the user stack `key` starts into `slot`. Out of line, and
+    /// cold: its frame buffer would otherwise cost every block a larger
+    /// stack frame, and the key it takes would be built for every block,
+    /// not only for those that walk (a walk costs a read per frame anyway).
+    #[cold]
     #[inline(never)]
     fn walk_user_stack(slot: &TaskSlot, key: UserStackKey) {
         let mut frames = [0usize; USER_FRAMES];
@@ -247,7 +251,7 @@ impl Profiler {
     #[inline]
     fn sleep_ended(&self, task: &TaskView<'_>, slot: &TaskSlot, ns: u64) {
         if ns >= self.trace_threshold_ns {
-            self.queue_trace(task, slot, ns);
+            self.queue_trace(*task, slot, ns);
         }
     }
 
@@ -256,9 +260,9 @@ impl Profiler {
     /// costs, hence only for long sleeps (and out of line, so that the
     /// frame buffers do not weigh on every wake-up).
     #[inline(never)]
-    fn queue_trace(&self, task: &TaskView<'_>, slot: &TaskSlot, ns: u64) {
+    fn queue_trace(&self, task: TaskView<'_>, slot: &TaskSlot, ns: u64) {
         let mut kernel = [0usize; KERNEL_FRAMES];
-        let nr_kernel = stack::kernel_trace(task, &mut kernel);
+        let nr_kernel = stack::kernel_trace(&task, &mut kernel);
         let mut user = [0usize; USER_FRAMES];
         let nr_user = slot.user_frames(&mut user);
         let id = slot.task();
@@ -301,10 +305,10 @@ impl Profiler {
         }
     }
 
-    /// Hook (the tracepoint source): `task` runs on `cpu`: its wait for a CPU ends,
-    /// and so does its sleep if it had blocked; `clock` gives the time if
-    /// the scheduler's accounting does not. Returns how long it slept, when
-    /// its sleep was seen.
+    /// Hook (the tracepoint source): `task` runs on `cpu`: its wait for a
+    /// CPU ends, and so does its sleep if it had blocked; `clock` gives the
+    /// time if the scheduler's accounting does not. Returns how long it
+    /// slept, when its sleep was seen.
     #[inline]
     pub(crate) fn on_run(
         &self,
@@ -321,7 +325,7 @@ impl Profiler {
         let slot = self
             .live
             .find_switched_in(task, cpu)
-            .or_else(|| self.claim_switched_in(task, cpu))?;
+            .or_else(|| self.claim_switched_in(*task, cpu))?;
         let sleep = slot.run(task.queue_times(), task.sum_exec_runtime(), clock)?;
         self.sleep_ended(task, slot, sleep.ns);
         Some(sleep)

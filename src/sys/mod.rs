@@ -14,6 +14,7 @@ pub(crate) mod irq_spinlock;
 pub(crate) mod irq_work;
 pub(crate) mod kprobe;
 mod layout;
+pub(crate) mod memo_slots;
 pub(crate) mod module_param;
 pub(crate) mod periodic;
 pub(crate) mod proc_stream;

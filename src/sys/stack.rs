@@ -38,16 +38,28 @@ pub(crate) struct UserStackKey {
 }
 
 impl UserStackKey {
+    /// The key of no stack, whose frames are none: what a task that never
+    /// blocked with its user stack read has kept.
+    pub(crate) const NONE: Self = Self {
+        ip: 0,
+        bp: 0,
+        first_return: 0,
+    };
+
     /// The key of the current task's user stack, from schedule() (see
-    /// [`read_user_word`]): one word read.
+    /// [`read_user_word`]): one word read. Never all zeros, the key of
+    /// no stack ([`Self::NONE`]), but for a task whose `ip` is 0, which
+    /// has no frames to keep either.
+    #[inline]
     pub(crate) fn of_current(ip: usize, bp: usize) -> Self {
         // The record's second word, the return address. `bp` is the user's
-        // to choose: near the top of the address space, no word follows.
-        let first_return = is_frame_pointer(bp)
-            .then(|| bp.checked_add(core::mem::size_of::<usize>()))
-            .flatten()
-            .and_then(read_user_word)
-            .unwrap_or(0);
+        // to choose: one near the top of the address space wraps to a
+        // kernel-side or null address, which the read refuses.
+        let first_return = if is_frame_pointer(bp) {
+            read_user_word(bp.wrapping_add(core::mem::size_of::<usize>()))
+        } else {
+            0
+        };
         Self {
             ip,
             bp,
@@ -77,30 +89,31 @@ impl UserStackKey {
 }
 
 /// Whether `fp` can be a frame pointer: non-null and aligned.
+#[inline]
 fn is_frame_pointer(fp: usize) -> bool {
     fp != 0 && fp % core::mem::align_of::<usize>() == 0
 }
 
-/// The word at user address `addr` of the current task, `None` if it
-/// cannot be read without faulting. Only from the current task in
-/// schedule(), before it switches out (see the helper): the callers here
-/// are the block hooks' `in_schedule` path.
-fn read_user_word(addr: usize) -> Option<usize> {
-    let mut word: ffi::c_ulong = 0;
-    // SAFETY: `word` is writable; the helper checks that `addr` is a user
-    // address and reads it with page faults disabled, failing instead.
-    let ok = unsafe { bindings::get_user_word_nofault(addr as *const ffi::c_ulong, &mut word) };
-    ok.then_some(word as usize)
+/// The word at user address `addr` of the current task, or 0 if it cannot
+/// be read without faulting (in a frame record, a 0 ends the chain as an
+/// unreadable word does). Only from the current task in schedule(), before
+/// it switches out (see the helper): the callers here are the block hooks'
+/// `in_schedule` path.
+#[inline]
+fn read_user_word(addr: usize) -> usize {
+    // SAFETY: the helper checks that `addr` is a user address and reads it
+    // with page faults disabled, returning 0 instead of faulting.
+    unsafe { bindings::user_word_nofault(addr as *const ffi::c_ulong) as usize }
 }
 
 /// The frame record at user address `fp`: the caller's frame pointer, then
-/// the return address; `None` if it cannot be read.
+/// the return address (0 where unreadable); `None` if `fp` cannot be one.
 fn read_frame_record(fp: usize) -> Option<[usize; 2]> {
     if !is_frame_pointer(fp) {
         return None;
     }
-    let next = read_user_word(fp)?;
-    let ret = read_user_word(fp.checked_add(core::mem::size_of::<usize>())?)?;
+    let next = read_user_word(fp);
+    let ret = read_user_word(fp.checked_add(core::mem::size_of::<usize>())?);
     Some([next, ret])
 }
 
