@@ -38,7 +38,11 @@ use super::{
     counters::{EventClock, HookCounters},
     Events, HookLine, SchedListener,
 };
-use crate::sys::{cpu::this_cpu, task::TaskView, tracepoint::SchedEvents};
+use crate::sys::{
+    cpu::this_cpu,
+    task::{TaskView, COMM_WORDS},
+    tracepoint::SchedEvents,
+};
 use kernel::{c_str, prelude::*, sync::Arc};
 
 /// `TASK_RUNNING`, and `TASK_DEAD` of include/linux/sched.h.
@@ -51,6 +55,7 @@ pub(super) struct Hooks<L: SchedListener> {
     switch: HookCounters,
     wakeup_new: HookCounters,
     migrate: HookCounters,
+    rename: HookCounters,
 }
 
 impl<L: SchedListener> Hooks<L> {
@@ -60,6 +65,7 @@ impl<L: SchedListener> Hooks<L> {
             switch: HookCounters::new()?,
             wakeup_new: HookCounters::new()?,
             migrate: HookCounters::new()?,
+            rename: HookCounters::new()?,
         })
     }
 
@@ -70,6 +76,7 @@ impl<L: SchedListener> Hooks<L> {
             (c_str!("sched_switch"), &self.switch),
             (c_str!("sched_wakeup_new"), &self.wakeup_new),
             (c_str!("sched_migrate_task"), &self.migrate),
+            (c_str!("task_rename"), &self.rename),
         ];
         for (name, counters) in hooks {
             line(HookLine {
@@ -133,6 +140,12 @@ impl<L: SchedListener> SchedEvents for Hooks<L> {
     fn migrating(&self, task: &TaskView<'_>, _dest_cpu: i32) {
         self.handle(&self.migrate, this_cpu(), |events, _| {
             events.profiler.on_migrate(task)
+        });
+    }
+
+    fn renamed(&self, task: &TaskView<'_>, comm: [u64; COMM_WORDS]) {
+        self.handle(&self.rename, this_cpu(), |events, _| {
+            events.profiler.on_rename(task, comm)
         });
     }
 }

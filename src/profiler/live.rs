@@ -241,9 +241,18 @@ impl TaskSlot {
     }
 
     fn set_comm(&self, task: &TaskView<'_>) {
+        self.rename(task.comm_words());
+    }
+
+    /// The task's command name is now `comm` (the tracepoint source's
+    /// `task_rename`, from any CPU; or the task's own event). Outside the
+    /// figures' `seq`: a drain that races with it may copy half of each
+    /// name, as perf's copy of a `comm` may, and the task's next event
+    /// offers the whole again.
+    pub(crate) fn rename(&self, comm: [u64; COMM_WORDS]) {
         // Word by word, spelled out: an iterator over the array stays a loop
         // of calls when the kernel is built for size.
-        let [first, second] = task.comm_words();
+        let [first, second] = comm;
         self.comm[0].store(first, Relaxed);
         self.comm[1].store(second, Relaxed);
     }
@@ -295,7 +304,9 @@ impl TaskSlot {
     /// block early by as much; its `exec_start` alone would lag by all
     /// since boot). `clock` is read only when no arrival was seen (the
     /// slot is newer than the run). The wait for a CPU that began this run
-    /// is complete: it is counted now (see [`Self::waited`]).
+    /// is complete: it is counted now (see [`Self::waited`]). Its name is
+    /// not copied: the slot has it since its claim, and `task_rename`
+    /// tells each change ([`Self::rename`]).
     #[inline]
     pub(crate) fn switch_out_blocked(&self, task: &TaskView<'_>, clock: impl FnOnce() -> u64) {
         let since = match self.exec_at_arrival.load(Relaxed) {
@@ -313,7 +324,6 @@ impl TaskSlot {
                 self.waits.add(waited);
             }
             self.blocked_since.store(since, Relaxed);
-            self.set_comm(task);
         });
         self.run_delay_base.store(run_delay, Relaxed);
     }

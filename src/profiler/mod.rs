@@ -31,7 +31,7 @@ use crate::{
         deferred::{impl_has_deferred, Deferred},
         gfp_quiet,
         stack::{self, UserStackKey},
-        task::TaskView,
+        task::{TaskView, COMM_WORDS},
         work::WorkQueue,
     },
 };
@@ -302,6 +302,18 @@ impl Profiler {
         }
         if let Some(slot) = self.live.find(task) {
             slot.move_queued();
+        }
+    }
+
+    /// Hook (the tracepoint source): `task`'s command name becomes `comm`
+    /// (see [`TaskSlot::rename`]). A task with no slot yet gets its name
+    /// when it gets one.
+    pub(crate) fn on_rename(&self, task: &TaskView<'_>, comm: [u64; COMM_WORDS]) {
+        if task.is_idle() {
+            return;
+        }
+        if let Some(slot) = self.live.find(task) {
+            slot.rename(comm);
         }
     }
 

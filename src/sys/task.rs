@@ -24,6 +24,22 @@ pub(crate) fn comm_bytes(words: [u64; COMM_WORDS]) -> [u8; COMM_LEN] {
     comm
 }
 
+/// `name` as a task's `comm` holds it: at most [`COMM_LEN`] - 1 bytes, NUL
+/// padded (strscpy_pad()'s copy), as words.
+pub(crate) fn comm_words_of(name: &[u8]) -> [u64; COMM_WORDS] {
+    let mut comm = [0u8; COMM_LEN];
+    for (to, from) in comm.iter_mut().take(COMM_LEN - 1).zip(name) {
+        *to = *from;
+    }
+    let mut words = [0u64; COMM_WORDS];
+    for (word, bytes) in words.iter_mut().zip(comm.chunks_exact(8)) {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(bytes);
+        *word = u64::from_ne_bytes(chunk);
+    }
+    words
+}
+
 /// Fails the build unless GCC's field `$offset` of `task_struct` has the
 /// size `$size` of `$ty` and is aligned for it: [`TaskView::field`] reads it so.
 macro_rules! task_field {

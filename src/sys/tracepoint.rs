@@ -7,13 +7,13 @@
 //! `tracepoint_synchronize_unregister()`, after which no probe runs.
 //!
 //! The probes' signatures are the events' `TP_PROTO` of
-//! include/trace/events/sched.h (6.12), after the `data` pointer every
-//! tracepoint probe gets first.
+//! include/trace/events/sched.h and task.h (6.12), after the `data` pointer
+//! every tracepoint probe gets first.
 
 use super::{
     bindings,
     layout::{assert_offset, assert_size},
-    task::TaskView,
+    task::{comm_words_of, TaskView, COMM_WORDS},
 };
 use core::ffi::c_void;
 use kernel::{alloc::KBox, c_str, ffi, prelude::*};
@@ -32,22 +32,28 @@ pub(crate) trait SchedEvents: Send + Sync + 'static {
     fn woke_new(&self, task: &TaskView<'_>);
     /// `sched_migrate_task`: `task` moves to CPU `dest_cpu`.
     fn migrating(&self, task: &TaskView<'_>, dest_cpu: i32);
+    /// `task_rename`: `task`'s command name becomes `comm` (NUL-padded
+    /// words, as [`TaskView::comm_words`] reads them), by exec, prctl or a
+    /// write to /proc/<pid>/comm. Process context, the task's `task_lock`
+    /// held; from the task itself or another.
+    fn renamed(&self, task: &TaskView<'_>, comm: [u64; COMM_WORDS]);
 }
 
 /// The tracepoints armed, by name, with the probe each gets. Not
 /// `sched_wakeup`: the switch reads when a task was woken from its
 /// sched_info, so a wake-up costs nothing.
-const EVENTS: [&CStr; 3] = [
+const EVENTS: [&CStr; 4] = [
     c_str!("sched_switch"),
     c_str!("sched_wakeup_new"),
     c_str!("sched_migrate_task"),
+    c_str!("task_rename"),
 ];
 
 // Read below: a tracepoint's name.
 assert_size!(bindings::tracepoint, TRACEPOINT_SIZE, TRACEPOINT_ALIGN);
 assert_offset!(bindings::tracepoint, name, TRACEPOINT_NAME);
 
-/// The three scheduler tracepoints, armed with probes calling an `H`.
+/// The tracepoints of [`EVENTS`], armed with probes calling an `H`.
 ///
 /// # Invariants
 ///
@@ -55,7 +61,7 @@ assert_offset!(bindings::tracepoint, name, TRACEPOINT_NAME);
 /// of [`EVENTS`]'s same index is registered with `data` = `&handler`, until
 /// `drop`; the box is never moved out of (it is handed out pinned).
 pub(crate) struct SchedTracepoints<H: SchedEvents> {
-    armed: [*mut bindings::tracepoint; 3],
+    armed: [*mut bindings::tracepoint; EVENTS.len()],
     handler: H,
 }
 
@@ -69,7 +75,7 @@ unsafe impl<H: SchedEvents> Sync for SchedTracepoints<H> {}
 /// [`EVENTS`].
 unsafe extern "C" fn find_event(tp: *mut bindings::tracepoint, found: *mut c_void) {
     // SAFETY: `found` is the array `find_events` passed, alive for the walk.
-    let found = unsafe { &mut *found.cast::<[*mut bindings::tracepoint; 3]>() };
+    let found = unsafe { &mut *found.cast::<[*mut bindings::tracepoint; EVENTS.len()]>() };
     // SAFETY: the kernel passes live tracepoints, whose names are static
     // NUL-terminated strings.
     let name = unsafe { CStr::from_char_ptr((*tp).name) };
@@ -81,15 +87,15 @@ unsafe extern "C" fn find_event(tp: *mut bindings::tracepoint, found: *mut c_voi
 }
 
 /// The kernel's tracepoints named by [`EVENTS`], null where one is missing.
-fn find_events() -> [*mut bindings::tracepoint; 3] {
-    let mut found = [core::ptr::null_mut(); 3];
+fn find_events() -> [*mut bindings::tracepoint; EVENTS.len()] {
+    let mut found = [core::ptr::null_mut(); EVENTS.len()];
     // SAFETY: the callback only writes `found`, which outlives the walk.
     unsafe { bindings::for_each_kernel_tracepoint(Some(find_event), (&raw mut found).cast()) };
     found
 }
 
 impl<H: SchedEvents> SchedTracepoints<H> {
-    /// Arms the three tracepoints with probes calling `handler`. `ENOENT` if
+    /// Arms the tracepoints with probes calling `handler`. `ENOENT` if
     /// the kernel lacks one; nothing stays armed on failure.
     pub(crate) fn register(handler: H) -> Result<Pin<KBox<Self>>> {
         let found = find_events();
@@ -99,7 +105,7 @@ impl<H: SchedEvents> SchedTracepoints<H> {
         }
         let mut this = KBox::new(
             Self {
-                armed: [core::ptr::null_mut(); 3],
+                armed: [core::ptr::null_mut(); EVENTS.len()],
                 handler,
             },
             GFP_KERNEL,
@@ -129,11 +135,12 @@ impl<H: SchedEvents> SchedTracepoints<H> {
 
     /// The probes, in [`EVENTS`]' order, as `tracepoint_probe_register()`
     /// takes them.
-    fn probes() -> [*mut c_void; 3] {
+    fn probes() -> [*mut c_void; EVENTS.len()] {
         [
             Self::switch_probe as *mut c_void,
             Self::wakeup_new_probe as *mut c_void,
             Self::migrate_probe as *mut c_void,
+            Self::rename_probe as *mut c_void,
         ]
     }
 
@@ -173,6 +180,25 @@ impl<H: SchedEvents> SchedTracepoints<H> {
         // SAFETY: set_task_cpu() runs under the task's runqueue or pi lock.
         let task = unsafe { TaskView::from_raw(task) };
         handler.migrating(&task, dest_cpu);
+    }
+}
+
+impl<H: SchedEvents> SchedTracepoints<H> {
+    /// `task_rename`'s probe.
+    unsafe extern "C" fn rename_probe(
+        data: *mut c_void,
+        task: *mut bindings::task_struct,
+        comm: *const ffi::c_char,
+    ) {
+        // SAFETY: `data` is the registered `&handler` (type invariant).
+        let handler = unsafe { &*data.cast::<H>() };
+        // SAFETY: __set_task_comm() holds the task's task_lock, and its
+        // caller a reference to the task.
+        let task = unsafe { TaskView::from_raw(task) };
+        // SAFETY: `comm` is the new name, a NUL-terminated string that
+        // __set_task_comm() is about to copy (and truncate) into the task.
+        let name = unsafe { CStr::from_char_ptr(comm) };
+        handler.renamed(&task, comm_words_of(name.as_bytes()));
     }
 }
 
