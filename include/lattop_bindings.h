@@ -64,25 +64,33 @@ void lattop_helper_rcu_read_unlock(void);
 unsigned int lattop_helper_task_state_index(struct task_struct *task);
 int lattop_helper_task_prio(const struct task_struct *task);
 unsigned int lattop_helper_task_policy(const struct task_struct *task);
-u64 lattop_helper_task_utime(const struct task_struct *task);
-u64 lattop_helper_task_stime(const struct task_struct *task);
-unsigned long lattop_helper_task_nvcsw(const struct task_struct *task);
-unsigned long lattop_helper_task_nivcsw(const struct task_struct *task);
-unsigned long lattop_helper_task_min_flt(const struct task_struct *task);
-unsigned long lattop_helper_task_maj_flt(const struct task_struct *task);
+/* A thread's CPU time (ns, tick-sampled), context switches and page faults. */
+struct lattop_usage {
+	u64 utime;
+	u64 stime;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	unsigned long min_flt;
+	unsigned long maj_flt;
+};
+void lattop_helper_task_usage(const struct task_struct *task, struct lattop_usage *usage);
 u64 lattop_helper_task_start_boottime(const struct task_struct *task);
 pid_t lattop_helper_task_parent_tgid(struct task_struct *task);
-const struct cred *lattop_helper_task_cred(struct task_struct *task);
+/* A task's real, effective and saved ids, in the initial user namespace. */
+struct lattop_ids {
+	uid_t uid;
+	uid_t euid;
+	uid_t suid;
+	gid_t gid;
+	gid_t egid;
+	gid_t sgid;
+};
+void lattop_helper_task_ids(struct task_struct *task, struct lattop_ids *ids);
 const struct cred *lattop_helper_current_cred(void);
 uid_t lattop_helper_uid_in_init_ns(kuid_t uid);
 gid_t lattop_helper_gid_in_init_ns(kgid_t gid);
 /* The totals its exited threads left in the thread group's signal_struct. */
-u64 lattop_helper_signal_utime(const struct task_struct *task);
-u64 lattop_helper_signal_stime(const struct task_struct *task);
-unsigned long lattop_helper_signal_nvcsw(const struct task_struct *task);
-unsigned long lattop_helper_signal_nivcsw(const struct task_struct *task);
-unsigned long lattop_helper_signal_min_flt(const struct task_struct *task);
-unsigned long lattop_helper_signal_maj_flt(const struct task_struct *task);
+void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage);
 /* Resident pages, as /proc/<pid>/status counts them (see src/helpers.c). */
 struct lattop_rss {
 	unsigned long file;
@@ -101,6 +109,9 @@ unsigned int lattop_helper_task_open_fds(struct task_struct *task);
 /* Both, under one task_lock(); under rcu_read_lock(). */
 bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memory *memory,
 				   unsigned int *fds);
+/* Resident pages only (and descriptors unless NULL), for the evaluator. */
+bool lattop_helper_task_rss_fds(struct task_struct *task, struct lattop_rss *rss,
+				unsigned int *fds);
 unsigned int lattop_helper_file_mode(const struct file *file);
 
 void *lattop_helper_file_private(const struct file *file);

@@ -69,26 +69,50 @@ void lattop_helper_rcu_read_unlock(void) { rcu_read_unlock(); }
 unsigned int lattop_helper_task_state_index(struct task_struct *task) { return task_state_index(task); }
 int lattop_helper_task_prio(const struct task_struct *task) { return task->prio - MAX_RT_PRIO; }
 unsigned int lattop_helper_task_policy(const struct task_struct *task) { return task->policy; }
-u64 lattop_helper_task_utime(const struct task_struct *task) { return READ_ONCE(task->utime); }
-u64 lattop_helper_task_stime(const struct task_struct *task) { return READ_ONCE(task->stime); }
-unsigned long lattop_helper_task_nvcsw(const struct task_struct *task) { return READ_ONCE(task->nvcsw); }
-unsigned long lattop_helper_task_nivcsw(const struct task_struct *task) { return READ_ONCE(task->nivcsw); }
-unsigned long lattop_helper_task_min_flt(const struct task_struct *task) { return READ_ONCE(task->min_flt); }
-unsigned long lattop_helper_task_maj_flt(const struct task_struct *task) { return READ_ONCE(task->maj_flt); }
+/*
+ * One call a thread (and one a process, below) for what the bulk records
+ * show of each: a call per field cost more than the reads, 5,000 processes
+ * a read.
+ */
+void lattop_helper_task_usage(const struct task_struct *task, struct lattop_usage *usage)
+{
+	usage->utime = READ_ONCE(task->utime);
+	usage->stime = READ_ONCE(task->stime);
+	usage->nvcsw = READ_ONCE(task->nvcsw);
+	usage->nivcsw = READ_ONCE(task->nivcsw);
+	usage->min_flt = READ_ONCE(task->min_flt);
+	usage->maj_flt = READ_ONCE(task->maj_flt);
+}
 u64 lattop_helper_task_start_boottime(const struct task_struct *task) { return task->start_boottime; }
 pid_t lattop_helper_task_parent_tgid(struct task_struct *task) { return rcu_dereference(task->real_parent)->tgid; }
-const struct cred *lattop_helper_task_cred(struct task_struct *task) { return __task_cred(task); }
+/* Under rcu_read_lock(), which keeps the credentials alive. */
+void lattop_helper_task_ids(struct task_struct *task, struct lattop_ids *ids)
+{
+	const struct cred *cred = __task_cred(task);
+
+	ids->uid = from_kuid_munged(&init_user_ns, cred->uid);
+	ids->euid = from_kuid_munged(&init_user_ns, cred->euid);
+	ids->suid = from_kuid_munged(&init_user_ns, cred->suid);
+	ids->gid = from_kgid_munged(&init_user_ns, cred->gid);
+	ids->egid = from_kgid_munged(&init_user_ns, cred->egid);
+	ids->sgid = from_kgid_munged(&init_user_ns, cred->sgid);
+}
 const struct cred *lattop_helper_current_cred(void) { return current_cred(); }
 /* Inline without CONFIG_USER_NS, exported with it. */
 uid_t lattop_helper_uid_in_init_ns(kuid_t uid) { return from_kuid_munged(&init_user_ns, uid); }
 gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return from_kgid_munged(&init_user_ns, gid); }
 
-u64 lattop_helper_signal_utime(const struct task_struct *task) { return READ_ONCE(task->signal->utime); }
-u64 lattop_helper_signal_stime(const struct task_struct *task) { return READ_ONCE(task->signal->stime); }
-unsigned long lattop_helper_signal_nvcsw(const struct task_struct *task) { return READ_ONCE(task->signal->nvcsw); }
-unsigned long lattop_helper_signal_nivcsw(const struct task_struct *task) { return READ_ONCE(task->signal->nivcsw); }
-unsigned long lattop_helper_signal_min_flt(const struct task_struct *task) { return READ_ONCE(task->signal->min_flt); }
-unsigned long lattop_helper_signal_maj_flt(const struct task_struct *task) { return READ_ONCE(task->signal->maj_flt); }
+void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage)
+{
+	const struct signal_struct *sig = task->signal;
+
+	usage->utime = READ_ONCE(sig->utime);
+	usage->stime = READ_ONCE(sig->stime);
+	usage->nvcsw = READ_ONCE(sig->nvcsw);
+	usage->nivcsw = READ_ONCE(sig->nivcsw);
+	usage->min_flt = READ_ONCE(sig->min_flt);
+	usage->maj_flt = READ_ONCE(sig->maj_flt);
+}
 
 /*
  * The three counters /proc/<pid>/status sums with get_mm_counter_sum(), summed
@@ -100,7 +124,7 @@ unsigned long lattop_helper_signal_maj_flt(const struct task_struct *task) { ret
  * its part into the total during the pass (once in percpu_counter_batch pages
  * it faults or frees): such a read may count that part twice or not at all.
  */
-static void lattop_mm_rss(struct mm_struct *mm, struct lattop_rss *rss)
+static __always_inline void lattop_mm_rss(struct mm_struct *mm, struct lattop_rss *rss)
 {
 	struct percpu_counter *stat = mm->rss_stat;
 	s64 file = percpu_counter_read(&stat[MM_FILEPAGES]);
@@ -177,6 +201,27 @@ bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memor
 bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory)
 {
 	return lattop_helper_task_memory_fds(task, memory, NULL);
+}
+
+/*
+ * @task's resident pages (lattop_mm_rss()) and, unless @fds is NULL, its open
+ * descriptors, under one task_lock(): what the evaluator samples of every
+ * process in each run, without the virtual size and dumpability that only
+ * the bulk records and the access rule read. False for a task with no mm.
+ */
+bool lattop_helper_task_rss_fds(struct task_struct *task, struct lattop_rss *rss,
+				unsigned int *fds)
+{
+	struct mm_struct *mm;
+
+	task_lock(task);
+	mm = task->mm;
+	if (mm)
+		lattop_mm_rss(mm, rss);
+	if (fds)
+		*fds = lattop_count_open_fds(task->files);
+	task_unlock(task);
+	return mm;
 }
 unsigned int lattop_helper_file_mode(const struct file *file) { return (__force unsigned int)file->f_mode; }
 unsigned int lattop_helper_file_flags(const struct file *file) { return file->f_flags; }

@@ -170,12 +170,6 @@ void lattop_layout(void)
 
 	COMMENT("src/sys/task_info.rs");
 	SIZE(CRED, struct cred);
-	OFFSET(CRED_UID, cred, uid);
-	OFFSET(CRED_GID, cred, gid);
-	OFFSET(CRED_SUID, cred, suid);
-	OFFSET(CRED_SGID, cred, sgid);
-	OFFSET(CRED_EUID, cred, euid);
-	OFFSET(CRED_EGID, cred, egid);
 	OFFSET(CRED_FSUID, cred, fsuid);
 	OFFSET(CRED_FSGID, cred, fsgid);
 	SIZE(KUID, kuid_t);

@@ -218,7 +218,10 @@ pub(crate) fn sample_all(
     Ok(all)
 }
 
-/// What `wanted` asks of the process `leader` leads.
+/// What `wanted` asks of the process `leader` leads. Inline: its one
+/// caller in each run's walk then builds the values where the sample keeps
+/// them, not in a copy.
+#[inline(always)]
 fn values(
     rcu: &RcuReadGuard,
     leader: &TaskView<'_>,
@@ -229,15 +232,14 @@ fn values(
     let memory = wanted.has(Resource::MemoryUsage) || wanted.has(Resource::ShmUsage);
     let fds = wanted.has(Resource::FdCount);
     // Both under one lock of the task when both are wanted.
-    let (memory, fds) = match (memory, fds) {
-        (true, true) => leader.memory_and_open_fds(rcu),
-        (true, false) => (leader.memory(), 0),
+    let (resident, fds) = match (memory, fds) {
+        (true, _) => leader.resident_and_open_fds(rcu, fds),
         (false, true) => (None, leader.open_fds(rcu)),
         (false, false) => (None, 0),
     };
-    if let Some(memory) = memory {
-        values.memory = memory.rss_file + memory.rss_anon + memory.rss_shmem;
-        values.shm = memory.rss_shmem;
+    if let Some(resident) = resident {
+        values.memory = resident.total;
+        values.shm = resident.shmem;
     }
     values.fds = fds;
     if wanted.has(Resource::ThreadCount) {

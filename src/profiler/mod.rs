@@ -35,7 +35,10 @@ use crate::{
         work::WorkQueue,
     },
 };
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use core::{
+    cell::Cell,
+    sync::atomic::{AtomicU64, Ordering::Relaxed},
+};
 use kernel::{
     c_str, new_mutex,
     prelude::*,
@@ -449,6 +452,8 @@ impl Profiler {
         let mut latencies = Latencies {
             tasks: KVVec::with_capacity(tasks, gfp_quiet())?,
             processes: KVVec::with_capacity(processes, gfp_quiet())?,
+            next_task: Cell::new(0),
+            next_process: Cell::new(0),
         };
         table.copy_task_latencies(tgid, &mut latencies.tasks);
         table.copy_process_sums(tgid, &mut latencies.processes);
@@ -479,27 +484,55 @@ impl Profiler {
 }
 
 /// Latency figures copied out of the table, by tid and by tgid ascending.
+///
+/// A snapshot looks up every task and process it walks, in the task list's
+/// order, which is the order of creation: the order of their pids too,
+/// until pids wrap. So each look-up first tries the entry after the last
+/// one found, and searches only when that is not it (a pid out of that
+/// order, a task the walk does not reach): one compare a look-up instead of
+/// a binary search over thousands (a third of a 5,000-process snapshot's
+/// own work, icount).
 pub(crate) struct Latencies {
     tasks: KVVec<TaskLatency>,
     processes: KVVec<(ProcessId, ProcessSums)>,
+    /// The entry after the last task found.
+    next_task: Cell<usize>,
+    /// The entry after the last process found.
+    next_process: Cell<usize>,
 }
 
 impl Latencies {
     /// The figures of the task `tid` created at `start_time`, if it was seen.
     pub(crate) fn task(&self, tid: i32, start_time: u64) -> Option<&TaskLatency> {
-        let i = self.tasks.binary_search_by_key(&tid, |t| t.tid).ok()?;
+        let i = find_from(&self.tasks, &self.next_task, tid, |t| t.tid)?;
         self.tasks.get(i).filter(|t| t.start_time == start_time)
     }
 
     /// The sums of `process`, if one of its tasks was seen.
     pub(crate) fn process(&self, process: ProcessId) -> Option<ProcessSums> {
-        let i = self
-            .processes
-            .binary_search_by_key(&process.tgid, |p| p.0.tgid)
-            .ok()?;
+        let i = find_from(&self.processes, &self.next_process, process.tgid, |p| {
+            p.0.tgid
+        })?;
         self.processes
             .get(i)
             .filter(|p| p.0 == process)
             .map(|p| p.1)
     }
+}
+
+/// The index of the entry of `entries` (sorted by `key`) whose key is
+/// `wanted`: the one at `next` if it is, else found by binary search;
+/// `next` is then set past it.
+fn find_from<T>(
+    entries: &[T],
+    next: &Cell<usize>,
+    wanted: i32,
+    key: impl Fn(&T) -> i32,
+) -> Option<usize> {
+    let i = match entries.get(next.get()) {
+        Some(entry) if key(entry) == wanted => next.get(),
+        _ => entries.binary_search_by_key(&wanted, key).ok()?,
+    };
+    next.set(i + 1);
+    Some(i)
 }

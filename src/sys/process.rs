@@ -35,6 +35,7 @@ pub(crate) fn for_each_process<'a>(
 }
 
 /// Calls `f` with every thread of `leader`'s thread group, until it breaks.
+#[inline(always)]
 pub(crate) fn for_each_thread<'a>(
     rcu: &'a RcuReadGuard,
     leader: TaskView<'a>,

@@ -30,6 +30,19 @@ pub(crate) struct Usage {
 }
 
 impl Usage {
+    /// What a usage helper read, with the precise CPU time `runtime_ns`.
+    fn from_read(read: &bindings::lattop_usage, runtime_ns: u64) -> Self {
+        Self {
+            utime_ns: read.utime,
+            stime_ns: read.stime,
+            runtime_ns,
+            nvcsw: read.nvcsw as u64,
+            nivcsw: read.nivcsw as u64,
+            min_flt: read.min_flt as u64,
+            maj_flt: read.maj_flt as u64,
+        }
+    }
+
     /// Adds `other` to this.
     pub(crate) fn add(&mut self, other: &Usage) {
         self.utime_ns = self.utime_ns.wrapping_add(other.utime_ns);
@@ -68,6 +81,15 @@ impl Memory {
     }
 }
 
+/// A process's resident memory, in bytes: what the evaluator samples.
+#[derive(Clone, Copy)]
+pub(crate) struct Resident {
+    /// File, anonymous and shared pages (/proc/<pid>/status's VmRSS).
+    pub(crate) total: u64,
+    /// Shared pages (RssShmem).
+    pub(crate) shmem: u64,
+}
+
 /// A task's real, effective and saved ids, in the initial user namespace.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct TaskIds {
@@ -79,14 +101,9 @@ pub(crate) struct TaskIds {
     pub(crate) sgid: u32,
 }
 
-// `struct cred`'s ids are read below, through a reference to the struct.
+// The opener's `struct cred` ids are read below, through a reference to
+// the struct (a task's other ids, by a helper).
 assert_size!(bindings::cred, CRED_SIZE, CRED_ALIGN);
-assert_offset!(bindings::cred, uid, CRED_UID);
-assert_offset!(bindings::cred, gid, CRED_GID);
-assert_offset!(bindings::cred, suid, CRED_SUID);
-assert_offset!(bindings::cred, sgid, CRED_SGID);
-assert_offset!(bindings::cred, euid, CRED_EUID);
-assert_offset!(bindings::cred, egid, CRED_EGID);
 assert_offset!(bindings::cred, fsuid, CRED_FSUID);
 assert_offset!(bindings::cred, fsgid, CRED_FSGID);
 // Passed by value to the C helpers.
@@ -131,37 +148,21 @@ impl TaskView<'_> {
 
     /// This thread's own CPU time, context switches and page faults.
     pub(crate) fn usage(&self) -> Usage {
-        let t = self.as_ptr();
-        // SAFETY: `ptr` is live (TaskView's invariant); each helper reads one word.
-        unsafe {
-            Usage {
-                utime_ns: bindings::task_utime(t),
-                stime_ns: bindings::task_stime(t),
-                runtime_ns: self.sum_exec_runtime(),
-                nvcsw: bindings::task_nvcsw(t) as u64,
-                nivcsw: bindings::task_nivcsw(t) as u64,
-                min_flt: bindings::task_min_flt(t) as u64,
-                maj_flt: bindings::task_maj_flt(t) as u64,
-            }
-        }
+        let mut read = bindings::lattop_usage::default();
+        // SAFETY: `ptr` is live (TaskView's invariant); the helper reads its
+        // counters and writes `read` only.
+        unsafe { bindings::task_usage(self.as_ptr(), &mut read) };
+        Usage::from_read(&read, self.sum_exec_runtime())
     }
 
     /// What the exited threads of its thread group left behind.
     pub(crate) fn exited_threads_usage(&self) -> Usage {
-        let t = self.as_ptr();
+        let mut read = bindings::lattop_usage::default();
         // SAFETY: `ptr` is live (TaskView's invariant), and so is its
-        // signal_struct, freed with the last task of the group.
-        unsafe {
-            Usage {
-                utime_ns: bindings::signal_utime(t),
-                stime_ns: bindings::signal_stime(t),
-                runtime_ns: self.exited_threads_runtime_ns(),
-                nvcsw: bindings::signal_nvcsw(t) as u64,
-                nivcsw: bindings::signal_nivcsw(t) as u64,
-                min_flt: bindings::signal_min_flt(t) as u64,
-                maj_flt: bindings::signal_maj_flt(t) as u64,
-            }
-        }
+        // signal_struct, freed with the last task of the group; the helper
+        // writes `read` only.
+        unsafe { bindings::signal_usage(self.as_ptr(), &mut read) };
+        Usage::from_read(&read, self.exited_threads_runtime_ns())
     }
 
     /// Its real parent's process id.
@@ -173,16 +174,18 @@ impl TaskView<'_> {
 
     /// Its real, effective and saved user and group ids.
     pub(crate) fn ids(&self, _rcu: &RcuReadGuard) -> TaskIds {
+        let mut ids = bindings::lattop_ids::default();
         // SAFETY: `ptr` is live; its credentials are RCU-protected and `_rcu`
-        // holds the read lock, so `cred` stays valid while it is read.
-        let cred = unsafe { &*bindings::task_cred(self.as_ptr()) };
+        // holds the read lock, so they stay valid while the helper reads
+        // them; it writes `ids` only.
+        unsafe { bindings::task_ids(self.as_ptr(), &mut ids) };
         TaskIds {
-            uid: uid(cred.uid),
-            euid: uid(cred.euid),
-            suid: uid(cred.suid),
-            gid: gid(cred.gid),
-            egid: gid(cred.egid),
-            sgid: gid(cred.sgid),
+            uid: ids.uid,
+            euid: ids.euid,
+            suid: ids.suid,
+            gid: ids.gid,
+            egid: ids.egid,
+            sgid: ids.sgid,
         }
     }
 
@@ -208,6 +211,40 @@ impl TaskView<'_> {
         // keeps the fd table allocated, and it writes `read` and `fds` only.
         let has_mm = unsafe { bindings::task_memory_fds(self.as_ptr(), &mut read, &mut fds) };
         (has_mm.then(|| Memory::from_pages(&read)), fds)
+    }
+
+    /// Its resident memory and, if `with_fds`, how many file descriptors
+    /// it has open (else 0), under one lock of the task: `None` for a task
+    /// with no mm. What the evaluator reads of every process in each run,
+    /// so no more: [`Self::memory_and_open_fds`] also reads the virtual
+    /// size and dumpability.
+    #[inline]
+    pub(crate) fn resident_and_open_fds(
+        &self,
+        _rcu: &RcuReadGuard,
+        with_fds: bool,
+    ) -> (Option<Resident>, u32) {
+        let mut rss = bindings::lattop_rss::default();
+        let mut fds = 0;
+        let fds_out = if with_fds {
+            &raw mut fds
+        } else {
+            core::ptr::null_mut()
+        };
+        // SAFETY: `ptr` is live (TaskView's invariant); the helper reads its
+        // mm under task_lock(), which keeps exit_mm() from releasing it,
+        // counts its descriptors there unless `fds_out` is null (`_rcu`
+        // keeps the fd table allocated), and writes `rss` and `fds` only.
+        let has_mm = unsafe { bindings::task_rss_fds(self.as_ptr(), &mut rss, fds_out) };
+        // A page count is far below 2^52: in bytes it fits.
+        let bytes = |pages: kernel::ffi::c_ulong| {
+            (pages as u64).wrapping_mul(bindings::LATTOP_CONST_PAGE_SIZE as u64)
+        };
+        let resident = has_mm.then(|| Resident {
+            total: bytes(rss.file.wrapping_add(rss.anon).wrapping_add(rss.shmem)),
+            shmem: bytes(rss.shmem),
+        });
+        (resident, fds)
     }
 
     /// How many file descriptors it has open.
