@@ -28,14 +28,13 @@ pub(crate) fn comm_bytes(words: [u64; COMM_WORDS]) -> [u8; COMM_LEN] {
 /// padded (strscpy_pad()'s copy), as words.
 pub(crate) fn comm_words_of(name: &[u8]) -> [u64; COMM_WORDS] {
     let mut comm = [0u8; COMM_LEN];
-    for (to, from) in comm.iter_mut().take(COMM_LEN - 1).zip(name) {
-        *to = *from;
-    }
+    let len = name.len().min(COMM_LEN - 1);
+    comm[..len].copy_from_slice(&name[..len]);
     let mut words = [0u64; COMM_WORDS];
-    for (word, bytes) in words.iter_mut().zip(comm.chunks_exact(8)) {
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(bytes);
-        *word = u64::from_ne_bytes(chunk);
+    for (i, word) in words.iter_mut().enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&comm[i * 8..i * 8 + 8]);
+        *word = u64::from_ne_bytes(bytes);
     }
     words
 }
