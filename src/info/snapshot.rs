@@ -16,8 +16,7 @@ use crate::{
     sys::{
         clock::{monotonic_ns, now_ns},
         process::{
-            collect, collect_processes, find_process, for_each_process, for_each_thread, Full,
-            Passes, Room,
+            collect, collect_processes, find_process, for_each_process, threads, Full, Passes, Room,
         },
         procfs::SnapshotBuffer,
         rcu::RcuReadGuard,
@@ -197,19 +196,9 @@ impl Pass<'_> {
         let at = records.len();
         records.push(Record::Process(record))?;
         let mut usage = leader.exited_threads_usage();
-        let mut full = false;
-        for_each_thread(rcu, leader, |thread| {
+        for thread in threads(rcu, leader) {
             usage.add(&thread.usage());
-            match records.push(self.thread(thread, tgid)) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(Full) => {
-                    full = true;
-                    ControlFlow::Break(())
-                }
-            }
-        });
-        if full {
-            return Err(Full);
+            records.push(self.thread(thread, tgid))?;
         }
         // Always there: pushed at `at` above.
         if let Some(Record::Process(record)) = records.get_mut(at) {

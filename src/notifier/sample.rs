@@ -10,12 +10,11 @@ use crate::{
     sort,
     sys::{
         clock::now_ns,
-        process::{collect_processes, find_process, for_each_thread, Passes},
+        process::{self, collect_processes, find_process, Passes},
         rcu::RcuReadGuard,
         task::TaskView,
     },
 };
-use core::ops::ControlFlow;
 use kernel::prelude::*;
 
 /// A process's sampled values; each is 0 unless its resource was asked for.
@@ -113,7 +112,10 @@ impl Sample {
 }
 
 /// What changed from `before` to `now`, if both list the same processes
-/// in the same order.
+/// in the same order. Out of line: a loop of its own keeps its cursors in
+/// registers, where inlined into the evaluator's run it spilled them on
+/// every process.
+#[inline(never)]
 fn changes(
     before: &[(ProcessId, Values)],
     now: &[(ProcessId, Values)],
@@ -122,7 +124,10 @@ fn changes(
         return None;
     }
     let mut changes = KVVec::new();
-    for (at, ((id_before, before), (id, now))) in before.iter().zip(now).enumerate() {
+    // By index, both slices checked to be as long: a zip of their iterators
+    // kept its state in memory, a load and a store more each step.
+    for at in 0..now.len() {
+        let ((id_before, before), (id, now)) = (&before[at], &now[at]);
         if id_before != id {
             return None;
         }
@@ -228,7 +233,6 @@ fn values(
     wanted: Wanted,
     sleeps: &Sleeps<'_>,
 ) -> Values {
-    let mut values = Values::default();
     let memory = wanted.has(Resource::MemoryUsage) || wanted.has(Resource::ShmUsage);
     let fds = wanted.has(Resource::FdCount);
     // Both under one lock of the task when both are wanted.
@@ -237,41 +241,46 @@ fn values(
         (false, true) => (None, leader.open_fds(rcu)),
         (false, false) => (None, 0),
     };
-    if let Some(resident) = resident {
-        values.memory = resident.total;
-        values.shm = resident.shmem;
-    }
-    values.fds = fds;
-    if wanted.has(Resource::ThreadCount) {
-        values.threads = leader.nr_threads();
-    }
+    let threads = if wanted.has(Resource::ThreadCount) {
+        leader.nr_threads()
+    } else {
+        0
+    };
     let cpu = wanted.has(Resource::CpuUsage);
-    if cpu {
-        values.cpu_ns = leader.exited_threads_runtime_ns();
-    }
+    let mut cpu_ns = if cpu {
+        leader.exited_threads_runtime_ns()
+    } else {
+        0
+    };
+    let (mut blocked_ns, mut blocked_tid) = (0, 0);
     let blocked = sleeps.profiler;
     if cpu || blocked.is_some() {
-        for_each_thread(rcu, *leader, |thread| {
+        for thread in process::threads(rcu, *leader) {
             if cpu {
-                values.cpu_ns = values.cpu_ns.wrapping_add(thread.sum_exec_runtime());
+                cpu_ns = cpu_ns.wrapping_add(thread.sum_exec_runtime());
             }
-            if let Some(profiler) = blocked {
-                let blocked = thread.may_be_uninterruptible() && thread.state_letter() == b'D';
-                let since = if blocked {
-                    profiler.blocked_since(&thread)
-                } else {
-                    None
-                };
-                if let Some(since) = since {
-                    let ns = sleeps.now.saturating_sub(since);
-                    if ns > values.blocked_ns {
-                        values.blocked_ns = ns;
-                        values.blocked_tid = thread.tid();
-                    }
+            let Some(profiler) = blocked else {
+                continue;
+            };
+            if !thread.may_be_uninterruptible() || thread.state_letter() != b'D' {
+                continue;
+            }
+            if let Some(since) = profiler.blocked_since(&thread) {
+                let ns = sleeps.now.saturating_sub(since);
+                if ns > blocked_ns {
+                    blocked_ns = ns;
+                    blocked_tid = thread.tid();
                 }
             }
-            ControlFlow::Continue(())
-        });
+        }
     }
-    values
+    Values {
+        memory: resident.map_or(0, |r| r.total),
+        shm: resident.map_or(0, |r| r.shmem),
+        fds,
+        threads,
+        cpu_ns,
+        blocked_ns,
+        blocked_tid,
+    }
 }

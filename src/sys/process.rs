@@ -6,7 +6,7 @@
 //! sleep, so allocate, under RCU).
 
 use super::{bindings, gfp_quiet, rcu::RcuReadGuard, task::TaskView};
-use core::ops::ControlFlow;
+use core::{marker::PhantomData, ops::ControlFlow};
 use kernel::{alloc::KVVec, prelude::*};
 
 /// Calls `f` with the thread-group leader of every process, in the task
@@ -34,25 +34,44 @@ pub(crate) fn for_each_process<'a>(
     }
 }
 
-/// Calls `f` with every thread of `leader`'s thread group, until it breaks.
-#[inline(always)]
-pub(crate) fn for_each_thread<'a>(
-    rcu: &'a RcuReadGuard,
-    leader: TaskView<'a>,
-    mut f: impl FnMut(TaskView<'a>) -> ControlFlow<()>,
-) {
+/// Every thread of `leader`'s thread group (`for_each_thread()`), as an
+/// iterator: a plain loop over it keeps what it adds up in registers, where
+/// a closure's captures live in memory unless the closure is inlined.
+pub(crate) fn threads<'a>(rcu: &'a RcuReadGuard, leader: TaskView<'a>) -> Threads<'a> {
     let _ = rcu;
     // `leader`'s signal_struct lives as long as it does, and its thread
     // list is RCU-safe.
-    let mut thread = leader.first_thread();
-    while !thread.is_null() {
-        // SAFETY: a thread on the RCU thread list stays allocated until `rcu`
-        // ends, which `'a` does not outlive.
-        let view = unsafe { TaskView::from_raw(thread) };
-        if f(view).is_break() {
-            return;
+    Threads {
+        next: leader.first_thread(),
+        _rcu: PhantomData,
+    }
+}
+
+/// The iterator [`threads`] returns.
+///
+/// # Invariants
+///
+/// `next` is null or a thread on an RCU thread list, reached under the RCU
+/// read lock that `'a` borrows.
+pub(crate) struct Threads<'a> {
+    next: *const bindings::task_struct,
+    _rcu: PhantomData<&'a RcuReadGuard>,
+}
+
+impl<'a> Iterator for Threads<'a> {
+    type Item = TaskView<'a>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<TaskView<'a>> {
+        if self.next.is_null() {
+            return None;
         }
-        thread = view.next_thread();
+        // SAFETY: a thread on the RCU thread list stays allocated until the
+        // read lock `'a` borrows ends (type invariant).
+        let view = unsafe { TaskView::from_raw(self.next) };
+        // INVARIANT: the next thread on the same list, or null.
+        self.next = view.next_thread();
+        Some(view)
     }
 }
 
