@@ -21,6 +21,19 @@ note() { echo "# $*"; }
 
 # The kernel's own allocations, kB: slab, vmalloc and per-CPU memory.
 kernel_kb() { awk '/^(Slab|VmallocUsed|Percpu):/ { kb += $2 } END { print kb }' /proc/meminfo; }
+# The bytes of slab objects in use (active objects times their size, over
+# every cache of /proc/slabinfo): unlike Slab: above, not the pages the
+# caches hold, so not what partly filled slabs left by other work (a shell's
+# forks and execs) happen to add. Each cache is shrunk first: SLUB counts
+# the free objects of the slabs each CPU holds as active, until they go
+# back to the cache's lists.
+slab_object_bytes() {
+	local shrink
+	for shrink in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$shrink"
+	done 2>/dev/null
+	awk 'NR > 2 { b += $2 * $4 } END { printf "%d\n", b }' /proc/slabinfo
+}
 now_ns() { date +%s%N; }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 # wait_line FILE TEXT: until FILE has a line starting with TEXT (60 s). A
@@ -252,11 +265,14 @@ evaluator_cost() {
 # 6. Memory: the kernel's allocations (slab, vmalloc, per-CPU) before and
 # after, over many objects of one kind.
 settle() { sleep 2; }
+# insmod_cost_kb [PARAMS]: what loading lattop costs: kB of slab, vmalloc
+# and per-CPU memory (/proc/meminfo), the /proc/allpids directories it made,
+# and bytes of slab objects in use (/proc/slabinfo).
 insmod_cost_kb() {
-	local before=$(kernel_kb)
+	local before=$(kernel_kb) objects=$(slab_object_bytes)
 	load "$@"
 	settle
-	echo $(($(kernel_kb) - before)) "$(stat_value pid_dirs)"
+	echo $(($(kernel_kb) - before)) "$(stat_value pid_dirs)" $(($(slab_object_bytes) - objects))
 	unload
 	settle
 }
@@ -284,19 +300,22 @@ bench_memory() {
 
 	# Per trace entry: the arena is allocated at load.
 	set -- $(insmod_cost_kb)
-	local full=$1 dirs=$2
+	local full=$1 dirs=$2 objects=$3
 	set -- $(insmod_cost_kb max_traces=1024)
 	result memory_bytes_per_trace "$(((full - $1) * 1024 / (16384 - 1024)))"
 	result memory_module_kb "$full"
 
-	# Per /proc/allpids/<pid>/: 1,000 more processes at load.
+	# Per /proc/allpids/<pid>/: 4,000 more processes at load (the caches
+	# of the processes that come and go between two readings, the shell's
+	# own, move the totals by some 100 kB either way: spread over 4,000).
 	: >/tmp/procs.out
-	many_procs 1000 >>/tmp/procs.out &
+	many_procs 4000 >>/tmp/procs.out &
 	local procs=$!
 	wait_line /tmp/procs.out ready
 	set -- $(insmod_cost_kb)
 	result memory_dirs "$(($2 - dirs))"
 	result memory_bytes_per_dir "$((($1 - full) * 1024 / ($2 - dirs)))"
+	result memory_object_bytes_per_dir "$((($3 - objects) / ($2 - dirs)))"
 	kill $procs
 	wait $procs
 }
