@@ -143,14 +143,6 @@ static __always_inline void lattop_mm_rss(struct mm_struct *mm, struct lattop_rs
 	rss->anon = anon > 0 ? anon : 0;
 	rss->shmem = shmem > 0 ? shmem : 0;
 }
-/* @mm's resident pages (as above), virtual size and dumpability. */
-static void lattop_read_memory(struct mm_struct *mm, struct lattop_memory *memory)
-{
-	lattop_mm_rss(mm, &memory->rss);
-	memory->total_vm = READ_ONCE(mm->total_vm);
-	memory->dumpable = get_dumpable(mm);
-}
-
 /*
  * @task's open descriptors, counted as /proc/<pid>/fd's getattr counts them:
  * under task_lock(), which keeps task->files attached, and rcu_read_lock()
@@ -177,21 +169,28 @@ unsigned int lattop_helper_task_open_fds(struct task_struct *task)
 }
 
 /*
- * @task's memory (lattop_read_memory()) and, unless @fds is NULL, its open
- * descriptors, in one call and under one task_lock(): the evaluator reads
- * them for every process in each run, where the calls themselves (the lock,
- * the mm, each figure) cost as much as the reads. False for a task with no
- * mm (a kernel thread, or one past exit_mm()).
+ * @task's memory and, unless @fds is NULL, its open descriptors, in one call
+ * and under one task_lock(): its resident pages (lattop_mm_rss()), and with
+ * @whole its virtual size and dumpability too, which the bulk records and
+ * the access rule read and the evaluator, reading every process in each
+ * run, does not. There, the calls themselves (the lock, the mm, each
+ * figure) cost as much as the reads. False for a task with no mm (a kernel
+ * thread, or one past exit_mm()).
  */
 bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memory *memory,
-				   unsigned int *fds)
+				   unsigned int *fds, bool whole)
 {
 	struct mm_struct *mm;
 
 	task_lock(task);
 	mm = task->mm;
-	if (mm)
-		lattop_read_memory(mm, memory);
+	if (mm) {
+		lattop_mm_rss(mm, &memory->rss);
+		if (whole) {
+			memory->total_vm = READ_ONCE(mm->total_vm);
+			memory->dumpable = get_dumpable(mm);
+		}
+	}
 	if (fds)
 		*fds = lattop_count_open_fds(task->files);
 	task_unlock(task);
@@ -200,28 +199,7 @@ bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memor
 
 bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory)
 {
-	return lattop_helper_task_memory_fds(task, memory, NULL);
-}
-
-/*
- * @task's resident pages (lattop_mm_rss()) and, unless @fds is NULL, its open
- * descriptors, under one task_lock(): what the evaluator samples of every
- * process in each run, without the virtual size and dumpability that only
- * the bulk records and the access rule read. False for a task with no mm.
- */
-bool lattop_helper_task_rss_fds(struct task_struct *task, struct lattop_rss *rss,
-				unsigned int *fds)
-{
-	struct mm_struct *mm;
-
-	task_lock(task);
-	mm = task->mm;
-	if (mm)
-		lattop_mm_rss(mm, rss);
-	if (fds)
-		*fds = lattop_count_open_fds(task->files);
-	task_unlock(task);
-	return mm;
+	return lattop_helper_task_memory_fds(task, memory, NULL, true);
 }
 unsigned int lattop_helper_file_mode(const struct file *file) { return (__force unsigned int)file->f_mode; }
 unsigned int lattop_helper_file_flags(const struct file *file) { return file->f_flags; }
