@@ -267,12 +267,15 @@ evaluator_cost() {
 settle() { sleep 2; }
 # insmod_cost_kb [PARAMS]: what loading lattop costs: kB of slab, vmalloc
 # and per-CPU memory (/proc/meminfo), the /proc/allpids directories it made,
-# and bytes of slab objects in use (/proc/slabinfo).
+# and bytes of slab objects in use (/proc/slabinfo). Each /proc/meminfo
+# reading follows a slabinfo one, whose shrinking frees empty slabs: both
+# readings alike.
 insmod_cost_kb() {
-	local before=$(kernel_kb) objects=$(slab_object_bytes)
+	local objects=$(slab_object_bytes) before=$(kernel_kb)
 	load "$@"
 	settle
-	echo $(($(kernel_kb) - before)) "$(stat_value pid_dirs)" $(($(slab_object_bytes) - objects))
+	local loaded_objects=$(slab_object_bytes)
+	echo $(($(kernel_kb) - before)) "$(stat_value pid_dirs)" $((loaded_objects - objects))
 	unload
 	settle
 }
