@@ -106,10 +106,12 @@ struct lattop_memory {
 bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory);
 /* Under rcu_read_lock(). */
 unsigned int lattop_helper_task_open_fds(struct task_struct *task);
-/* Both, under one task_lock(); under rcu_read_lock(). Without @whole, the
- * resident pages only (the evaluator's). */
+/* Both, under one task_lock(); under rcu_read_lock(). */
 bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memory *memory,
-				   unsigned int *fds, bool whole);
+				   unsigned int *fds);
+/* Resident pages only (and descriptors unless NULL), for the evaluator. */
+bool lattop_helper_task_rss_fds(struct task_struct *task, struct lattop_rss *rss,
+				unsigned int *fds);
 unsigned int lattop_helper_file_mode(const struct file *file);
 
 void *lattop_helper_file_private(const struct file *file);

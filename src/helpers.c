@@ -169,27 +169,29 @@ unsigned int lattop_helper_task_open_fds(struct task_struct *task)
 }
 
 /*
- * @task's memory and, unless @fds is NULL, its open descriptors, in one call
- * and under one task_lock(): its resident pages (lattop_mm_rss()), and with
- * @whole its virtual size and dumpability too, which the bulk records and
- * the access rule read and the evaluator, reading every process in each
- * run, does not. There, the calls themselves (the lock, the mm, each
- * figure) cost as much as the reads. False for a task with no mm (a kernel
- * thread, or one past exit_mm()).
+ * @task's resident pages (lattop_mm_rss()), and unless they are NULL its
+ * virtual size and dumpability (which the bulk records and the access rule
+ * read) and its open descriptors, in one call and under one task_lock().
+ * The evaluator reads every process in each run, where the calls
+ * themselves (the lock, the mm, each figure) cost as much as the reads: it
+ * asks for the resident pages and descriptors only. Inlined into each
+ * helper below, whose constant NULLs leave no test behind. False for a task
+ * with no mm (a kernel thread, or one past exit_mm()).
  */
-bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memory *memory,
-				   unsigned int *fds, bool whole)
+static __always_inline bool lattop_task_memory(struct task_struct *task, struct lattop_rss *rss,
+					       unsigned long *total_vm, int *dumpable,
+					       unsigned int *fds)
 {
 	struct mm_struct *mm;
 
 	task_lock(task);
 	mm = task->mm;
 	if (mm) {
-		lattop_mm_rss(mm, &memory->rss);
-		if (whole) {
-			memory->total_vm = READ_ONCE(mm->total_vm);
-			memory->dumpable = get_dumpable(mm);
-		}
+		lattop_mm_rss(mm, rss);
+		if (total_vm)
+			*total_vm = READ_ONCE(mm->total_vm);
+		if (dumpable)
+			*dumpable = get_dumpable(mm);
 	}
 	if (fds)
 		*fds = lattop_count_open_fds(task->files);
@@ -197,10 +199,23 @@ bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memor
 	return mm;
 }
 
+bool lattop_helper_task_memory_fds(struct task_struct *task, struct lattop_memory *memory,
+				   unsigned int *fds)
+{
+	return lattop_task_memory(task, &memory->rss, &memory->total_vm, &memory->dumpable, fds);
+}
+
 bool lattop_helper_task_memory(struct task_struct *task, struct lattop_memory *memory)
 {
-	return lattop_helper_task_memory_fds(task, memory, NULL, true);
+	return lattop_task_memory(task, &memory->rss, &memory->total_vm, &memory->dumpable, NULL);
 }
+
+bool lattop_helper_task_rss_fds(struct task_struct *task, struct lattop_rss *rss,
+				unsigned int *fds)
+{
+	return lattop_task_memory(task, rss, NULL, NULL, fds);
+}
+
 unsigned int lattop_helper_file_mode(const struct file *file) { return (__force unsigned int)file->f_mode; }
 unsigned int lattop_helper_file_flags(const struct file *file) { return file->f_flags; }
 struct inode *lattop_helper_file_inode(const struct file *file) { return file_inode(file); }

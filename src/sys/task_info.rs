@@ -209,7 +209,7 @@ impl TaskView<'_> {
         // SAFETY: as in `memory` and `open_fds`: `ptr` is live, the helper
         // reads its mm and counts its descriptors under task_lock(), `_rcu`
         // keeps the fd table allocated, and it writes `read` and `fds` only.
-        let has_mm = unsafe { bindings::task_memory_fds(self.as_ptr(), &mut read, &mut fds, true) };
+        let has_mm = unsafe { bindings::task_memory_fds(self.as_ptr(), &mut read, &mut fds) };
         (has_mm.then(|| Memory::from_pages(&read)), fds)
     }
 
@@ -224,7 +224,7 @@ impl TaskView<'_> {
         _rcu: &RcuReadGuard,
         with_fds: bool,
     ) -> (Option<Resident>, u32) {
-        let mut read = bindings::lattop_memory::default();
+        let mut rss = bindings::lattop_rss::default();
         let mut fds = 0;
         let fds_out = if with_fds {
             &raw mut fds
@@ -234,9 +234,8 @@ impl TaskView<'_> {
         // SAFETY: `ptr` is live (TaskView's invariant); the helper reads its
         // mm under task_lock(), which keeps exit_mm() from releasing it,
         // counts its descriptors there unless `fds_out` is null (`_rcu`
-        // keeps the fd table allocated), and writes `read` and `fds` only.
-        let has_mm = unsafe { bindings::task_memory_fds(self.as_ptr(), &mut read, fds_out, false) };
-        let rss = read.rss;
+        // keeps the fd table allocated), and writes `rss` and `fds` only.
+        let has_mm = unsafe { bindings::task_rss_fds(self.as_ptr(), &mut rss, fds_out) };
         // A page count is far below 2^52: in bytes it fits.
         let bytes = |pages: kernel::ffi::c_ulong| {
             (pages as u64).wrapping_mul(bindings::LATTOP_CONST_PAGE_SIZE as u64)
