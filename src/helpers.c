@@ -72,16 +72,21 @@ unsigned int lattop_helper_task_policy(const struct task_struct *task) { return 
 /*
  * One call a thread (and one a process, below) for what the bulk records
  * show of each: a call per field cost more than the reads, 5,000 processes
- * a read.
+ * a read. task_struct and signal_struct name the six counters alike.
  */
+#define LATTOP_READ_USAGE(usage, from)				\
+	do {							\
+		(usage)->utime = READ_ONCE((from)->utime);	\
+		(usage)->stime = READ_ONCE((from)->stime);	\
+		(usage)->nvcsw = READ_ONCE((from)->nvcsw);	\
+		(usage)->nivcsw = READ_ONCE((from)->nivcsw);	\
+		(usage)->min_flt = READ_ONCE((from)->min_flt);	\
+		(usage)->maj_flt = READ_ONCE((from)->maj_flt);	\
+	} while (0)
+
 void lattop_helper_task_usage(const struct task_struct *task, struct lattop_usage *usage)
 {
-	usage->utime = READ_ONCE(task->utime);
-	usage->stime = READ_ONCE(task->stime);
-	usage->nvcsw = READ_ONCE(task->nvcsw);
-	usage->nivcsw = READ_ONCE(task->nivcsw);
-	usage->min_flt = READ_ONCE(task->min_flt);
-	usage->maj_flt = READ_ONCE(task->maj_flt);
+	LATTOP_READ_USAGE(usage, task);
 }
 u64 lattop_helper_task_start_boottime(const struct task_struct *task) { return task->start_boottime; }
 pid_t lattop_helper_task_parent_tgid(struct task_struct *task) { return rcu_dereference(task->real_parent)->tgid; }
@@ -104,14 +109,7 @@ gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return from_kgid_munged(&init_u
 
 void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage)
 {
-	const struct signal_struct *sig = task->signal;
-
-	usage->utime = READ_ONCE(sig->utime);
-	usage->stime = READ_ONCE(sig->stime);
-	usage->nvcsw = READ_ONCE(sig->nvcsw);
-	usage->nivcsw = READ_ONCE(sig->nivcsw);
-	usage->min_flt = READ_ONCE(sig->min_flt);
-	usage->maj_flt = READ_ONCE(sig->maj_flt);
+	LATTOP_READ_USAGE(usage, task->signal);
 }
 
 /*

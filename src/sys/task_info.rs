@@ -231,10 +231,10 @@ impl TaskView<'_> {
         } else {
             core::ptr::null_mut()
         };
-        // SAFETY: `ptr` is live (TaskView's invariant); the helper reads its
-        // mm under task_lock(), which keeps exit_mm() from releasing it,
-        // counts its descriptors there unless `fds_out` is null (`_rcu`
-        // keeps the fd table allocated), and writes `rss` and `fds` only.
+        // The helper reads the mm under task_lock(), which keeps exit_mm()
+        // from releasing it, and counts descriptors unless `fds_out` is null;
+        // it writes `rss` and `fds` only.
+        // SAFETY: `ptr` is live (TaskView's invariant); `_rcu` keeps the fd table allocated.
         let has_mm = unsafe { bindings::task_rss_fds(self.as_ptr(), &mut rss, fds_out) };
         // A page count is far below 2^52: in bytes it fits.
         let bytes = |pages: kernel::ffi::c_ulong| {
