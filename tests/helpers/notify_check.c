@@ -120,6 +120,22 @@ static struct sleep_truth sleep_undisturbed(long ms, int schedstat, int *disturb
 }
 
 /*
+ * sleep_measured(MS), counting in *upset a call that did not block exactly
+ * once without being preempted (as sleep_undisturbed does).
+ */
+static long long sleep_blocked_once(long ms, int *upset)
+{
+	struct rusage before, after;
+	long long measured;
+
+	getrusage(RUSAGE_THREAD, &before);
+	measured = sleep_measured(ms);
+	getrusage(RUSAGE_THREAD, &after);
+	*upset += after.ru_nvcsw - before.ru_nvcsw != 1 || after.ru_nivcsw != before.ru_nivcsw;
+	return measured;
+}
+
+/*
  * Whether the module's VALUE for the sleep TRUTH made is right: inside the
  * call, and no shorter than the kernel's account of the sleep less 0.1 ms.
  * The kernel stops the thread's CPU time at its dequeue, early in
@@ -329,7 +345,7 @@ static int mode_ratelimit(long period_ms)
 	int level = open_notifier(pid, LATTOP_RESOURCE_NAME_SLEEP_LATENCY, O_NONBLOCK);
 	static long long began[RATE_CYCLES], ended[RATE_CYCLES];
 	static int clear[RATE_CYCLES];
-	int n, crossings = 0, unclear = 0, too_soon = 0, late = 0, missed = 0;
+	int n, crossings = 0, unclear = 0, disturbed = 0, too_soon = 0, late = 0, missed = 0;
 	long long start, end, period = period_ms * MS, min_gap = -1, max_gap = 0;
 
 	arm(up, "up", RATE_LEVEL, 0x4a7e, LATTOP_THRESHOLD_UP, -1, 0);
@@ -342,14 +358,23 @@ static int mode_ratelimit(long period_ms)
 		 * so the long one after it is a crossing. One measured at or
 		 * above the level (a late timer under emulation) may or may
 		 * not have been: not counted as a crossing (the first sleep
-		 * is the baseline: the first long one is a crossing).
+		 * is the baseline: the first long one is a crossing). Nor is
+		 * a cycle where either sleep did not block exactly once
+		 * unpreempted (see sleep_undisturbed): a short one whose
+		 * timer fired while the vCPU stalled before it could block
+		 * is no sleep at all to the module, and a long one preempted
+		 * after arming its timer may block for less than the level.
 		 */
-		clear[i] = sleep_measured(1) < RATE_LEVEL;
+		int upset = 0;
+
+		clear[i] = sleep_blocked_once(1, &upset) < RATE_LEVEL;
 		began[i] = now_ns();
-		sleep_measured(LONG_MS);
+		sleep_blocked_once(LONG_MS, &upset);
 		ended[i] = now_ns();
+		clear[i] = clear[i] && !upset;
 		crossings += clear[i];
 		unclear += !clear[i];
+		disturbed += upset;
 	}
 	end = now_ns();
 	n = read_events(up, ev, LATTOP_EVENT_QUEUE_LEN);
@@ -388,7 +413,8 @@ static int mode_ratelimit(long period_ms)
 			missed++;
 			break;
 		}
-	printf("span_ms %lld\ncrossings %d\nunclear %d\n", (end - start) / MS, crossings, unclear);
+	printf("span_ms %lld\ncrossings %d\nunclear %d\ndisturbed %d\n", (end - start) / MS, crossings,
+	       unclear, disturbed);
 	printf("up_events %d\nmin_gap_ms %lld\nmax_gap_ms %lld\n", n, min_gap / MS, max_gap / MS);
 	printf("too_soon %d\nlate %d\nmissed_at_end %d\n", too_soon, late, missed);
 	n = read_events(level, ev, LATTOP_EVENT_QUEUE_LEN);
