@@ -93,6 +93,16 @@ struct sleep_truth {
 };
 
 /*
+ * Whether a call between the thread's resource usage BEFORE and AFTER did
+ * not block exactly once without being preempted: one more voluntary
+ * switch, and no involuntary one.
+ */
+static int call_disturbed(const struct rusage *before, const struct rusage *after)
+{
+	return after->ru_nvcsw - before->ru_nvcsw != 1 || after->ru_nivcsw != before->ru_nivcsw;
+}
+
+/*
  * sleep_measured(), with the kernel's account of the call, and counts in
  * *disturbed a call that did not block exactly once without being
  * preempted (getrusage(RUSAGE_THREAD): one more voluntary switch, no
@@ -115,15 +125,15 @@ static struct sleep_truth sleep_undisturbed(long ms, int schedstat, int *disturb
 	end = cpu_times(schedstat);
 	getrusage(RUSAGE_THREAD, &after);
 	truth.asleep = truth.measured - (end.on_cpu - start.on_cpu) - (end.run_delay - start.run_delay);
-	*disturbed += after.ru_nvcsw - before.ru_nvcsw != 1 || after.ru_nivcsw != before.ru_nivcsw;
+	*disturbed += call_disturbed(&before, &after);
 	return truth;
 }
 
 /*
- * sleep_measured(MS), counting in *upset a call that did not block exactly
- * once without being preempted (as sleep_undisturbed does).
+ * sleep_measured(MS), counting in *disturbed a call that did not block
+ * exactly once without being preempted (call_disturbed()).
  */
-static long long sleep_blocked_once(long ms, int *upset)
+static long long sleep_blocked_once(long ms, int *disturbed)
 {
 	struct rusage before, after;
 	long long measured;
@@ -131,7 +141,7 @@ static long long sleep_blocked_once(long ms, int *upset)
 	getrusage(RUSAGE_THREAD, &before);
 	measured = sleep_measured(ms);
 	getrusage(RUSAGE_THREAD, &after);
-	*upset += after.ru_nvcsw - before.ru_nvcsw != 1 || after.ru_nivcsw != before.ru_nivcsw;
+	*disturbed += call_disturbed(&before, &after);
 	return measured;
 }
 
@@ -365,16 +375,16 @@ static int mode_ratelimit(long period_ms)
 		 * is no sleep at all to the module, and a long one preempted
 		 * after arming its timer may block for less than the level.
 		 */
-		int upset = 0;
+		int cycle_disturbed = 0;
 
-		clear[i] = sleep_blocked_once(1, &upset) < RATE_LEVEL;
+		clear[i] = sleep_blocked_once(1, &cycle_disturbed) < RATE_LEVEL;
 		began[i] = now_ns();
-		sleep_blocked_once(LONG_MS, &upset);
+		sleep_blocked_once(LONG_MS, &cycle_disturbed);
 		ended[i] = now_ns();
-		clear[i] = clear[i] && !upset;
+		clear[i] = clear[i] && !cycle_disturbed;
 		crossings += clear[i];
 		unclear += !clear[i];
-		disturbed += upset;
+		disturbed += cycle_disturbed;
 	}
 	end = now_ns();
 	n = read_events(up, ev, LATTOP_EVENT_QUEUE_LEN);
