@@ -98,6 +98,9 @@ done < <(cat "${fragments[@]}")
 kmake -s rustavailable >&2
 echo "build-kernel: building bzImage and modules (-j$(nproc)); about 6 minutes on 2 cores" >&2
 kmake -s -j"$(nproc)" bzImage modules >&2
+# The tree's UAPI headers, in usr/include: the guest's copy of the kernel's
+# own getdelays (tools/accounting/) is built against them.
+kmake -s headers >&2
 
 # One tree per flavour is enough: drop trees built from older fragments.
 for old in "$cache/kernel/$flavour"-*; do

@@ -34,6 +34,16 @@ for c in "$repo"/tests/helpers/*.c; do
 		mv -f "$exe.$$" "$exe"
 	fi
 done
+# The kernel's own taskstats client, tools/accounting/getdelays, static too:
+# what the accounting tests compare the bulk records with. Built against the
+# tree's UAPI headers (build-kernel.sh installs them), which know this
+# kernel's struct taskstats.
+getdelays_c=$srctree/tools/accounting/getdelays.c
+if [ ! -x "$bin/getdelays" ] || [ "$getdelays_c" -nt "$bin/getdelays" ] ||
+	[ "$kdir/usr/include/linux/taskstats.h" -nt "$bin/getdelays" ]; then
+	gcc -static -O1 -Wall -I"$kdir/usr/include" -o "$bin/getdelays.$$" "$getdelays_c"
+	mv -f "$bin/getdelays.$$" "$bin/getdelays"
+fi
 # The lattop CLI, static too: on the guest's PATH as /lattop/bin/lattop.
 "$repo/scripts/build-cli.sh"
 # Every guest binary's function address ranges, "START END NAME" in decimal,

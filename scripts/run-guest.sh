@@ -62,8 +62,14 @@ else
 fi
 # LATTOP_QEMU_ARGS adds options, e.g. "-icount shift=0,sleep=off" to make
 # guest time count instructions (repeatable timings; see the benchmarks).
+# A scratch disk, /dev/vda in the guest, for the tests that do block I/O:
+# 64 MiB, sparse, made anew for each boot.
+disk=$run_dir/disk.img
+rm -f "$disk"
+truncate -s 64M "$disk"
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp "${LATTOP_GUEST_CPUS:-2}" -m "${LATTOP_GUEST_MEM:-1024}" -no-reboot
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio" ${LATTOP_QEMU_ARGS:-})
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$cpio"
+	-drive "file=$disk,format=raw,if=virtio" ${LATTOP_QEMU_ARGS:-})
 # The debug kernel's detectors, switched on: full SLUB debugging (sanity
 # checks, red zones, poisoning, alloc/free owner tracking) of the caches
 # lattop's own objects come from (kmalloc's, procfs entries, seq_files; on
@@ -84,7 +90,11 @@ detectors="slub_debug=FZPU,kmalloc-*,proc_dir_entry,seq_file kfence.sample_inter
 # one CPU to another can read a tick longer than it was (on CI, against the
 # sleeper's own clock), and the guest reads the slow HPET from then on.
 clock="tsc=reliable"
-cmdline="console=ttyS0 panic=-1 $detectors $clock lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
+# Delay accounting on from boot, as the accounting tests compare the bulk
+# records' delays with the kernel's own getdelays (a distribution kernel
+# has it built, and off unless asked for).
+accounting="delayacct"
+cmdline="console=ttyS0 panic=-1 $detectors $clock $accounting lattop_mode=$mode lattop_tests=$which ${LATTOP_KERNEL_ARGS:-}"
 if [ -n "${LATTOP_SHARD:-}" ]; then
 	case $LATTOP_SHARD in
 	[1-9]/[1-9]) ;;
