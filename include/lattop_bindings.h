@@ -91,6 +91,12 @@ uid_t lattop_helper_uid_in_init_ns(kuid_t uid);
 gid_t lattop_helper_gid_in_init_ns(kgid_t gid);
 /* The totals its exited threads left in the thread group's signal_struct. */
 void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage);
+/*
+ * The kernel's accounting of a thread (returns whether it is live), and what
+ * the exited threads of a group left (see src/helpers.c). Under rcu_read_lock().
+ */
+bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct);
+void lattop_helper_exited_threads_acct(struct task_struct *task, struct lattop_acct *acct);
 /* Resident pages, as /proc/<pid>/status counts them (see src/helpers.c). */
 struct lattop_rss {
 	unsigned long file;

@@ -7,6 +7,8 @@
  */
 #include "lattop_bindings.h"
 
+#include <linux/delayacct.h>
+#include <linux/taskstats.h>
 #include <linux/uaccess.h>
 
 void *lattop_helper_pde_data(const struct inode *inode) { return pde_data(inode); }
@@ -110,6 +112,147 @@ gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return from_kgid_munged(&init_u
 void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage)
 {
 	LATTOP_READ_USAGE(usage, task->signal);
+}
+
+/* The groups of struct lattop_acct this kernel was built with (delays aside). */
+#define LATTOP_ACCT_BUILT						\
+	((IS_ENABLED(CONFIG_SCHED_INFO) ? LATTOP_ACCT_CPU_DELAY : 0) |	\
+	 (IS_ENABLED(CONFIG_TASK_IO_ACCOUNTING) ? LATTOP_ACCT_IO_STORAGE : 0) | \
+	 (IS_ENABLED(CONFIG_TASK_XACCT) ? LATTOP_ACCT_IO_CALLS : 0))
+
+/* task_struct and signal_struct keep their I/O accounting alike. */
+static __always_inline void lattop_read_io(struct lattop_acct *acct,
+					   const struct task_io_accounting *ioac)
+{
+#ifdef CONFIG_TASK_XACCT
+	acct->rchar = READ_ONCE(ioac->rchar);
+	acct->wchar = READ_ONCE(ioac->wchar);
+	acct->syscr = READ_ONCE(ioac->syscr);
+	acct->syscw = READ_ONCE(ioac->syscw);
+#endif
+#ifdef CONFIG_TASK_IO_ACCOUNTING
+	acct->read_bytes = READ_ONCE(ioac->read_bytes);
+	acct->write_bytes = READ_ONCE(ioac->write_bytes);
+	acct->cancelled_write_bytes = READ_ONCE(ioac->cancelled_write_bytes);
+#endif
+}
+
+/*
+ * A thread's accounting, as taskstats' per-pid reply has it (its
+ * delayacct_add_tsk(): sched_info read as is, the delays under their lock)
+ * and /proc/<pid>/task/<tid>/io (read as is). Under rcu_read_lock(), which
+ * keeps the task, and so its delays, from being freed. Returns whether it
+ * is live (no exit_state): a zombie's delays are in its group's already.
+ */
+bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct)
+{
+#ifdef CONFIG_TASK_DELAY_ACCT
+	struct task_delay_info *delays = task->delays;
+	unsigned long flags;
+#endif
+
+	acct->groups = LATTOP_ACCT_BUILT;
+#ifdef CONFIG_SCHED_INFO
+	acct->cpu.count = READ_ONCE(task->sched_info.pcount);
+	acct->cpu.total_ns = READ_ONCE(task->sched_info.run_delay);
+#endif
+#ifdef CONFIG_TASK_DELAY_ACCT
+	if (delays) {
+		acct->groups |= LATTOP_ACCT_DELAYS;
+		raw_spin_lock_irqsave(&delays->lock, flags);
+		acct->blkio.count = delays->blkio_count;
+		acct->blkio.total_ns = delays->blkio_delay;
+		acct->swapin.count = delays->swapin_count;
+		acct->swapin.total_ns = delays->swapin_delay;
+		acct->freepages.count = delays->freepages_count;
+		acct->freepages.total_ns = delays->freepages_delay;
+		acct->thrashing.count = delays->thrashing_count;
+		acct->thrashing.total_ns = delays->thrashing_delay;
+		acct->compact.count = delays->compact_count;
+		acct->compact.total_ns = delays->compact_delay;
+		acct->wpcopy.count = delays->wpcopy_count;
+		acct->wpcopy.total_ns = delays->wpcopy_delay;
+		acct->irq.count = delays->irq_count;
+		acct->irq.total_ns = delays->irq_delay;
+		raw_spin_unlock_irqrestore(&delays->lock, flags);
+	}
+#endif
+	lattop_read_io(acct, &task->ioac);
+	return !READ_ONCE(task->exit_state);
+}
+
+#ifdef CONFIG_TASKSTATS
+/*
+ * lock_task_sighand(), whose out-of-line part is not exported: the task's
+ * sighand_struct, locked, or NULL once the task is released. Under
+ * rcu_read_lock(): a sighand_struct is SLAB_TYPESAFE_BY_RCU, its siglock
+ * always initialised, so one freed under us is locked harmlessly and found
+ * to be no longer the task's.
+ */
+static struct sighand_struct *lattop_lock_sighand(struct task_struct *task,
+						  unsigned long *flags)
+{
+	struct sighand_struct *sighand;
+
+	for (;;) {
+		sighand = rcu_dereference(task->sighand);
+		if (!sighand)
+			return NULL;
+		spin_lock_irqsave(&sighand->siglock, *flags);
+		if (likely(sighand == rcu_access_pointer(task->sighand)))
+			return sighand;
+		spin_unlock_irqrestore(&sighand->siglock, *flags);
+	}
+}
+#endif
+
+/*
+ * What the exited threads of the task's group left: their delays, which
+ * taskstats adds to signal->stats under the siglock as each exits (the
+ * stats exist once a thread of a group of several has exited, so most
+ * processes cost no lock here), read under it as its per-tgid reply does;
+ * their I/O, which __exit_signal() adds to signal->ioac, read under
+ * stats_lock as /proc/<pid>/io does. Under rcu_read_lock().
+ */
+void lattop_helper_exited_threads_acct(struct task_struct *task, struct lattop_acct *acct)
+{
+	struct signal_struct *sig = task->signal;
+	unsigned int seq;
+#ifdef CONFIG_TASKSTATS
+	struct sighand_struct *sighand;
+	unsigned long flags;
+
+	/* Pairs with taskstats_tgid_alloc()'s smp_store_release(). */
+	if (smp_load_acquire(&sig->stats)) {
+		sighand = lattop_lock_sighand(task, &flags);
+		if (sighand) {
+			const struct taskstats *stats = sig->stats;
+
+			acct->cpu.count = stats->cpu_count;
+			acct->cpu.total_ns = stats->cpu_delay_total;
+			acct->blkio.count = stats->blkio_count;
+			acct->blkio.total_ns = stats->blkio_delay_total;
+			acct->swapin.count = stats->swapin_count;
+			acct->swapin.total_ns = stats->swapin_delay_total;
+			acct->freepages.count = stats->freepages_count;
+			acct->freepages.total_ns = stats->freepages_delay_total;
+			acct->thrashing.count = stats->thrashing_count;
+			acct->thrashing.total_ns = stats->thrashing_delay_total;
+			acct->compact.count = stats->compact_count;
+			acct->compact.total_ns = stats->compact_delay_total;
+			acct->wpcopy.count = stats->wpcopy_count;
+			acct->wpcopy.total_ns = stats->wpcopy_delay_total;
+			acct->irq.count = stats->irq_count;
+			acct->irq.total_ns = stats->irq_delay_total;
+			spin_unlock_irqrestore(&sighand->siglock, flags);
+		}
+	}
+#endif
+	acct->groups = LATTOP_ACCT_BUILT;
+	do {
+		seq = read_seqbegin(&sig->stats_lock);
+		lattop_read_io(acct, &sig->ioac);
+	} while (read_seqretry(&sig->stats_lock, seq));
 }
 
 /*

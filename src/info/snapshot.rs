@@ -14,6 +14,7 @@ use crate::{
     ids::ProcessId,
     profiler::{Latencies, Profiler, SleepStats},
     sys::{
+        accounting::Acct,
         clock::{monotonic_ns, now_ns},
         process::{
             collect, collect_processes, find_process, for_each_process, threads, Full, Passes, Room,
@@ -196,19 +197,23 @@ impl Pass<'_> {
         let at = records.len();
         records.push(Record::Process(record))?;
         let mut usage = leader.exited_threads_usage();
+        let mut acct = leader.exited_threads_acct(rcu);
         for thread in threads(rcu, leader) {
             usage.add(&thread.usage());
-            records.push(self.thread(thread, tgid))?;
+            let thread_acct = thread.acct(rcu);
+            acct.add_thread(&thread_acct);
+            records.push(self.thread(thread, tgid, thread_acct.acct))?;
         }
         // Always there: pushed at `at` above.
         if let Some(Record::Process(record)) = records.get_mut(at) {
             set_usage(record, &usage);
+            record.acct = acct;
         }
         Ok(true)
     }
 
-    /// The record of `thread` of process `tgid`.
-    fn thread(&self, thread: TaskView<'_>, tgid: i32) -> Record {
+    /// The record of `thread` of process `tgid`, whose accounting is `acct`.
+    fn thread(&self, thread: TaskView<'_>, tgid: i32, acct: Acct) -> Record {
         let usage = thread.usage();
         let state = thread.state_letter();
         let seen = self.latencies.task(thread.tid(), thread.start_time());
@@ -234,6 +239,7 @@ impl Pass<'_> {
             blocked_ns,
             latency: latency(seen.map(|t| t.sleeps).unwrap_or_default()),
             run_delay: latency(seen.map(|t| t.waits).unwrap_or_default()),
+            acct,
             ..Default::default()
         })
     }

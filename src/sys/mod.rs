@@ -5,6 +5,7 @@
 //! Every `unsafe` block of lattop lives below this module, one file per kernel
 //! API; the feature code above it is safe Rust.
 
+pub(crate) mod accounting;
 mod bindings;
 pub(crate) mod clock;
 pub(crate) mod cpu;

@@ -83,6 +83,59 @@ struct lattop_latency {
 };
 
 /*
+ * What the kernel's own accounting knows of a task: the delay and I/O
+ * fields of struct taskstats (<linux/taskstats.h>, which the kernel's
+ * tools/accounting/getdelays prints one pid at a time), read the way
+ * taskstats reads them (a thread's delays under its delay lock). `groups`
+ * says which groups below the running kernel provides for this record; the
+ * fields of a group not set are 0 and are not data.
+ */
+/* cpu: sched_info's runs and run-queue wait (CONFIG_SCHED_INFO: SCHEDSTATS or TASK_DELAY_ACCT). */
+#define LATTOP_ACCT_CPU_DELAY	0x1
+/*
+ * blkio to irq: CONFIG_TASK_DELAY_ACCT, and delay accounting was on when the
+ * thread was born (the `delayacct` kernel argument, or sysctl
+ * kernel.task_delayacct=1 since): a thread born while it was off has none,
+ * as taskstats then reports zeros. (Turned off since, the figures stop.)
+ */
+#define LATTOP_ACCT_DELAYS	0x2
+/* read_bytes, write_bytes, cancelled_write_bytes: CONFIG_TASK_IO_ACCOUNTING. */
+#define LATTOP_ACCT_IO_STORAGE	0x4
+/* rchar, wchar, syscr, syscw: CONFIG_TASK_XACCT. */
+#define LATTOP_ACCT_IO_CALLS	0x8
+
+/* One kind of delay: how many, and their total. */
+struct lattop_delay {
+	__u64 count;		/* delays counted */
+	__u64 total_ns;		/* their total, ns */
+};
+
+struct lattop_acct {
+	__u32 groups;		/* LATTOP_ACCT_*: which groups are data */
+	__u32 pad;		/* 0 */
+	/*
+	 * Waiting for a CPU (taskstats' cpu_count and cpu_delay_total): count
+	 * is the runs on a CPU (sched_info's pcount), total the time spent
+	 * runnable on a run queue (run_delay).
+	 */
+	struct lattop_delay cpu;
+	struct lattop_delay blkio;	/* waiting for synchronous block I/O */
+	struct lattop_delay swapin;	/* waiting for a page to be swapped in */
+	struct lattop_delay freepages;	/* in direct memory reclaim */
+	struct lattop_delay thrashing;	/* waiting for a thrashing page cache page */
+	struct lattop_delay compact;	/* in direct memory compaction */
+	struct lattop_delay wpcopy;	/* copying a page on a write-protect fault */
+	struct lattop_delay irq;	/* interrupts on its CPU while it ran (0 without CONFIG_IRQ_TIME_ACCOUNTING) */
+	__u64 read_bytes;	/* bytes it caused to be read from storage */
+	__u64 write_bytes;	/* bytes it caused (or will cause) to be written to storage */
+	__u64 cancelled_write_bytes;	/* of those, bytes whose writing it cancelled (truncated dirty pages) */
+	__u64 rchar;		/* bytes read by read-like system calls (from anywhere) */
+	__u64 wchar;		/* bytes written by write-like system calls */
+	__u64 syscr;		/* read-like system calls */
+	__u64 syscw;		/* write-like system calls */
+};
+
+/*
  * A task's state, as the letter of /proc/<pid>/stat's third field: R
  * running or runnable, S sleeping, D uninterruptible (disk) sleep, T
  * stopped, t traced, X dead, Z zombie, P parked, I idle kernel thread.
@@ -130,6 +183,18 @@ struct lattop_process_record {
 	 * switched in.
 	 */
 	struct lattop_latency run_delay;	/* summed over its threads */
+	/*
+	 * The kernel's accounting (appended: there when the record's length
+	 * covers it) of all its threads, live and exited. Delays are summed as
+	 * taskstats sums a thread group's (TASKSTATS_CMD_ATTR_TGID): what its
+	 * exited threads left, plus each live thread's (a zombie thread's are
+	 * already in the first: taskstats adds a thread's delays to its
+	 * group's as it exits). I/O is summed as /proc/<pid>/io sums it: what
+	 * exited threads left, plus each thread on its list. So it is what
+	 * its exited threads left plus the sum of its thread records (less
+	 * zombie threads' delays). groups: those of any of its threads.
+	 */
+	struct lattop_acct acct;
 };
 
 struct lattop_thread_record {
@@ -154,6 +219,12 @@ struct lattop_thread_record {
 	__u64 blocked_ns;
 	struct lattop_latency latency;
 	struct lattop_latency run_delay;	/* as the process record's */
+	/*
+	 * The kernel's accounting of this thread (appended, as above): as
+	 * taskstats' per-pid figures (TASKSTATS_CMD_ATTR_PID) and
+	 * /proc/<pid>/task/<tid>/io.
+	 */
+	struct lattop_acct acct;
 };
 
 /*
