@@ -10,7 +10,7 @@
 //!
 //! Records grow at the end. A record must hold at least the fields of the
 //! first ABI version of its struct ([`PROCESS_RECORD_MIN_LEN`],
-//! [`THREAD_RECORD_MIN_LEN`]); a field added since (`run_delay`) is read when
+//! [`THREAD_RECORD_MIN_LEN`]); a field added since (`run_delay`, `acct`) is read when
 //! the record covers all of it, and is all zeros otherwise, as a module built
 //! before it would have had nothing to report. Bytes past the struct this
 //! build knows are ignored.
@@ -18,12 +18,12 @@
 use std::mem::{offset_of, size_of, size_of_val};
 
 use crate::abi::{
-    lattop_info_header as Header, lattop_latency as LatencyRecord,
-    lattop_process_record as ProcessRecord, lattop_record as RecordHeader,
-    lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION, LATTOP_INFO_MAGIC,
-    LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD,
+    lattop_acct as AcctRecord, lattop_delay as DelayRecord, lattop_info_header as Header,
+    lattop_latency as LatencyRecord, lattop_process_record as ProcessRecord,
+    lattop_record as RecordHeader, lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION,
+    LATTOP_INFO_MAGIC, LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD,
 };
-use crate::snapshot::{Latency, Process, Snapshot, Thread};
+use crate::snapshot::{Acct, Delay, Latency, Process, Snapshot, Thread};
 
 mod error;
 pub use error::DecodeError;
@@ -249,6 +249,9 @@ fn decode_process(record: &[u8]) -> Process {
         run_delay: optional_field_bytes!(record, ProcessRecord, run_delay)
             .map(decode_latency)
             .unwrap_or_default(),
+        acct: optional_field_bytes!(record, ProcessRecord, acct)
+            .map(decode_acct)
+            .unwrap_or_default(),
         threads: Vec::new(),
     }
 }
@@ -272,6 +275,9 @@ fn decode_thread(record: &[u8]) -> Thread {
         run_delay: optional_field_bytes!(record, ThreadRecord, run_delay)
             .map(decode_latency)
             .unwrap_or_default(),
+        acct: optional_field_bytes!(record, ThreadRecord, acct)
+            .map(decode_acct)
+            .unwrap_or_default(),
     }
 }
 
@@ -280,6 +286,31 @@ fn decode_latency(bytes: &[u8]) -> Latency {
         sleeps: read_field!(bytes, LatencyRecord, sleeps),
         total_ns: read_field!(bytes, LatencyRecord, total_ns),
         max_ns: read_field!(bytes, LatencyRecord, max_ns),
+    }
+}
+
+fn decode_acct(bytes: &[u8]) -> Acct {
+    let delay = |bytes: &[u8]| Delay {
+        count: read_field!(bytes, DelayRecord, count),
+        total_ns: read_field!(bytes, DelayRecord, total_ns),
+    };
+    Acct {
+        groups: read_field!(bytes, AcctRecord, groups),
+        cpu: delay(field_bytes!(bytes, AcctRecord, cpu)),
+        blkio: delay(field_bytes!(bytes, AcctRecord, blkio)),
+        swapin: delay(field_bytes!(bytes, AcctRecord, swapin)),
+        freepages: delay(field_bytes!(bytes, AcctRecord, freepages)),
+        thrashing: delay(field_bytes!(bytes, AcctRecord, thrashing)),
+        compact: delay(field_bytes!(bytes, AcctRecord, compact)),
+        wpcopy: delay(field_bytes!(bytes, AcctRecord, wpcopy)),
+        irq: delay(field_bytes!(bytes, AcctRecord, irq)),
+        read_bytes: read_field!(bytes, AcctRecord, read_bytes),
+        write_bytes: read_field!(bytes, AcctRecord, write_bytes),
+        cancelled_write_bytes: read_field!(bytes, AcctRecord, cancelled_write_bytes),
+        rchar: read_field!(bytes, AcctRecord, rchar),
+        wchar: read_field!(bytes, AcctRecord, wchar),
+        syscr: read_field!(bytes, AcctRecord, syscr),
+        syscw: read_field!(bytes, AcctRecord, syscw),
     }
 }
 

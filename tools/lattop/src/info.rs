@@ -6,11 +6,14 @@ use std::io::{self, BufWriter, Write};
 
 use clap::Args;
 
-use crate::abi::{LATTOP_PROC_DIR, LATTOP_PROC_INFO};
+use crate::abi::{
+    LATTOP_ACCT_CPU_DELAY, LATTOP_ACCT_DELAYS, LATTOP_ACCT_IO_CALLS, LATTOP_ACCT_IO_STORAGE,
+    LATTOP_PROC_DIR, LATTOP_PROC_INFO,
+};
 use crate::decode::decode;
 use crate::error::CliError;
 use crate::procfs::{proc_root, read_snapshot, uapi_str};
-use crate::snapshot::{Process, Snapshot, Thread};
+use crate::snapshot::{Acct, Delay, Process, Snapshot, Thread};
 
 // Macros rather than consts so that the help text can concat! them.
 macro_rules! process_header {
@@ -24,7 +27,16 @@ macro_rules! thread_header {
     };
 }
 
+/// --delays: the kernel's accounting, one column pair per kind of delay.
+macro_rules! delays_columns {
+    () => {
+        "CPU_RUNS CPU_WAIT_US BLKIO BLKIO_US SWAPIN SWAPIN_US RECLAIM RECLAIM_US THRASH THRASH_US COMPACT COMPACT_US WPCOPY WPCOPY_US IRQ IRQ_US READ_KB WRITE_KB CANCELLED_KB RCHAR_KB WCHAR_KB SYSCR SYSCW COMM"
+    };
+}
+
 pub const PROCESS_HEADER: &str = process_header!();
+pub const PROCESS_DELAYS_HEADER: &str = concat!("PID ", delays_columns!());
+pub const THREAD_DELAYS_HEADER: &str = concat!("TID ", delays_columns!());
 pub const THREAD_HEADER: &str = thread_header!();
 
 /// Thread lines, and the thread header line, start with this.
@@ -62,11 +74,24 @@ fn info_help() -> String {
             "preemption or a new task's first wake-up to running; it is 0 when the\n",
             "module does not measure it (hooks=kprobe) or predates it.\n",
             "COMM comes last, white space in it replaced by '_'.\n\n",
+            "With --delays, the kernel's own accounting (what taskstats and\n",
+            "getdelays report: the acct fields) instead, PID (or TID) first:\n  PID ",
+            delays_columns!(),
+            "\n",
+            "a count and a total (us) for each kind of delay: cpu (CPU_RUNS is\n",
+            "runs on a CPU, CPU_WAIT_US the time waiting for one), blkio, swapin,\n",
+            "freepages (RECLAIM), thrashing, compact, wpcopy, irq; then read_bytes,\n",
+            "write_bytes, cancelled_write_bytes, rchar, wchar / 1024, syscr, syscw.\n",
+            "A column the kernel does not provide for that task (its group is not\n",
+            "in acct.groups: no delay accounting in the kernel, or off when the\n",
+            "task was born) shows '-'.\n\n",
             "--json prints one JSON document: {{\"abi_version\", \"flags\", \"snapshot_ns\",\n",
             "\"processes\": [...]}}, each process and its \"threads\" (always included)\n",
             "with the field names of include/uapi/linux/lattop.h; \"latency\" and\n",
             "\"run_delay\" are objects {{\"sleeps\", \"total_ns\", \"max_ns\"}} (run_delay\n",
-            "all 0 from a module that predates it).\n\n",
+            "all 0 from a module that predates it); \"acct\" is an object of\n",
+            "\"groups\", the delays as {{\"count\", \"total_ns\"}} and the I/O counters\n",
+            "(groups 0 from a module that predates it).\n\n",
             "Reads $LATTOP_PROC/{dir}/{info} (LATTOP_PROC defaults to /proc). Exits 1,\n",
             "with a one-line message, when the file cannot be read or decoded."
         ),
@@ -95,6 +120,9 @@ pub struct InfoArgs {
     /// One JSON document instead of the table (threads always included)
     #[arg(long)]
     pub json: bool,
+    /// The kernel's delay and I/O accounting instead of lattop's columns
+    #[arg(long, conflicts_with = "json")]
+    pub delays: bool,
 }
 
 pub fn run(args: &InfoArgs) -> Result<(), CliError> {
@@ -104,7 +132,12 @@ pub fn run(args: &InfoArgs) -> Result<(), CliError> {
     if args.json {
         write_json(&snapshot, &mut out)?;
     } else {
-        write_table(&snapshot, args.threads, &mut out)?;
+        let view = if args.delays {
+            View::Delays
+        } else {
+            View::Main
+        };
+        write_table(&snapshot, view, args.threads, &mut out)?;
     }
     out.flush()?;
     Ok(())
@@ -115,19 +148,41 @@ pub fn write_json(snapshot: &Snapshot, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// Which columns the table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// lattop's own: PROCESS_HEADER and THREAD_HEADER.
+    Main,
+    /// The kernel's accounting (--delays).
+    Delays,
+}
+
 pub fn write_table(
     snapshot: &Snapshot,
+    view: View,
     with_threads: bool,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let mut processes = Table::new(PROCESS_HEADER);
-    let mut threads = Table::new(THREAD_HEADER);
+    let (process_header, thread_header) = match view {
+        View::Main => (PROCESS_HEADER, THREAD_HEADER),
+        View::Delays => (PROCESS_DELAYS_HEADER, THREAD_DELAYS_HEADER),
+    };
+    let mut processes = Table::new(process_header);
+    let mut threads = Table::new(thread_header);
     let mut order = Vec::new();
     for process in &snapshot.processes {
-        order.push(Line::Process(processes.push(process_row(process))));
+        let row = match view {
+            View::Main => process_row(process),
+            View::Delays => delays_row(process.pid, &process.acct, &process.comm),
+        };
+        order.push(Line::Process(processes.push(row)));
         if with_threads {
             for thread in &process.threads {
-                order.push(Line::Thread(threads.push(thread_row(thread))));
+                let row = match view {
+                    View::Main => thread_row(thread),
+                    View::Delays => delays_row(thread.tid, &thread.acct, &thread.comm),
+                };
+                order.push(Line::Thread(threads.push(row)));
             }
         }
     }
@@ -197,6 +252,49 @@ fn thread_row(thread: &Thread) -> Vec<String> {
         (thread.run_delay.max_ns / 1_000).to_string(),
         table_comm(&thread.comm),
     ]
+}
+
+/// A --delays line: `id`'s accounting, a group the kernel does not provide
+/// shown as '-'.
+fn delays_row(id: i32, acct: &Acct, comm: &str) -> Vec<String> {
+    let shown = |group: u32, value: u64| match acct.groups & group {
+        0 => "-".to_string(),
+        _ => value.to_string(),
+    };
+    let delay = |group: u32, delay: &Delay| {
+        [
+            shown(group, delay.count),
+            shown(group, delay.total_ns / 1_000),
+        ]
+    };
+    let mut row = vec![id.to_string()];
+    row.extend(delay(LATTOP_ACCT_CPU_DELAY, &acct.cpu));
+    for kind in [
+        &acct.blkio,
+        &acct.swapin,
+        &acct.freepages,
+        &acct.thrashing,
+        &acct.compact,
+        &acct.wpcopy,
+        &acct.irq,
+    ] {
+        row.extend(delay(LATTOP_ACCT_DELAYS, kind));
+    }
+    for bytes in [
+        acct.read_bytes,
+        acct.write_bytes,
+        acct.cancelled_write_bytes,
+    ] {
+        row.push(shown(LATTOP_ACCT_IO_STORAGE, bytes / 1024));
+    }
+    for bytes in [acct.rchar, acct.wchar] {
+        row.push(shown(LATTOP_ACCT_IO_CALLS, bytes / 1024));
+    }
+    for calls in [acct.syscr, acct.syscw] {
+        row.push(shown(LATTOP_ACCT_IO_CALLS, calls));
+    }
+    row.push(table_comm(comm));
+    row
 }
 
 /// A command name as one white-space-free table field: white space becomes

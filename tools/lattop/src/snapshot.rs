@@ -48,6 +48,8 @@ pub struct Process {
     /// Run-queue delay: all 0 from a module older than the field (and from
     /// one loaded with hooks=kprobe, which does not measure it).
     pub run_delay: Latency,
+    /// The kernel's accounting: groups 0 from a module older than it.
+    pub acct: Acct,
     pub threads: Vec<Thread>,
 }
 
@@ -69,6 +71,8 @@ pub struct Thread {
     pub latency: Latency,
     /// As the process's: all 0 from a module older than the field.
     pub run_delay: Latency,
+    /// As the process's.
+    pub acct: Acct,
 }
 
 /// A struct lattop_latency: sleeps (`latency`) or waits for a CPU
@@ -78,4 +82,33 @@ pub struct Latency {
     pub sleeps: u64,
     pub total_ns: u64,
     pub max_ns: u64,
+}
+
+/// A struct lattop_acct: the kernel's delay and I/O accounting of a task.
+/// A group whose bit is not in `groups` (LATTOP_ACCT_*) is all 0 and no data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Acct {
+    pub groups: u32,
+    pub cpu: Delay,
+    pub blkio: Delay,
+    pub swapin: Delay,
+    pub freepages: Delay,
+    pub thrashing: Delay,
+    pub compact: Delay,
+    pub wpcopy: Delay,
+    pub irq: Delay,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+    pub cancelled_write_bytes: u64,
+    pub rchar: u64,
+    pub wchar: u64,
+    pub syscr: u64,
+    pub syscw: u64,
+}
+
+/// A struct lattop_delay: how many delays of a kind, and their total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Delay {
+    pub count: u64,
+    pub total_ns: u64,
 }

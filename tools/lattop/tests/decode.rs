@@ -161,12 +161,13 @@ fn record_shorter_than_the_first_version_is_an_error() {
 }
 
 #[test]
-fn run_delay_is_the_last_field_and_decodes() {
-    // The shortest records are the structs without their last field: an
-    // older module's, which ended at latency.
-    let latency_size = std::mem::size_of::<lattop::abi::lattop_latency>();
-    assert_eq!(PROCESS_RECORD_MIN_LEN, PROCESS_RECORD_SIZE - latency_size);
-    assert_eq!(THREAD_RECORD_MIN_LEN, THREAD_RECORD_SIZE - latency_size);
+fn run_delay_then_acct_are_the_last_fields_and_decode() {
+    // The shortest records are the structs without their last two fields:
+    // the first module's, which ended at latency.
+    let appended = std::mem::size_of::<lattop::abi::lattop_latency>()
+        + std::mem::size_of::<lattop::abi::lattop_acct>();
+    assert_eq!(PROCESS_RECORD_MIN_LEN, PROCESS_RECORD_SIZE - appended);
+    assert_eq!(THREAD_RECORD_MIN_LEN, THREAD_RECORD_SIZE - appended);
 
     let snapshot = decode(&sample_bytes()).unwrap();
     let worker = &snapshot.processes[1];
@@ -211,6 +212,40 @@ fn records_from_before_run_delay_decode_with_zeros() {
     // Everything else is still read from its place.
     assert_eq!(snapshot.processes[1].latency, processes[1].latency);
     assert_eq!(snapshot.processes[1].threads[1].blocked_ns, 42_000_000);
+}
+
+#[test]
+fn acct_decodes_field_by_field() {
+    let processes = sample_processes();
+    let snapshot = decode(&sample_bytes()).unwrap();
+    assert_eq!(snapshot.processes, processes);
+    // Each field from its own place: no two alike, none read from a neighbour.
+    let acct = &snapshot.processes[0].acct;
+    assert_eq!(acct.groups, ALL_GROUPS);
+    assert_eq!((acct.cpu.count, acct.irq.count), (101, 108));
+    assert_eq!(acct.wpcopy.total_ns, 107 * 1_000_003);
+    assert_eq!((acct.cancelled_write_bytes, acct.syscw), (4096 + 11, 16));
+    assert_eq!(
+        snapshot.processes[1].threads[1].acct.rchar,
+        4243 * 4096 + 12
+    );
+}
+
+#[test]
+fn records_from_before_acct_decode_with_no_groups() {
+    // A module built before acct: records ending after run_delay.
+    let processes = sample_processes();
+    let mut builder = SnapshotBuilder::default();
+    for process in &processes {
+        builder.push(encode_pre_acct_process(process));
+        for thread in &process.threads {
+            builder.push(encode_pre_acct_thread(thread));
+        }
+    }
+    let snapshot = decode(&builder.build()).expect("a pre-acct module's records decode");
+    assert_eq!(snapshot.processes, without_acct(&processes));
+    assert_eq!(snapshot.processes[1].run_delay, processes[1].run_delay);
+    assert_eq!(snapshot.processes[1].acct.groups, 0);
 }
 
 #[test]

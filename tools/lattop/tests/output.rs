@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 
 use common::*;
 use lattop::decode::decode;
-use lattop::info::{write_json, write_table, PROCESS_HEADER, THREAD_HEADER, THREAD_INDENT};
+use lattop::info::{
+    write_json, write_table, View, PROCESS_DELAYS_HEADER, PROCESS_HEADER, THREAD_DELAYS_HEADER,
+    THREAD_HEADER, THREAD_INDENT,
+};
 use lattop::snapshot::Snapshot;
 use serde_json::Value;
 
@@ -18,7 +21,7 @@ fn sample() -> Snapshot {
 
 fn table(with_threads: bool) -> String {
     let mut out = Vec::new();
-    write_table(&sample(), with_threads, &mut out).unwrap();
+    write_table(&sample(), View::Main, with_threads, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -205,7 +208,7 @@ fn run_queue_columns_are_run_delay() {
 fn an_older_module_shows_zero_run_queue_delay() {
     let snapshot = old_module_sample();
     let mut out = Vec::new();
-    write_table(&snapshot, true, &mut out).unwrap();
+    write_table(&snapshot, View::Main, true, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<_> = text.lines().collect();
     assert_eq!(lines.len(), 2 + 2 + 3, "{text}");
@@ -272,4 +275,28 @@ fn without_comments(mut c: &str) -> String {
         c = c[start..].split_once("*/").map_or("", |(_, rest)| rest);
     }
     code + c
+}
+
+#[test]
+fn delays_view_shows_the_kernel_accounting_and_dashes_what_it_lacks() {
+    let mut out = Vec::new();
+    write_table(&sample(), View::Delays, true, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<_> = text.lines().collect();
+    assert_eq!(fields(lines[0]), fields(PROCESS_DELAYS_HEADER));
+    assert_eq!(fields(lines[1]), fields(THREAD_DELAYS_HEADER));
+    // init: every group; each kind a count and a total in us.
+    let init = fields(lines[2]);
+    assert_eq!(init.len(), fields(PROCESS_DELAYS_HEADER).len());
+    assert_eq!(&init[..5], ["1", "101", "101000", "102", "102000"]);
+    // READ_KB .. SYSCW: (4096 + 9..13) / 1024, then the call counts.
+    assert_eq!(&init[17..], ["4", "4", "4", "4", "4", "15", "16", "init"]);
+    // The worker: no delay accounting (born while it was off), the rest there.
+    let worker = fields(lines[4]);
+    assert_eq!(worker[0], "4242");
+    assert_eq!(&worker[1..3], ["301", "301000"]);
+    assert!(worker[3..17].iter().all(|f| *f == "-"), "{text}");
+    assert_eq!(worker[17], "12"); // (3 * 4096 + 9) / 1024
+    assert!(lines[5].starts_with(THREAD_INDENT), "{text}");
+    assert_eq!(fields(lines[5])[0], "4242");
 }

@@ -9,18 +9,22 @@
 use std::mem::{offset_of, size_of};
 
 use lattop::abi::{
-    lattop_info_header as Header, lattop_latency as LatencyRecord,
-    lattop_process_record as ProcessRecord, lattop_record as RecordHeader,
-    lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION, LATTOP_INFO_MAGIC,
-    LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD,
+    lattop_acct as AcctRecord, lattop_delay as DelayRecord, lattop_info_header as Header,
+    lattop_latency as LatencyRecord, lattop_process_record as ProcessRecord,
+    lattop_record as RecordHeader, lattop_thread_record as ThreadRecord, LATTOP_ABI_VERSION,
+    LATTOP_ACCT_CPU_DELAY, LATTOP_ACCT_DELAYS, LATTOP_ACCT_IO_CALLS, LATTOP_ACCT_IO_STORAGE,
+    LATTOP_INFO_MAGIC, LATTOP_TAG_PROCESS, LATTOP_TAG_THREAD,
 };
 use lattop::decode::{PROCESS_RECORD_MIN_LEN, THREAD_RECORD_MIN_LEN};
-use lattop::snapshot::{Latency, Process, Thread};
+use lattop::snapshot::{Acct, Delay, Latency, Process, Thread};
 
 pub const HEADER_SIZE: usize = size_of::<Header>();
 pub const PROCESS_RECORD_SIZE: usize = size_of::<ProcessRecord>();
 pub const THREAD_RECORD_SIZE: usize = size_of::<ThreadRecord>();
 pub const SNAPSHOT_NS: u64 = 123_456_789_012;
+/// Every group of struct lattop_acct.
+pub const ALL_GROUPS: u32 =
+    LATTOP_ACCT_CPU_DELAY | LATTOP_ACCT_DELAYS | LATTOP_ACCT_IO_STORAGE | LATTOP_ACCT_IO_CALLS;
 
 /// A snapshot's bytes, built up record by record.
 pub struct SnapshotBuilder {
@@ -207,6 +211,7 @@ pub fn encode_process(process: &Process) -> Vec<u8> {
     put(r, offset_of!(P, pad2), &0u32.to_ne_bytes());
     put_latency(r, offset_of!(P, latency), &process.latency);
     put_latency(r, offset_of!(P, run_delay), &process.run_delay);
+    put_acct(r, offset_of!(P, acct), &process.acct);
     record
 }
 
@@ -233,6 +238,7 @@ pub fn encode_thread(thread: &Thread) -> Vec<u8> {
     );
     put_latency(r, offset_of!(T, latency), &thread.latency);
     put_latency(r, offset_of!(T, run_delay), &thread.run_delay);
+    put_acct(r, offset_of!(T, acct), &thread.acct);
     record
 }
 
@@ -254,9 +260,9 @@ pub fn encode_old_thread(thread: &Thread) -> Vec<u8> {
     shorten(encode_thread(thread), THREAD_RECORD_MIN_LEN)
 }
 
-/// `processes` as an older module sees them: no run_delay.
+/// `processes` as an older module sees them: no run_delay (nor acct).
 pub fn without_run_delay(processes: &[Process]) -> Vec<Process> {
-    let mut processes = processes.to_vec();
+    let mut processes = without_acct(processes);
     for process in &mut processes {
         process.run_delay = Latency::default();
         for thread in &mut process.threads {
@@ -264,6 +270,103 @@ pub fn without_run_delay(processes: &[Process]) -> Vec<Process> {
         }
     }
     processes
+}
+
+/// A process record as a module built before acct wrote it: ending after
+/// run_delay.
+pub fn encode_pre_acct_process(process: &Process) -> Vec<u8> {
+    shorten(encode_process(process), offset_of!(ProcessRecord, acct))
+}
+
+/// A thread record as a module built before acct wrote it.
+pub fn encode_pre_acct_thread(thread: &Thread) -> Vec<u8> {
+    shorten(encode_thread(thread), offset_of!(ThreadRecord, acct))
+}
+
+/// `processes` as a module built before acct sees them.
+pub fn without_acct(processes: &[Process]) -> Vec<Process> {
+    let mut processes = processes.to_vec();
+    for process in &mut processes {
+        process.acct = Acct::default();
+        for thread in &mut process.threads {
+            thread.acct = Acct::default();
+        }
+    }
+    processes
+}
+
+fn put_acct(record: &mut [u8], offset: usize, acct: &Acct) {
+    type A = AcctRecord;
+    let delays = [
+        (offset_of!(A, cpu), &acct.cpu),
+        (offset_of!(A, blkio), &acct.blkio),
+        (offset_of!(A, swapin), &acct.swapin),
+        (offset_of!(A, freepages), &acct.freepages),
+        (offset_of!(A, thrashing), &acct.thrashing),
+        (offset_of!(A, compact), &acct.compact),
+        (offset_of!(A, wpcopy), &acct.wpcopy),
+        (offset_of!(A, irq), &acct.irq),
+    ];
+    put(
+        record,
+        offset + offset_of!(A, groups),
+        &acct.groups.to_ne_bytes(),
+    );
+    for (at, delay) in delays {
+        let at = offset + at;
+        put(
+            record,
+            at + offset_of!(DelayRecord, count),
+            &delay.count.to_ne_bytes(),
+        );
+        put(
+            record,
+            at + offset_of!(DelayRecord, total_ns),
+            &delay.total_ns.to_ne_bytes(),
+        );
+    }
+    let counters = [
+        (offset_of!(A, read_bytes), acct.read_bytes),
+        (offset_of!(A, write_bytes), acct.write_bytes),
+        (
+            offset_of!(A, cancelled_write_bytes),
+            acct.cancelled_write_bytes,
+        ),
+        (offset_of!(A, rchar), acct.rchar),
+        (offset_of!(A, wchar), acct.wchar),
+        (offset_of!(A, syscr), acct.syscr),
+        (offset_of!(A, syscw), acct.syscw),
+    ];
+    for (at, value) in counters {
+        put(record, offset + at, &value.to_ne_bytes());
+    }
+}
+
+/// Accounting whose every number is distinct (and derived from `seed`), with
+/// the groups `groups`.
+pub fn sample_acct(seed: u64, groups: u32) -> Acct {
+    let delay = |k: u64| Delay {
+        count: seed * 100 + k,
+        total_ns: (seed * 100 + k) * 1_000_003,
+    };
+    Acct {
+        groups,
+        cpu: delay(1),
+        blkio: delay(2),
+        swapin: delay(3),
+        freepages: delay(4),
+        thrashing: delay(5),
+        compact: delay(6),
+        wpcopy: delay(7),
+        irq: delay(8),
+        read_bytes: seed * 4096 + 9,
+        write_bytes: seed * 4096 + 10,
+        cancelled_write_bytes: seed * 4096 + 11,
+        rchar: seed * 4096 + 12,
+        wchar: seed * 4096 + 13,
+        syscr: seed + 14,
+        syscw: seed + 15,
+    }
 }
 
 fn put_latency(record: &mut [u8], offset: usize, latency: &Latency) {
@@ -327,6 +430,7 @@ pub fn sample_processes() -> Vec<Process> {
             total_ns: 3_300_000,
             max_ns: 700_000,
         },
+        acct: sample_acct(1, ALL_GROUPS),
         threads: vec![Thread {
             tid: 1,
             pid: 1,
@@ -351,6 +455,7 @@ pub fn sample_processes() -> Vec<Process> {
                 total_ns: 3_300_000,
                 max_ns: 700_000,
             },
+            acct: sample_acct(2, ALL_GROUPS),
         }],
     };
     let worker_thread = |tid, cpu, state, sleeps| Thread {
@@ -377,6 +482,8 @@ pub fn sample_processes() -> Vec<Process> {
             total_ns: 2_000 * (sleeps + 4) + 999,
             max_ns: 1_500 * (sleeps + 4),
         },
+        // A thread born while delay accounting was off: no delays.
+        acct: sample_acct(tid as u64, ALL_GROUPS & !LATTOP_ACCT_DELAYS),
     };
     let worker = Process {
         pid: 4242,
@@ -410,6 +517,7 @@ pub fn sample_processes() -> Vec<Process> {
             total_ns: 27_998,
             max_ns: 10_500,
         },
+        acct: sample_acct(3, ALL_GROUPS & !LATTOP_ACCT_DELAYS),
         threads: vec![
             worker_thread(4242, 3, 'R', 2),
             worker_thread(4243, 1, 'D', 3),
