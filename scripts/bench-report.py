@@ -181,11 +181,16 @@ def bulk(results):
     rows = []
     for n in (100, 1000, 5000):
         walk, info = num(results, f"bulk_walk_us.{n}"), num(results, f"bulk_info_us.{n}")
+        acct = num(results, f"bulk_acct_walk_us.{n}")
         r = ratio(walk, info)
+        r_acct = ratio(acct, info) if acct is not None and acct >= 0 else None
         rows.append([f"{n:,}", show(num(results, f"bulk_processes.{n}")), show(walk), show(info),
-                     f"{r:.1f}x" if r else "n/a", show(num(results, f"bulk_info_bytes.{n}"))])
-    return table(["extra processes", "processes in all", "walking /proc, us",
-                  "/proc/allpids/info, us", "speed-up", "info bytes"], rows)
+                     f"{r:.1f}x" if r else "n/a", show(num(results, f"bulk_info_bytes.{n}")),
+                     show(acct) if r_acct else "n/a", f"{r_acct:.1f}x" if r_acct else "n/a"])
+    return table(["extra processes", "processes in all", "walking /proc (stat, status, fd/), us",
+                  "/proc/allpids/info, us", "speed-up", "info bytes",
+                  "walking for the accounting (io, schedstat, taskstats), us",
+                  "speed-up"], rows)
 
 
 def notifier(results):

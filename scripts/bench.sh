@@ -145,7 +145,9 @@ extra_cmdline=
 boot() {
 	local name=$1 parts=$2 cpus=$3
 	shift 3
-	local cmdline="console=ttyS0 panic=-1 bench_rounds=$rounds bench_parts=$(echo "$parts" | tr " " ,) $extra_cmdline"
+	# Delay accounting on, as in the tests: the bulk records then read
+	# every thread's delays, under its lock (the costlier case).
+	local cmdline="console=ttyS0 panic=-1 delayacct bench_rounds=$rounds bench_parts=$(echo "$parts" | tr " " ,) $extra_cmdline"
 	echo "bench: booting ($name, $cpus vCPUs): $*" >&2
 	local start=$(date +%s)
 	timeout -k 10 "${LATTOP_QEMU_TIMEOUT:-3600}" "${qemu_base[@]}" -smp "$cpus" "$@" \

@@ -185,7 +185,9 @@ bench_scale() {
 	done
 }
 
-# 4. Bulk: /proc/allpids/info against walking /proc for N extra processes.
+# 4. Bulk: /proc/allpids/info against walking /proc for N extra processes:
+# for what ps and top read, and for the records' accounting (io, schedstat,
+# a taskstats query each).
 bench_bulk() {
 	load
 	for n in 100 1000 5000; do
@@ -200,6 +202,7 @@ bench_bulk() {
 		result "bulk_walk_us.$n" "$4"
 		result "bulk_info_us.$n" "$6"
 		result "bulk_info_bytes.$n" "$8"
+		result "bulk_acct_walk_us.$n" "${12}"
 		kill $procs
 		wait $procs
 		sleep 1
