@@ -107,12 +107,12 @@ static int mode_wpcopy(void)
 
 #define THREAD_READS 16
 
-static void *reader(void *arg)
+/* THREAD_READS reads of 4 KiB from /dev/zero, then a 10 ms sleep. */
+static void read_then_nap(void)
 {
 	char buf[4096];
 	int fd = open("/dev/zero", O_RDONLY);
 
-	(void)arg;
 	if (fd < 0)
 		die("/dev/zero");
 	for (int i = 0; i < THREAD_READS; i++)
@@ -120,6 +120,12 @@ static void *reader(void *arg)
 			die("read");
 	close(fd);
 	sleep_ms(10);
+}
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	read_then_nap();
 	return NULL;
 }
 
@@ -174,16 +180,8 @@ static int mode_zombie_leader(void)
 {
 	static int leader;
 	pthread_t thread;
-	char buf[4096];
-	int fd = open("/dev/zero", O_RDONLY);
 
-	if (fd < 0)
-		die("/dev/zero");
-	for (int i = 0; i < THREAD_READS; i++)
-		if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
-			die("read");
-	close(fd);
-	sleep_ms(10);
+	read_then_nap();
 	leader = getpid();
 	if (pthread_create(&thread, NULL, survivor, &leader))
 		die("pthread_create");
