@@ -7,14 +7,14 @@
 //! The processes are read in one pass under RCU, into room reserved
 //! beforehand (nothing may sleep there); when processes appeared meanwhile
 //! and the room runs out, the pass starts over with more. The records are
-//! then written out after the header.
+//! written as they are read, into the bytes the reader's reads copy from
+//! (after the header's room, filled last).
 
 use crate::access::may_read;
 use crate::{
     ids::ProcessId,
     profiler::{Latencies, Profiler, SleepStats},
     sys::{
-        accounting::Acct,
         clock::{monotonic_ns, now_ns},
         process::{
             collect, collect_processes, find_process, for_each_process, threads, Full, Passes, Room,
@@ -26,7 +26,7 @@ use crate::{
         uapi::{self, InfoHeader, Latency, ProcessRecord, RecordHeader, ThreadRecord, UapiStruct},
     },
 };
-use core::{mem::size_of, ops::ControlFlow};
+use core::{cell::Cell, mem::size_of, ops::ControlFlow};
 use kernel::{error::code::ESRCH, ffi, prelude::*};
 
 /// Which processes a snapshot holds.
@@ -41,24 +41,20 @@ pub(crate) enum SnapshotScope {
 /// How many times a pass that ran out of room is retried.
 const ATTEMPTS: usize = 4;
 
-/// One record of the snapshot, as the pass collects them.
-enum Record {
-    Process(ProcessRecord),
-    Thread(ThreadRecord),
-}
-
-impl Record {
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Record::Process(record) => record.as_bytes(),
-            Record::Thread(record) => record.as_bytes(),
-        }
-    }
-}
+/// The room a record takes at most.
+const RECORD_ROOM: usize = if size_of::<ProcessRecord>() > size_of::<ThreadRecord>() {
+    size_of::<ProcessRecord>()
+} else {
+    size_of::<ThreadRecord>()
+};
 
 /// Writes the snapshot of `scope`, as `opener` may see it, to `out`. Fails
 /// with `ESRCH` if the one process asked for has exited (or its pid now
 /// belongs to another), `EACCES` if `opener` may not read it.
+///
+/// The pass writes the snapshot's bytes where the reader's reads will copy
+/// them from: the header's room first, each record then as it is read, the
+/// header last.
 pub(crate) fn build(
     out: &mut SnapshotBuffer,
     profiler: &Profiler,
@@ -70,22 +66,30 @@ pub(crate) fn build(
         SnapshotScope::One(process) => Some(process.tgid),
     };
     let latencies = profiler.latencies(tgid)?;
-    let room = count_records(scope).saturating_add(64);
+    let records = count_records(scope).saturating_add(64);
+    let room = records
+        .saturating_mul(RECORD_ROOM)
+        .saturating_add(size_of::<InfoHeader>());
     let pass = Pass {
         latencies: &latencies,
         opener,
         now: now_ns(),
+        records: Cell::new(0),
     };
     let passes = Passes::AtMost(ATTEMPTS);
-    let records = match scope {
-        SnapshotScope::All => collect_processes(room, passes, |rcu, leader, records| {
-            pass.process(rcu, leader, records).map(|_| ())
+    let mut bytes = match scope {
+        SnapshotScope::All => collect_processes(room, passes, |rcu, leader, bytes| {
+            if bytes.is_empty() {
+                pass.begin(bytes)?;
+            }
+            pass.process(rcu, leader, bytes).map(|_| ())
         })?,
         SnapshotScope::One(process) => {
-            let (records, shown) = collect(room, passes, |rcu, records| {
+            let (bytes, shown) = collect(room, passes, |rcu, bytes| {
+                pass.begin(bytes)?;
                 Ok(match find_process(rcu, process.tgid) {
                     Some(leader) if leader.start_time() == process.leader_start => {
-                        match pass.process(rcu, leader, records)? {
+                        match pass.process(rcu, leader, bytes)? {
                             true => Ok(()),
                             false => Err(EACCES),
                         }
@@ -94,31 +98,24 @@ pub(crate) fn build(
                 })
             })?;
             shown?;
-            records
+            bytes
         }
     };
-    write(out, &records)
-}
-
-/// Writes the header, then `records`.
-fn write(out: &mut SnapshotBuffer, records: &[Record]) -> Result {
-    let size = records
-        .iter()
-        .fold(size_of::<InfoHeader>(), |size, r| size + r.as_bytes().len());
-    out.reserve(size)?;
     let header = InfoHeader {
         magic: uapi::INFO_MAGIC,
         abi_version: uapi::ABI_VERSION as u16,
         header_size: size_of::<InfoHeader>() as u16,
-        record_count: records.len() as u32,
+        record_count: pass.records.get(),
         flags: 0,
         snapshot_ns: monotonic_ns(),
-        total_size: size as u64,
+        total_size: bytes.len().max(size_of::<InfoHeader>()) as u64,
     };
-    out.push(header.as_bytes())?;
-    for record in records {
-        out.push(record.as_bytes())?;
+    match bytes.get_mut(..size_of::<InfoHeader>()) {
+        Some(room) => room.copy_from_slice(header.as_bytes()),
+        // No process at all (there is always one: init): the header alone.
+        None => bytes.extend_from_slice(header.as_bytes(), GFP_KERNEL)?,
     }
+    out.adopt(bytes);
     Ok(())
 }
 
@@ -149,16 +146,33 @@ struct Pass<'a> {
     opener: &'a Opener,
     /// The profiler's clock now, for how long blocked threads have been.
     now: u64,
+    /// Records written by the pass under way.
+    records: Cell<u32>,
 }
 
 impl Pass<'_> {
+    /// Begins a pass: the header's room (written once the pass is done).
+    fn begin(&self, bytes: &mut Room<'_, u8>) -> Result<(), Full> {
+        self.records.set(0);
+        bytes.extend_zeroed(size_of::<InfoHeader>()).map(|_| ())
+    }
+
+    /// Appends a record `R`, all zeros, to be filled in place; returns
+    /// where it starts.
+    fn push<R: UapiStruct>(&self, bytes: &mut Room<'_, u8>) -> Result<usize, Full> {
+        let at = bytes.extend_zeroed(size_of::<R>())?;
+        self.records.set(self.records.get().wrapping_add(1));
+        Ok(at)
+    }
+
     /// Pushes the records of the process led by `leader`, if the opener may
-    /// read it; returns whether it did.
+    /// read it; returns whether it did. Each record is written where it
+    /// lies in the snapshot, the process's completed with its threads' sums.
     fn process(
         &self,
         rcu: &RcuReadGuard,
         leader: TaskView<'_>,
-        records: &mut Room<'_, Record>,
+        bytes: &mut Room<'_, u8>,
     ) -> Result<bool, Full> {
         let tgid = leader.tgid();
         let ids = leader.ids(rcu);
@@ -169,79 +183,78 @@ impl Pass<'_> {
             return Ok(false);
         }
         let memory = memory.unwrap_or_default();
-        let mut record = ProcessRecord {
-            record: record_header(uapi::TAG_PROCESS, size_of::<ProcessRecord>()),
-            pid: tgid,
-            ppid: leader.parent_tgid(rcu),
-            uid: ids.uid,
-            gid: ids.gid,
-            comm: comm(&leader),
-            state: leader.state_letter(),
-            nr_threads: leader.nr_threads(),
-            start_time_ns: leader.start_boottime(),
-            rss_file: memory.rss_file,
-            rss_anon: memory.rss_anon,
-            rss_shmem: memory.rss_shmem,
-            vsize: memory.vsize,
-            nr_fds,
-            ..Default::default()
-        };
         let process = ProcessId {
             tgid,
             leader_start: leader.start_time(),
         };
         let sums = self.latencies.process(process).unwrap_or_default();
+        let at = self.push::<ProcessRecord>(bytes)?;
+        let record: &mut ProcessRecord = bytes.record_mut(at).ok_or(Full)?;
+        record.record = record_header(uapi::TAG_PROCESS, size_of::<ProcessRecord>());
+        record.pid = tgid;
+        record.ppid = leader.parent_tgid(rcu);
+        record.uid = ids.uid;
+        record.gid = ids.gid;
+        record.comm = comm(&leader);
+        record.state = leader.state_letter();
+        record.nr_threads = leader.nr_threads();
+        record.start_time_ns = leader.start_boottime();
+        record.rss_file = memory.rss_file;
+        record.rss_anon = memory.rss_anon;
+        record.rss_shmem = memory.rss_shmem;
+        record.vsize = memory.vsize;
+        record.nr_fds = nr_fds;
         record.latency = latency(sums.sleeps);
         record.run_delay = latency(sums.waits);
-        // Pushed now to hold its place, completed with the threads' sums.
-        let at = records.len();
-        records.push(Record::Process(record))?;
+        leader.exited_threads_acct(rcu, &mut record.acct);
         let mut usage = leader.exited_threads_usage();
-        let mut acct = leader.exited_threads_acct(rcu);
         for thread in threads(rcu, leader) {
-            usage.add(&thread.usage());
-            let thread_acct = thread.acct(rcu);
-            acct.add_thread(&thread_acct);
-            records.push(self.thread(thread, tgid, thread_acct.acct))?;
+            let thread_usage = thread.usage();
+            usage.add(&thread_usage);
+            let thread_at = self.push::<ThreadRecord>(bytes)?;
+            let (record, thread_record): (&mut ProcessRecord, &mut ThreadRecord) =
+                bytes.two_records_mut(at, thread_at).ok_or(Full)?;
+            let live = self.thread(rcu, thread, tgid, &thread_usage, thread_record);
+            record.acct.add_thread(&thread_record.acct, live);
         }
-        // Always there: pushed at `at` above.
-        if let Some(Record::Process(record)) = records.get_mut(at) {
-            set_usage(record, &usage);
-            record.acct = acct;
-        }
+        let record: &mut ProcessRecord = bytes.record_mut(at).ok_or(Full)?;
+        set_usage(record, &usage);
         Ok(true)
     }
 
-    /// The record of `thread` of process `tgid`, whose accounting is `acct`.
-    fn thread(&self, thread: TaskView<'_>, tgid: i32, acct: Acct) -> Record {
-        let usage = thread.usage();
+    /// Fills `record`, zeroed, with `thread` of process `tgid`, which has
+    /// used `usage`; returns whether it is live (see [`TaskView::acct`]).
+    fn thread(
+        &self,
+        rcu: &RcuReadGuard,
+        thread: TaskView<'_>,
+        tgid: i32,
+        usage: &Usage,
+        record: &mut ThreadRecord,
+    ) -> bool {
         let state = thread.state_letter();
         let seen = self.latencies.task(thread.tid(), thread.start_time());
-        let blocked_ns = match seen.and_then(|t| t.blocked_since) {
+        record.blocked_ns = match seen.and_then(|t| t.blocked_since) {
             Some(since) if state != b'R' => self.now.saturating_sub(since),
             _ => 0,
         };
-        Record::Thread(ThreadRecord {
-            record: record_header(uapi::TAG_THREAD, size_of::<ThreadRecord>()),
-            tid: thread.tid(),
-            pid: tgid,
-            comm: comm(&thread),
-            state,
-            // A CPU id is below nr_cpu_ids, an int.
-            cpu: thread.cpu() as i32,
-            prio: thread.prio(),
-            policy: thread.policy(),
-            utime_ns: usage.utime_ns,
-            stime_ns: usage.stime_ns,
-            cpu_ns: usage.runtime_ns,
-            nvcsw: usage.nvcsw,
-            nivcsw: usage.nivcsw,
-            blocked_ns,
-            latency: latency(seen.map(|t| t.sleeps).unwrap_or_default()),
-            run_delay: latency(seen.map(|t| t.waits).unwrap_or_default()),
-            acct,
-            ..Default::default()
-        })
+        record.record = record_header(uapi::TAG_THREAD, size_of::<ThreadRecord>());
+        record.tid = thread.tid();
+        record.pid = tgid;
+        record.comm = comm(&thread);
+        record.state = state;
+        // A CPU id is below nr_cpu_ids, an int.
+        record.cpu = thread.cpu() as i32;
+        record.prio = thread.prio();
+        record.policy = thread.policy();
+        record.utime_ns = usage.utime_ns;
+        record.stime_ns = usage.stime_ns;
+        record.cpu_ns = usage.runtime_ns;
+        record.nvcsw = usage.nvcsw;
+        record.nivcsw = usage.nivcsw;
+        record.latency = latency(seen.map(|t| t.sleeps).unwrap_or_default());
+        record.run_delay = latency(seen.map(|t| t.waits).unwrap_or_default());
+        thread.acct(rcu, &mut record.acct)
     }
 }
 

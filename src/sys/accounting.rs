@@ -10,44 +10,33 @@ use super::{bindings, rcu::RcuReadGuard, task::TaskView};
 /// A task's accounting, in the UAPI record's own layout.
 pub(crate) use bindings::lattop_acct as Acct;
 
-/// One thread's accounting, and whether its process's delays count it.
-pub(crate) struct ThreadAcct {
-    pub(crate) acct: Acct,
-    /// It has not exited: a zombie's delays are in its group's already
-    /// (taskstats adds them as the thread exits).
-    pub(crate) live: bool,
-}
-
 impl TaskView<'_> {
-    /// This thread's accounting (taskstats' per-pid figures).
-    pub(crate) fn acct(&self, _rcu: &RcuReadGuard) -> ThreadAcct {
-        let mut acct = Acct::default();
+    /// Fills `acct` with this thread's accounting (taskstats' per-pid
+    /// figures); returns whether it is live: a zombie's delays are in its
+    /// group's already (taskstats adds them as the thread exits).
+    pub(crate) fn acct(&self, _rcu: &RcuReadGuard, acct: &mut Acct) -> bool {
         // SAFETY: `ptr` is live (TaskView's invariant), and `_rcu` holds the
         // read lock that keeps its delay accounting from being freed; the
         // helper writes `acct` only.
-        let live = unsafe { bindings::task_acct(self.as_ptr(), &mut acct) };
-        ThreadAcct { acct, live }
+        unsafe { bindings::task_acct(self.as_ptr(), acct) }
     }
 
-    /// What the exited threads of its thread group left.
-    pub(crate) fn exited_threads_acct(&self, _rcu: &RcuReadGuard) -> Acct {
-        let mut acct = Acct::default();
+    /// Fills `acct` with what the exited threads of its thread group left.
+    pub(crate) fn exited_threads_acct(&self, _rcu: &RcuReadGuard, acct: &mut Acct) {
         // SAFETY: `ptr` is live (TaskView's invariant), and so is its
         // signal_struct, freed with the last task of the group; `_rcu` holds
         // the read lock its sighand_struct lookup needs; the helper writes
         // `acct` only.
-        unsafe { bindings::exited_threads_acct(self.as_ptr(), &mut acct) };
-        acct
+        unsafe { bindings::exited_threads_acct(self.as_ptr(), acct) };
     }
 }
 
 impl Acct {
-    /// Adds `thread`'s figures to this process's: its delays only if the
-    /// process's do not have them already.
-    pub(crate) fn add_thread(&mut self, thread: &ThreadAcct) {
-        let other = &thread.acct;
+    /// Adds a thread's figures, `other`, to this process's: its delays only
+    /// if it is `live` (a zombie's are in the process's already).
+    pub(crate) fn add_thread(&mut self, other: &Acct, live: bool) {
         self.groups |= other.groups;
-        if thread.live {
+        if live {
             for (sum, delay) in self.delays_mut().into_iter().zip(other.delays()) {
                 sum.count = sum.count.wrapping_add(delay.count);
                 sum.total_ns = sum.total_ns.wrapping_add(delay.total_ns);

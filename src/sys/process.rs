@@ -5,8 +5,8 @@
 //! collecting what they show into room reserved beforehand (nothing may
 //! sleep, so allocate, under RCU).
 
-use super::{bindings, gfp_quiet, rcu::RcuReadGuard, task::TaskView};
-use core::{marker::PhantomData, ops::ControlFlow};
+use super::{bindings, gfp_quiet, rcu::RcuReadGuard, task::TaskView, uapi::UapiStruct};
+use core::{marker::PhantomData, mem::size_of, ops::ControlFlow};
 use kernel::{alloc::KVVec, prelude::*};
 
 /// Calls `f` with the thread-group leader of every process, in the task
@@ -111,14 +111,46 @@ impl<T> Room<'_, T> {
         self.items.push(item, GFP_NOWAIT).map_err(|_| Full)
     }
 
-    /// How many items were pushed in this pass: the index of the next one.
-    pub(crate) fn len(&self) -> usize {
-        self.items.len()
+    /// Whether nothing was pushed in this pass yet.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+impl Room<'_, u8> {
+    /// Appends `n` zero bytes, or fails if the room cannot hold them;
+    /// returns where they start.
+    pub(crate) fn extend_zeroed(&mut self, n: usize) -> Result<usize, Full> {
+        let at = self.items.len();
+        if self.items.capacity() - at < n {
+            return Err(Full);
+        }
+        // Within the capacity: never allocates.
+        self.items.extend_with(n, 0, GFP_NOWAIT).map_err(|_| Full)?;
+        Ok(at)
     }
 
-    /// The item pushed at `index` in this pass.
-    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        self.items.get_mut(index)
+    /// The record `R` pushed at `at` in this pass (as bytes), to fill in
+    /// place; `None` if there is none whole there, or it is misaligned.
+    pub(crate) fn record_mut<R: UapiStruct>(&mut self, at: usize) -> Option<&mut R> {
+        let bytes = self.items.get_mut(at..at.checked_add(size_of::<R>())?)?;
+        R::from_bytes_mut(bytes)
+    }
+
+    /// The records `A` at `a` and `B` at `b`, which follows it, both
+    /// pushed in this pass (see [`Self::record_mut`]).
+    pub(crate) fn two_records_mut<A: UapiStruct, B: UapiStruct>(
+        &mut self,
+        a: usize,
+        b: usize,
+    ) -> Option<(&mut A, &mut B)> {
+        if a.checked_add(size_of::<A>())? > b {
+            return None;
+        }
+        let (first, second) = self.items.get_mut(a..)?.split_at_mut(b - a);
+        let first = first.get_mut(..size_of::<A>())?;
+        let second = second.get_mut(..size_of::<B>())?;
+        Some((A::from_bytes_mut(first)?, B::from_bytes_mut(second)?))
     }
 }
 

@@ -35,17 +35,9 @@ pub(crate) struct SnapshotBuffer {
 }
 
 impl SnapshotBuffer {
-    /// Makes room for `n` more bytes, so that pushing them will not
-    /// allocate.
-    pub(crate) fn reserve(&mut self, n: usize) -> Result {
-        self.bytes.reserve(n, super::gfp_quiet())?;
-        Ok(())
-    }
-
-    /// Appends `bytes`.
-    pub(crate) fn push(&mut self, bytes: &[u8]) -> Result {
-        self.bytes.extend_from_slice(bytes, super::gfp_quiet())?;
-        Ok(())
+    /// Takes `bytes`, rendered elsewhere, as the whole content: no copy.
+    pub(crate) fn adopt(&mut self, bytes: KVVec<u8>) {
+        self.bytes = bytes;
     }
 
     /// Formats `args` into the text, for `write!` and `writeln!`.

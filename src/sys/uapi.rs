@@ -44,6 +44,20 @@ pub(crate) const TAG_THREAD: u16 = bindings::lattop_record_tag_LATTOP_TAG_THREAD
 /// fields leave no padding (the header spells every pad out), so all their
 /// bytes are initialised; their size is a multiple of 8, as records must be.
 pub(crate) unsafe trait UapiStruct: Sized {
+    /// `bytes` as a `Self`, to fill in place: `None` unless they are
+    /// exactly its size and aligned for it.
+    fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut Self> {
+        let ptr = bytes.as_mut_ptr().cast::<Self>();
+        if bytes.len() != core::mem::size_of::<Self>() || !ptr.is_aligned() {
+            return None;
+        }
+        // SAFETY: `bytes` is valid for reads and writes of a `Self` (its
+        // size, aligned for it), borrowed for the result's lifetime, and any
+        // bytes are a valid `Self` (integers without padding: the trait's
+        // safety contract).
+        Some(unsafe { &mut *ptr })
+    }
+
     /// Its bytes, as user space reads them.
     fn as_bytes(&self) -> &[u8] {
         // SAFETY: `self` is valid for its size, every byte of which is
