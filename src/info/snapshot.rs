@@ -66,9 +66,10 @@ pub(crate) fn build(
         SnapshotScope::One(process) => Some(process.tgid),
     };
     let latencies = profiler.latencies(tgid)?;
-    let records = count_records(scope).saturating_add(64);
-    let room = records
-        .saturating_mul(RECORD_ROOM)
+    // Room for the records there are now, and some more for processes
+    // that appear meanwhile (else the pass starts over with twice as much).
+    let room = room_needed(scope)
+        .saturating_add(64 * RECORD_ROOM)
         .saturating_add(size_of::<InfoHeader>());
     let pass = Pass {
         latencies: &latencies,
@@ -119,12 +120,17 @@ pub(crate) fn build(
     Ok(())
 }
 
-/// An upper bound (at the time) of the records `scope` needs.
-fn count_records(scope: SnapshotScope) -> usize {
+/// The bytes the records of `scope` take (at the time; at most, as the
+/// reader may not see them all): the room a pass reserves, which is
+/// allocated and mapped whole, so no more than that.
+fn room_needed(scope: SnapshotScope) -> usize {
     let rcu = RcuReadGuard::new();
     let mut n = 0usize;
     let mut count = |leader: TaskView<'_>| {
-        n = n.saturating_add(1 + leader.nr_threads() as usize);
+        let threads = leader.nr_threads() as usize;
+        n = n
+            .saturating_add(size_of::<ProcessRecord>())
+            .saturating_add(threads.saturating_mul(size_of::<ThreadRecord>()));
     };
     match scope {
         SnapshotScope::All => for_each_process(&rcu, |leader| {
