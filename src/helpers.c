@@ -120,6 +120,29 @@ void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_us
 	 (IS_ENABLED(CONFIG_TASK_IO_ACCOUNTING) ? LATTOP_ACCT_IO_STORAGE : 0) | \
 	 (IS_ENABLED(CONFIG_TASK_XACCT) ? LATTOP_ACCT_IO_CALLS : 0))
 
+/*
+ * The accounting helpers write every byte of the struct lattop_acct they are
+ * handed (Rust hands them the room of a record being written, not zeroed):
+ * each figure, or 0 where this kernel or task has none.
+ */
+static __always_inline void lattop_set_delay(struct lattop_delay *delay, u64 count, u64 total_ns)
+{
+	delay->count = count;
+	delay->total_ns = total_ns;
+}
+
+/* All but cpu: those delay accounting keeps. */
+static __always_inline void lattop_zero_delays(struct lattop_acct *acct)
+{
+	lattop_set_delay(&acct->blkio, 0, 0);
+	lattop_set_delay(&acct->swapin, 0, 0);
+	lattop_set_delay(&acct->freepages, 0, 0);
+	lattop_set_delay(&acct->thrashing, 0, 0);
+	lattop_set_delay(&acct->compact, 0, 0);
+	lattop_set_delay(&acct->wpcopy, 0, 0);
+	lattop_set_delay(&acct->irq, 0, 0);
+}
+
 /* task_struct and signal_struct keep their I/O accounting alike. */
 static __always_inline void lattop_read_io(struct lattop_acct *acct,
 					   const struct task_io_accounting *ioac)
@@ -129,11 +152,15 @@ static __always_inline void lattop_read_io(struct lattop_acct *acct,
 	acct->wchar = READ_ONCE(ioac->wchar);
 	acct->syscr = READ_ONCE(ioac->syscr);
 	acct->syscw = READ_ONCE(ioac->syscw);
+#else
+	acct->rchar = acct->wchar = acct->syscr = acct->syscw = 0;
 #endif
 #ifdef CONFIG_TASK_IO_ACCOUNTING
 	acct->read_bytes = READ_ONCE(ioac->read_bytes);
 	acct->write_bytes = READ_ONCE(ioac->write_bytes);
 	acct->cancelled_write_bytes = READ_ONCE(ioac->cancelled_write_bytes);
+#else
+	acct->read_bytes = acct->write_bytes = acct->cancelled_write_bytes = 0;
 #endif
 }
 
@@ -146,38 +173,39 @@ static __always_inline void lattop_read_io(struct lattop_acct *acct,
  */
 bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct)
 {
+	u32 groups = LATTOP_ACCT_BUILT;
 #ifdef CONFIG_TASK_DELAY_ACCT
 	struct task_delay_info *delays = task->delays;
 	unsigned long flags;
 #endif
 
-	acct->groups = LATTOP_ACCT_BUILT;
+	acct->pad = 0;
 #ifdef CONFIG_SCHED_INFO
-	acct->cpu.count = READ_ONCE(task->sched_info.pcount);
-	acct->cpu.total_ns = READ_ONCE(task->sched_info.run_delay);
+	lattop_set_delay(&acct->cpu, READ_ONCE(task->sched_info.pcount),
+			 READ_ONCE(task->sched_info.run_delay));
+#else
+	lattop_set_delay(&acct->cpu, 0, 0);
 #endif
 #ifdef CONFIG_TASK_DELAY_ACCT
 	if (delays) {
-		acct->groups |= LATTOP_ACCT_DELAYS;
+		groups |= LATTOP_ACCT_DELAYS;
 		raw_spin_lock_irqsave(&delays->lock, flags);
-		acct->blkio.count = delays->blkio_count;
-		acct->blkio.total_ns = delays->blkio_delay;
-		acct->swapin.count = delays->swapin_count;
-		acct->swapin.total_ns = delays->swapin_delay;
-		acct->freepages.count = delays->freepages_count;
-		acct->freepages.total_ns = delays->freepages_delay;
-		acct->thrashing.count = delays->thrashing_count;
-		acct->thrashing.total_ns = delays->thrashing_delay;
-		acct->compact.count = delays->compact_count;
-		acct->compact.total_ns = delays->compact_delay;
-		acct->wpcopy.count = delays->wpcopy_count;
-		acct->wpcopy.total_ns = delays->wpcopy_delay;
-		acct->irq.count = delays->irq_count;
-		acct->irq.total_ns = delays->irq_delay;
+		lattop_set_delay(&acct->blkio, delays->blkio_count, delays->blkio_delay);
+		lattop_set_delay(&acct->swapin, delays->swapin_count, delays->swapin_delay);
+		lattop_set_delay(&acct->freepages, delays->freepages_count, delays->freepages_delay);
+		lattop_set_delay(&acct->thrashing, delays->thrashing_count, delays->thrashing_delay);
+		lattop_set_delay(&acct->compact, delays->compact_count, delays->compact_delay);
+		lattop_set_delay(&acct->wpcopy, delays->wpcopy_count, delays->wpcopy_delay);
+		lattop_set_delay(&acct->irq, delays->irq_count, delays->irq_delay);
 		raw_spin_unlock_irqrestore(&delays->lock, flags);
+	} else {
+		lattop_zero_delays(acct);
 	}
+#else
+	lattop_zero_delays(acct);
 #endif
 	lattop_read_io(acct, &task->ioac);
+	acct->groups = groups;
 	return !READ_ONCE(task->exit_state);
 }
 
@@ -217,6 +245,7 @@ static struct sighand_struct *lattop_lock_sighand(struct task_struct *task,
 void lattop_helper_exited_threads_acct(struct task_struct *task, struct lattop_acct *acct)
 {
 	struct signal_struct *sig = task->signal;
+	bool read = false;
 	unsigned int seq;
 #ifdef CONFIG_TASKSTATS
 	struct sighand_struct *sighand;
@@ -228,27 +257,27 @@ void lattop_helper_exited_threads_acct(struct task_struct *task, struct lattop_a
 		if (sighand) {
 			const struct taskstats *stats = sig->stats;
 
-			acct->cpu.count = stats->cpu_count;
-			acct->cpu.total_ns = stats->cpu_delay_total;
-			acct->blkio.count = stats->blkio_count;
-			acct->blkio.total_ns = stats->blkio_delay_total;
-			acct->swapin.count = stats->swapin_count;
-			acct->swapin.total_ns = stats->swapin_delay_total;
-			acct->freepages.count = stats->freepages_count;
-			acct->freepages.total_ns = stats->freepages_delay_total;
-			acct->thrashing.count = stats->thrashing_count;
-			acct->thrashing.total_ns = stats->thrashing_delay_total;
-			acct->compact.count = stats->compact_count;
-			acct->compact.total_ns = stats->compact_delay_total;
-			acct->wpcopy.count = stats->wpcopy_count;
-			acct->wpcopy.total_ns = stats->wpcopy_delay_total;
-			acct->irq.count = stats->irq_count;
-			acct->irq.total_ns = stats->irq_delay_total;
+			lattop_set_delay(&acct->cpu, stats->cpu_count, stats->cpu_delay_total);
+			lattop_set_delay(&acct->blkio, stats->blkio_count, stats->blkio_delay_total);
+			lattop_set_delay(&acct->swapin, stats->swapin_count, stats->swapin_delay_total);
+			lattop_set_delay(&acct->freepages, stats->freepages_count,
+					 stats->freepages_delay_total);
+			lattop_set_delay(&acct->thrashing, stats->thrashing_count,
+					 stats->thrashing_delay_total);
+			lattop_set_delay(&acct->compact, stats->compact_count, stats->compact_delay_total);
+			lattop_set_delay(&acct->wpcopy, stats->wpcopy_count, stats->wpcopy_delay_total);
+			lattop_set_delay(&acct->irq, stats->irq_count, stats->irq_delay_total);
 			spin_unlock_irqrestore(&sighand->siglock, flags);
+			read = true;
 		}
 	}
 #endif
+	if (!read) {
+		lattop_set_delay(&acct->cpu, 0, 0);
+		lattop_zero_delays(acct);
+	}
 	acct->groups = LATTOP_ACCT_BUILT;
+	acct->pad = 0;
 	do {
 		seq = read_seqbegin(&sig->stats_lock);
 		lattop_read_io(acct, &sig->ioac);

@@ -20,6 +20,7 @@ use crate::{
             collect, collect_processes, find_process, for_each_process, threads, Full, Passes, Room,
         },
         procfs::SnapshotBuffer,
+        records::{ProcessFields, ThreadFields},
         rcu::RcuReadGuard,
         task::{TaskView, COMM_LEN},
         task_info::{Opener, Usage},
@@ -163,14 +164,6 @@ impl Pass<'_> {
         bytes.extend_zeroed(size_of::<InfoHeader>()).map(|_| ())
     }
 
-    /// Appends a record `R`, all zeros, to be filled in place; returns
-    /// where it starts.
-    fn push<R: UapiStruct>(&self, bytes: &mut Room<'_, u8>) -> Result<usize, Full> {
-        let at = bytes.extend_zeroed(size_of::<R>())?;
-        self.records.set(self.records.get().wrapping_add(1));
-        Ok(at)
-    }
-
     /// Pushes the records of the process led by `leader`, if the opener may
     /// read it; returns whether it did. Each record is written where it
     /// lies in the snapshot, the process's completed with its threads' sums.
@@ -194,33 +187,35 @@ impl Pass<'_> {
             leader_start: leader.start_time(),
         };
         let sums = self.latencies.process(process).unwrap_or_default();
-        let at = self.push::<ProcessRecord>(bytes)?;
-        let record: &mut ProcessRecord = bytes.record_mut(at).ok_or(Full)?;
-        record.record = record_header(uapi::TAG_PROCESS, size_of::<ProcessRecord>());
-        record.pid = tgid;
-        record.ppid = leader.parent_tgid(rcu);
-        record.uid = ids.uid;
-        record.gid = ids.gid;
-        record.comm = comm(&leader);
-        record.state = leader.state_letter();
-        record.nr_threads = leader.nr_threads();
-        record.start_time_ns = leader.start_boottime();
-        record.rss_file = memory.rss_file;
-        record.rss_anon = memory.rss_anon;
-        record.rss_shmem = memory.rss_shmem;
-        record.vsize = memory.vsize;
-        record.nr_fds = nr_fds;
-        record.latency = latency(sums.sleeps);
-        record.run_delay = latency(sums.waits);
-        leader.exited_threads_acct(rcu, &mut record.acct);
+        let fields = ProcessFields {
+            record: record_header(uapi::TAG_PROCESS, size_of::<ProcessRecord>()),
+            pid: tgid,
+            ppid: leader.parent_tgid(rcu),
+            uid: ids.uid,
+            gid: ids.gid,
+            comm: comm(&leader),
+            state: leader.state_letter(),
+            nr_threads: leader.nr_threads(),
+            start_time_ns: leader.start_boottime(),
+            rss_file: memory.rss_file,
+            rss_anon: memory.rss_anon,
+            rss_shmem: memory.rss_shmem,
+            vsize: memory.vsize,
+            nr_fds,
+            latency: latency(sums.sleeps),
+            run_delay: latency(sums.waits),
+        };
+        let at = bytes.push_process_record(fields, &leader, rcu)?;
+        self.count_record();
         let mut usage = leader.exited_threads_usage();
         for thread in threads(rcu, leader) {
             let thread_usage = thread.usage();
             usage.add(&thread_usage);
-            let thread_at = self.push::<ThreadRecord>(bytes)?;
+            let fields = self.thread(thread, tgid, &thread_usage);
+            let (thread_at, live) = bytes.push_thread_record(fields, &thread, rcu)?;
+            self.count_record();
             let (record, thread_record): (&mut ProcessRecord, &mut ThreadRecord) =
                 bytes.two_records_mut(at, thread_at).ok_or(Full)?;
-            let live = self.thread(rcu, thread, tgid, &thread_usage, thread_record);
             record.acct.add_thread(&thread_record.acct, live);
         }
         let record: &mut ProcessRecord = bytes.record_mut(at).ok_or(Full)?;
@@ -228,39 +223,39 @@ impl Pass<'_> {
         Ok(true)
     }
 
-    /// Fills `record`, zeroed, with `thread` of process `tgid`, which has
-    /// used `usage`; returns whether it is live (see [`TaskView::acct`]).
-    fn thread(
-        &self,
-        rcu: &RcuReadGuard,
-        thread: TaskView<'_>,
-        tgid: i32,
-        usage: &Usage,
-        record: &mut ThreadRecord,
-    ) -> bool {
+    fn count_record(&self) {
+        self.records.set(self.records.get().wrapping_add(1));
+    }
+
+    /// The fields of `thread`'s record, of process `tgid`, which has used
+    /// `usage`.
+    #[inline(always)]
+    fn thread(&self, thread: TaskView<'_>, tgid: i32, usage: &Usage) -> ThreadFields {
         let state = thread.state_letter();
         let seen = self.latencies.task(thread.tid(), thread.start_time());
-        record.blocked_ns = match seen.and_then(|t| t.blocked_since) {
+        let blocked_ns = match seen.and_then(|t| t.blocked_since) {
             Some(since) if state != b'R' => self.now.saturating_sub(since),
             _ => 0,
         };
-        record.record = record_header(uapi::TAG_THREAD, size_of::<ThreadRecord>());
-        record.tid = thread.tid();
-        record.pid = tgid;
-        record.comm = comm(&thread);
-        record.state = state;
-        // A CPU id is below nr_cpu_ids, an int.
-        record.cpu = thread.cpu() as i32;
-        record.prio = thread.prio();
-        record.policy = thread.policy();
-        record.utime_ns = usage.utime_ns;
-        record.stime_ns = usage.stime_ns;
-        record.cpu_ns = usage.runtime_ns;
-        record.nvcsw = usage.nvcsw;
-        record.nivcsw = usage.nivcsw;
-        record.latency = latency(seen.map(|t| t.sleeps).unwrap_or_default());
-        record.run_delay = latency(seen.map(|t| t.waits).unwrap_or_default());
-        thread.acct(rcu, &mut record.acct)
+        ThreadFields {
+            record: record_header(uapi::TAG_THREAD, size_of::<ThreadRecord>()),
+            tid: thread.tid(),
+            pid: tgid,
+            comm: comm(&thread),
+            state,
+            // A CPU id is below nr_cpu_ids, an int.
+            cpu: thread.cpu() as i32,
+            prio: thread.prio(),
+            policy: thread.policy(),
+            utime_ns: usage.utime_ns,
+            stime_ns: usage.stime_ns,
+            cpu_ns: usage.runtime_ns,
+            nvcsw: usage.nvcsw,
+            nivcsw: usage.nivcsw,
+            blocked_ns,
+            latency: latency(seen.map(|t| t.sleeps).unwrap_or_default()),
+            run_delay: latency(seen.map(|t| t.waits).unwrap_or_default()),
+        }
     }
 }
 

@@ -5,31 +5,10 @@
 //! compaction, write-protect copies, interrupts) and I/O accounting, read
 //! through the C helpers with taskstats' locking (src/helpers.c).
 
-use super::{bindings, rcu::RcuReadGuard, task::TaskView};
+use super::bindings;
 
 /// A task's accounting, in the UAPI record's own layout.
 pub(crate) use bindings::lattop_acct as Acct;
-
-impl TaskView<'_> {
-    /// Fills `acct` with this thread's accounting (taskstats' per-pid
-    /// figures); returns whether it is live: a zombie's delays are in its
-    /// group's already (taskstats adds them as the thread exits).
-    pub(crate) fn acct(&self, _rcu: &RcuReadGuard, acct: &mut Acct) -> bool {
-        // SAFETY: `ptr` is live (TaskView's invariant), and `_rcu` holds the
-        // read lock that keeps its delay accounting from being freed; the
-        // helper writes `acct` only.
-        unsafe { bindings::task_acct(self.as_ptr(), acct) }
-    }
-
-    /// Fills `acct` with what the exited threads of its thread group left.
-    pub(crate) fn exited_threads_acct(&self, _rcu: &RcuReadGuard, acct: &mut Acct) {
-        // SAFETY: `ptr` is live (TaskView's invariant), and so is its
-        // signal_struct, freed with the last task of the group; `_rcu` holds
-        // the read lock its sighand_struct lookup needs; the helper writes
-        // `acct` only.
-        unsafe { bindings::exited_threads_acct(self.as_ptr(), acct) };
-    }
-}
 
 impl Acct {
     /// Adds a thread's figures, `other`, to this process's: its delays only

@@ -22,6 +22,7 @@ pub(crate) mod proc_stream;
 pub(crate) mod process;
 pub(crate) mod procfs;
 pub(crate) mod rcu;
+pub(crate) mod records;
 pub(crate) mod signal;
 pub(crate) mod stack;
 pub(crate) mod task;

@@ -130,6 +130,37 @@ impl Room<'_, u8> {
         Ok(at)
     }
 
+    /// Appends `n` bytes that `write` writes where they go, handed a
+    /// pointer aligned to `align`; returns where they start. Fails if the
+    /// room cannot hold them (or, never for records, the pointer would not
+    /// be aligned).
+    ///
+    /// # Safety
+    ///
+    /// `write` initialises all `n` bytes at the pointer it is handed, and
+    /// writes nothing else.
+    #[inline(always)]
+    pub(crate) unsafe fn extend_written(
+        &mut self,
+        n: usize,
+        align: usize,
+        write: impl FnOnce(*mut u8),
+    ) -> Result<usize, Full> {
+        let len = self.items.len();
+        if self.items.capacity() - len < n {
+            return Err(Full);
+        }
+        let at = self.items.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+        if !(at as usize).is_multiple_of(align) {
+            return Err(Full);
+        }
+        write(at);
+        // SAFETY: the `n` bytes past the length are within the capacity,
+        // and `write` initialised them (the caller's contract).
+        unsafe { self.items.set_len(len + n) };
+        Ok(len)
+    }
+
     /// The record `R` pushed at `at` in this pass (as bytes), to fill in
     /// place; `None` if there is none whole there, or it is misaligned.
     pub(crate) fn record_mut<R: UapiStruct>(&mut self, at: usize) -> Option<&mut R> {
