@@ -62,8 +62,6 @@ void lattop_helper_rcu_read_unlock(void);
 
 /* What a bulk-transfer record shows of a task (see lattop_helper_task_leader_start_time). */
 unsigned int lattop_helper_task_state_index(struct task_struct *task);
-int lattop_helper_task_prio(const struct task_struct *task);
-unsigned int lattop_helper_task_policy(const struct task_struct *task);
 /* A thread's CPU time (ns, tick-sampled), context switches and page faults. */
 struct lattop_usage {
 	u64 utime;
@@ -73,7 +71,6 @@ struct lattop_usage {
 	unsigned long min_flt;
 	unsigned long maj_flt;
 };
-void lattop_helper_task_usage(const struct task_struct *task, struct lattop_usage *usage);
 u64 lattop_helper_task_start_boottime(const struct task_struct *task);
 pid_t lattop_helper_task_parent_tgid(struct task_struct *task);
 /* A task's real, effective and saved ids, in the initial user namespace. */
@@ -96,6 +93,15 @@ void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_us
  * the exited threads of a group left (see src/helpers.c). Under rcu_read_lock().
  */
 bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct);
+/* What a thread record reads of a task besides its accounting. */
+struct lattop_thread_reads {
+	struct lattop_usage usage;
+	unsigned int state_index;
+	int prio;
+	unsigned int policy;
+};
+bool lattop_helper_thread_reads(struct task_struct *task, struct lattop_thread_reads *reads,
+				struct lattop_acct *acct);
 void lattop_helper_exited_threads_acct(struct task_struct *task, struct lattop_acct *acct);
 /* Resident pages, as /proc/<pid>/status counts them (see src/helpers.c). */
 struct lattop_rss {

@@ -69,8 +69,6 @@ void lattop_helper_rcu_read_lock(void) { rcu_read_lock(); }
 void lattop_helper_rcu_read_unlock(void) { rcu_read_unlock(); }
 
 unsigned int lattop_helper_task_state_index(struct task_struct *task) { return task_state_index(task); }
-int lattop_helper_task_prio(const struct task_struct *task) { return task->prio - MAX_RT_PRIO; }
-unsigned int lattop_helper_task_policy(const struct task_struct *task) { return task->policy; }
 /*
  * One call a thread (and one a process, below) for what the bulk records
  * show of each: a call per field cost more than the reads, 5,000 processes
@@ -86,10 +84,6 @@ unsigned int lattop_helper_task_policy(const struct task_struct *task) { return 
 		(usage)->maj_flt = READ_ONCE((from)->maj_flt);	\
 	} while (0)
 
-void lattop_helper_task_usage(const struct task_struct *task, struct lattop_usage *usage)
-{
-	LATTOP_READ_USAGE(usage, task);
-}
 u64 lattop_helper_task_start_boottime(const struct task_struct *task) { return task->start_boottime; }
 pid_t lattop_helper_task_parent_tgid(struct task_struct *task) { return rcu_dereference(task->real_parent)->tgid; }
 /* Under rcu_read_lock(), which keeps the credentials alive. */
@@ -171,7 +165,7 @@ static __always_inline void lattop_read_io(struct lattop_acct *acct,
  * keeps the task, and so its delays, from being freed. Returns whether it
  * is live (no exit_state): a zombie's delays are in its group's already.
  */
-bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct)
+static __always_inline bool lattop_task_acct(struct task_struct *task, struct lattop_acct *acct)
 {
 	u32 groups = LATTOP_ACCT_BUILT;
 #ifdef CONFIG_TASK_DELAY_ACCT
@@ -207,6 +201,26 @@ bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct)
 	lattop_read_io(acct, &task->ioac);
 	acct->groups = groups;
 	return !READ_ONCE(task->exit_state);
+}
+
+bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct)
+{
+	return lattop_task_acct(task, acct);
+}
+
+/*
+ * All a thread record reads of the task, in one call: its usage, state,
+ * priority and policy into `reads`, its accounting into `acct` (every byte,
+ * as lattop_helper_task_acct()). A call each cost more than the reads.
+ */
+bool lattop_helper_thread_reads(struct task_struct *task, struct lattop_thread_reads *reads,
+				struct lattop_acct *acct)
+{
+	LATTOP_READ_USAGE(&reads->usage, task);
+	reads->state_index = task_state_index(task);
+	reads->prio = task->prio - MAX_RT_PRIO;
+	reads->policy = task->policy;
+	return lattop_task_acct(task, acct);
 }
 
 #ifdef CONFIG_TASKSTATS

@@ -23,7 +23,7 @@ use crate::{
         records::{ProcessFields, ThreadFields},
         rcu::RcuReadGuard,
         task::{TaskView, COMM_LEN},
-        task_info::{Opener, Usage},
+        task_info::{Opener, ThreadReads, Usage},
         uapi::{self, InfoHeader, Latency, ProcessRecord, RecordHeader, ThreadRecord, UapiStruct},
     },
 };
@@ -209,10 +209,9 @@ impl Pass<'_> {
         self.count_record();
         let mut usage = leader.exited_threads_usage();
         for thread in threads(rcu, leader) {
-            let thread_usage = thread.usage();
+            let (thread_at, thread_usage, live) =
+                bytes.push_thread_record(&thread, rcu, |reads| self.thread(thread, tgid, reads))?;
             usage.add(&thread_usage);
-            let fields = self.thread(thread, tgid, &thread_usage);
-            let (thread_at, live) = bytes.push_thread_record(fields, &thread, rcu)?;
             self.count_record();
             let (record, thread_record): (&mut ProcessRecord, &mut ThreadRecord) =
                 bytes.two_records_mut(at, thread_at).ok_or(Full)?;
@@ -227,14 +226,13 @@ impl Pass<'_> {
         self.records.set(self.records.get().wrapping_add(1));
     }
 
-    /// The fields of `thread`'s record, of process `tgid`, which has used
-    /// `usage`.
+    /// The fields of `thread`'s record, of process `tgid`, besides what
+    /// `reads` of it.
     #[inline(always)]
-    fn thread(&self, thread: TaskView<'_>, tgid: i32, usage: &Usage) -> ThreadFields {
-        let state = thread.state_letter();
+    fn thread(&self, thread: TaskView<'_>, tgid: i32, reads: &ThreadReads) -> ThreadFields {
         let seen = self.latencies.task(thread.tid(), thread.start_time());
         let blocked_ns = match seen.and_then(|t| t.blocked_since) {
-            Some(since) if state != b'R' => self.now.saturating_sub(since),
+            Some(since) if reads.state != b'R' => self.now.saturating_sub(since),
             _ => 0,
         };
         ThreadFields {
@@ -242,16 +240,8 @@ impl Pass<'_> {
             tid: thread.tid(),
             pid: tgid,
             comm: comm(&thread),
-            state,
             // A CPU id is below nr_cpu_ids, an int.
             cpu: thread.cpu() as i32,
-            prio: thread.prio(),
-            policy: thread.policy(),
-            utime_ns: usage.utime_ns,
-            stime_ns: usage.stime_ns,
-            cpu_ns: usage.runtime_ns,
-            nvcsw: usage.nvcsw,
-            nivcsw: usage.nivcsw,
             blocked_ns,
             latency: latency(seen.map(|t| t.sleeps).unwrap_or_default()),
             run_delay: latency(seen.map(|t| t.waits).unwrap_or_default()),

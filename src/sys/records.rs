@@ -11,6 +11,7 @@ use super::{
     process::{Full, Room},
     rcu::RcuReadGuard,
     task::TaskView,
+    task_info::{ThreadReads, Usage},
     uapi::{Latency, ProcessRecord, RecordHeader, ThreadRecord},
 };
 use core::{
@@ -19,21 +20,14 @@ use core::{
 };
 use kernel::ffi::c_char;
 
-/// A thread record's fields, but for `acct`.
+/// A thread record's fields, but for what the thread-reads helper reads
+/// (`ThreadReads` and `acct`).
 pub(crate) struct ThreadFields {
     pub(crate) record: RecordHeader,
     pub(crate) tid: i32,
     pub(crate) pid: i32,
     pub(crate) comm: [c_char; 16],
-    pub(crate) state: u8,
     pub(crate) cpu: i32,
-    pub(crate) prio: i32,
-    pub(crate) policy: u32,
-    pub(crate) utime_ns: u64,
-    pub(crate) stime_ns: u64,
-    pub(crate) cpu_ns: u64,
-    pub(crate) nvcsw: u64,
-    pub(crate) nivcsw: u64,
     pub(crate) blocked_ns: u64,
     pub(crate) latency: Latency,
     pub(crate) run_delay: Latency,
@@ -76,47 +70,54 @@ const _: () = assert!(
 );
 
 impl Room<'_, u8> {
-    /// Appends `task`'s thread record, `fields` and its accounting;
-    /// returns where it starts, and whether the thread is live: a zombie's
-    /// delays are in its group's already (taskstats adds them as the
-    /// thread exits).
+    /// Appends `task`'s thread record: what one helper call reads of the
+    /// task (its [`ThreadReads`] and accounting) and the `fields` made from
+    /// those reads. Returns where it starts, the thread's usage, and
+    /// whether it is live: a zombie's delays are in its group's already
+    /// (taskstats adds them as the thread exits).
     #[inline(always)]
     pub(crate) fn push_thread_record(
         &mut self,
-        fields: ThreadFields,
         task: &TaskView<'_>,
         _rcu: &RcuReadGuard,
-    ) -> Result<(usize, bool), Full> {
+        fields: impl FnOnce(&ThreadReads) -> ThreadFields,
+    ) -> Result<(usize, Usage, bool), Full> {
         let mut live = false;
+        let mut usage = Usage::default();
         // SAFETY: every field of the record is written (the assertion above
         // checks that they cover it; `acct` by the helper, which writes all
         // of it), at `at`, which `extend_written` hands aligned for the
         // record with room for it. `task` is live (TaskView's invariant) and
-        // `_rcu` keeps its delay accounting from being freed.
+        // `_rcu` keeps its delay accounting from being freed; the helper
+        // writes `read` and the record's `acct` only.
         let at = unsafe {
             self.extend_written(size_of::<ThreadRecord>(), align_of::<ThreadRecord>(), |at| {
                 let r = at.cast::<ThreadRecord>();
-                live = bindings::task_acct(task.as_ptr(), addr_of_mut!((*r).acct));
+                let mut read = bindings::lattop_thread_reads::default();
+                live = bindings::thread_reads(task.as_ptr(), &mut read, addr_of_mut!((*r).acct));
+                let reads = ThreadReads::from_read(&read, task.sum_exec_runtime());
+                let fields = fields(&reads);
+                usage = reads.usage;
                 addr_of_mut!((*r).record).write(fields.record);
                 addr_of_mut!((*r).tid).write(fields.tid);
                 addr_of_mut!((*r).pid).write(fields.pid);
                 addr_of_mut!((*r).comm).write(fields.comm);
-                addr_of_mut!((*r).state).write(fields.state);
+                addr_of_mut!((*r).state).write(reads.state);
                 addr_of_mut!((*r).pad).write([0; 3]);
                 addr_of_mut!((*r).cpu).write(fields.cpu);
-                addr_of_mut!((*r).prio).write(fields.prio);
-                addr_of_mut!((*r).policy).write(fields.policy);
-                addr_of_mut!((*r).utime_ns).write(fields.utime_ns);
-                addr_of_mut!((*r).stime_ns).write(fields.stime_ns);
-                addr_of_mut!((*r).cpu_ns).write(fields.cpu_ns);
-                addr_of_mut!((*r).nvcsw).write(fields.nvcsw);
-                addr_of_mut!((*r).nivcsw).write(fields.nivcsw);
+                addr_of_mut!((*r).prio).write(reads.prio);
+                addr_of_mut!((*r).policy).write(reads.policy);
+                addr_of_mut!((*r).utime_ns).write(usage.utime_ns);
+                addr_of_mut!((*r).stime_ns).write(usage.stime_ns);
+                addr_of_mut!((*r).cpu_ns).write(usage.runtime_ns);
+                addr_of_mut!((*r).nvcsw).write(usage.nvcsw);
+                addr_of_mut!((*r).nivcsw).write(usage.nivcsw);
                 addr_of_mut!((*r).blocked_ns).write(fields.blocked_ns);
                 addr_of_mut!((*r).latency).write(fields.latency);
                 addr_of_mut!((*r).run_delay).write(fields.run_delay);
             })
         }?;
-        Ok((at, live))
+        Ok((at, usage, live))
     }
 
     /// Appends the record of the process `leader` leads, `fields`, its

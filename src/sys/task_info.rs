@@ -55,6 +55,31 @@ impl Usage {
     }
 }
 
+/// What a thread record shows of a thread's own state.
+pub(crate) struct ThreadReads {
+    pub(crate) usage: Usage,
+    /// The state letter, as [`TaskView::state_letter`].
+    pub(crate) state: u8,
+    pub(crate) prio: i32,
+    pub(crate) policy: u32,
+}
+
+impl ThreadReads {
+    /// What the thread-reads helper read, with the precise CPU time
+    /// `runtime_ns`.
+    pub(crate) fn from_read(read: &bindings::lattop_thread_reads, runtime_ns: u64) -> Self {
+        Self {
+            usage: Usage::from_read(&read.usage, runtime_ns),
+            state: STATE_LETTERS
+                .get(read.state_index as usize)
+                .copied()
+                .unwrap_or(b'?'),
+            prio: read.prio,
+            policy: read.policy,
+        }
+    }
+}
+
 /// A process's memory, in bytes, and whether it may be dumped (ptrace's
 /// access rule needs it).
 #[derive(Clone, Copy, Default)]
@@ -128,31 +153,10 @@ impl TaskView<'_> {
         STATE_LETTERS.get(index).copied().unwrap_or(b'?')
     }
 
-    /// Its priority as /proc/<pid>/stat shows it (`prio - MAX_RT_PRIO`).
-    pub(crate) fn prio(&self) -> i32 {
-        // SAFETY: `ptr` is live (TaskView's invariant).
-        unsafe { bindings::task_prio(self.as_ptr()) }
-    }
-
-    /// Its scheduling policy.
-    pub(crate) fn policy(&self) -> u32 {
-        // SAFETY: `ptr` is live (TaskView's invariant).
-        unsafe { bindings::task_policy(self.as_ptr()) }
-    }
-
     /// When it started, in ns since boot (`CLOCK_BOOTTIME`).
     pub(crate) fn start_boottime(&self) -> u64 {
         // SAFETY: `ptr` is live (TaskView's invariant).
         unsafe { bindings::task_start_boottime(self.as_ptr()) }
-    }
-
-    /// This thread's own CPU time, context switches and page faults.
-    pub(crate) fn usage(&self) -> Usage {
-        let mut read = bindings::lattop_usage::default();
-        // SAFETY: `ptr` is live (TaskView's invariant); the helper reads its
-        // counters and writes `read` only.
-        unsafe { bindings::task_usage(self.as_ptr(), &mut read) };
-        Usage::from_read(&read, self.sum_exec_runtime())
     }
 
     /// What the exited threads of its thread group left behind.
