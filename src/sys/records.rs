@@ -36,7 +36,13 @@ pub(crate) struct ThreadFields {
 // Every field of `struct lattop_thread_record` is written below: one the
 // header gains must be written too, or this fails.
 const _: () = assert!(
-    size_of::<RecordHeader>() + 2 * 4 + 16 + 4 + 3 * 4 + 6 * 8 + 2 * size_of::<Latency>()
+    size_of::<RecordHeader>()
+        + 2 * 4
+        + 16
+        + 4
+        + 3 * 4
+        + 6 * 8
+        + 2 * size_of::<Latency>()
         + size_of::<Acct>()
         == size_of::<ThreadRecord>()
 );
@@ -64,7 +70,15 @@ pub(crate) struct ProcessFields {
 
 // As for the thread record.
 const _: () = assert!(
-    size_of::<RecordHeader>() + 4 * 4 + 16 + 4 + 4 + 8 + 11 * 8 + 2 * 4 + 2 * size_of::<Latency>()
+    size_of::<RecordHeader>()
+        + 4 * 4
+        + 16
+        + 4
+        + 4
+        + 8
+        + 11 * 8
+        + 2 * 4
+        + 2 * size_of::<Latency>()
         + size_of::<Acct>()
         == size_of::<ProcessRecord>()
 );
@@ -91,31 +105,36 @@ impl Room<'_, u8> {
         // `_rcu` keeps its delay accounting from being freed; the helper
         // writes `read` and the record's `acct` only.
         let at = unsafe {
-            self.extend_written(size_of::<ThreadRecord>(), align_of::<ThreadRecord>(), |at| {
-                let r = at.cast::<ThreadRecord>();
-                let mut read = bindings::lattop_thread_reads::default();
-                live = bindings::thread_reads(task.as_ptr(), &mut read, addr_of_mut!((*r).acct));
-                let reads = ThreadReads::from_read(&read, task.sum_exec_runtime());
-                let fields = fields(&reads);
-                usage = reads.usage;
-                addr_of_mut!((*r).record).write(fields.record);
-                addr_of_mut!((*r).tid).write(fields.tid);
-                addr_of_mut!((*r).pid).write(fields.pid);
-                addr_of_mut!((*r).comm).write(fields.comm);
-                addr_of_mut!((*r).state).write(reads.state);
-                addr_of_mut!((*r).pad).write([0; 3]);
-                addr_of_mut!((*r).cpu).write(fields.cpu);
-                addr_of_mut!((*r).prio).write(reads.prio);
-                addr_of_mut!((*r).policy).write(reads.policy);
-                addr_of_mut!((*r).utime_ns).write(usage.utime_ns);
-                addr_of_mut!((*r).stime_ns).write(usage.stime_ns);
-                addr_of_mut!((*r).cpu_ns).write(usage.runtime_ns);
-                addr_of_mut!((*r).nvcsw).write(usage.nvcsw);
-                addr_of_mut!((*r).nivcsw).write(usage.nivcsw);
-                addr_of_mut!((*r).blocked_ns).write(fields.blocked_ns);
-                addr_of_mut!((*r).latency).write(fields.latency);
-                addr_of_mut!((*r).run_delay).write(fields.run_delay);
-            })
+            self.extend_written(
+                size_of::<ThreadRecord>(),
+                align_of::<ThreadRecord>(),
+                |at| {
+                    let r = at.cast::<ThreadRecord>();
+                    let mut read = bindings::lattop_thread_reads::default();
+                    live =
+                        bindings::thread_reads(task.as_ptr(), &mut read, addr_of_mut!((*r).acct));
+                    let reads = ThreadReads::from_read(&read, task.sum_exec_runtime());
+                    let fields = fields(&reads);
+                    usage = reads.usage;
+                    addr_of_mut!((*r).record).write(fields.record);
+                    addr_of_mut!((*r).tid).write(fields.tid);
+                    addr_of_mut!((*r).pid).write(fields.pid);
+                    addr_of_mut!((*r).comm).write(fields.comm);
+                    addr_of_mut!((*r).state).write(reads.state);
+                    addr_of_mut!((*r).pad).write([0; 3]);
+                    addr_of_mut!((*r).cpu).write(fields.cpu);
+                    addr_of_mut!((*r).prio).write(reads.prio);
+                    addr_of_mut!((*r).policy).write(reads.policy);
+                    addr_of_mut!((*r).utime_ns).write(usage.utime_ns);
+                    addr_of_mut!((*r).stime_ns).write(usage.stime_ns);
+                    addr_of_mut!((*r).cpu_ns).write(usage.runtime_ns);
+                    addr_of_mut!((*r).nvcsw).write(usage.nvcsw);
+                    addr_of_mut!((*r).nivcsw).write(usage.nivcsw);
+                    addr_of_mut!((*r).blocked_ns).write(fields.blocked_ns);
+                    addr_of_mut!((*r).latency).write(fields.latency);
+                    addr_of_mut!((*r).run_delay).write(fields.run_delay);
+                },
+            )
         }?;
         Ok((at, usage, live))
     }
@@ -133,35 +152,39 @@ impl Room<'_, u8> {
         // SAFETY: as for `push_thread_record`; `leader`'s signal_struct
         // lives as long as it does, and `_rcu` covers its sighand lookup.
         unsafe {
-            self.extend_written(size_of::<ProcessRecord>(), align_of::<ProcessRecord>(), |at| {
-                let r = at.cast::<ProcessRecord>();
-                bindings::exited_threads_acct(leader.as_ptr(), addr_of_mut!((*r).acct));
-                addr_of_mut!((*r).record).write(fields.record);
-                addr_of_mut!((*r).pid).write(fields.pid);
-                addr_of_mut!((*r).ppid).write(fields.ppid);
-                addr_of_mut!((*r).uid).write(fields.uid);
-                addr_of_mut!((*r).gid).write(fields.gid);
-                addr_of_mut!((*r).comm).write(fields.comm);
-                addr_of_mut!((*r).state).write(fields.state);
-                addr_of_mut!((*r).pad).write([0; 3]);
-                addr_of_mut!((*r).nr_threads).write(fields.nr_threads);
-                addr_of_mut!((*r).start_time_ns).write(fields.start_time_ns);
-                addr_of_mut!((*r).utime_ns).write(0);
-                addr_of_mut!((*r).stime_ns).write(0);
-                addr_of_mut!((*r).cpu_ns).write(0);
-                addr_of_mut!((*r).minflt).write(0);
-                addr_of_mut!((*r).majflt).write(0);
-                addr_of_mut!((*r).nvcsw).write(0);
-                addr_of_mut!((*r).nivcsw).write(0);
-                addr_of_mut!((*r).rss_file).write(fields.rss_file);
-                addr_of_mut!((*r).rss_anon).write(fields.rss_anon);
-                addr_of_mut!((*r).rss_shmem).write(fields.rss_shmem);
-                addr_of_mut!((*r).vsize).write(fields.vsize);
-                addr_of_mut!((*r).nr_fds).write(fields.nr_fds);
-                addr_of_mut!((*r).pad2).write(0);
-                addr_of_mut!((*r).latency).write(fields.latency);
-                addr_of_mut!((*r).run_delay).write(fields.run_delay);
-            })
+            self.extend_written(
+                size_of::<ProcessRecord>(),
+                align_of::<ProcessRecord>(),
+                |at| {
+                    let r = at.cast::<ProcessRecord>();
+                    bindings::exited_threads_acct(leader.as_ptr(), addr_of_mut!((*r).acct));
+                    addr_of_mut!((*r).record).write(fields.record);
+                    addr_of_mut!((*r).pid).write(fields.pid);
+                    addr_of_mut!((*r).ppid).write(fields.ppid);
+                    addr_of_mut!((*r).uid).write(fields.uid);
+                    addr_of_mut!((*r).gid).write(fields.gid);
+                    addr_of_mut!((*r).comm).write(fields.comm);
+                    addr_of_mut!((*r).state).write(fields.state);
+                    addr_of_mut!((*r).pad).write([0; 3]);
+                    addr_of_mut!((*r).nr_threads).write(fields.nr_threads);
+                    addr_of_mut!((*r).start_time_ns).write(fields.start_time_ns);
+                    addr_of_mut!((*r).utime_ns).write(0);
+                    addr_of_mut!((*r).stime_ns).write(0);
+                    addr_of_mut!((*r).cpu_ns).write(0);
+                    addr_of_mut!((*r).minflt).write(0);
+                    addr_of_mut!((*r).majflt).write(0);
+                    addr_of_mut!((*r).nvcsw).write(0);
+                    addr_of_mut!((*r).nivcsw).write(0);
+                    addr_of_mut!((*r).rss_file).write(fields.rss_file);
+                    addr_of_mut!((*r).rss_anon).write(fields.rss_anon);
+                    addr_of_mut!((*r).rss_shmem).write(fields.rss_shmem);
+                    addr_of_mut!((*r).vsize).write(fields.vsize);
+                    addr_of_mut!((*r).nr_fds).write(fields.nr_fds);
+                    addr_of_mut!((*r).pad2).write(0);
+                    addr_of_mut!((*r).latency).write(fields.latency);
+                    addr_of_mut!((*r).run_delay).write(fields.run_delay);
+                },
+            )
         }
     }
 }
