@@ -122,6 +122,10 @@ timeout -k 10 "${LATTOP_QEMU_TIMEOUT:-3600}" "${qemu[@]}" -display none -monitor
 qemu_status=${PIPESTATUS[0]}
 set -e
 
+# A guest that died mid-line (a panic) left its last line open: the
+# verdicts below start on a line of their own.
+[ -z "$(tail -c 1 "$run_dir/output.log")" ] || echo
+
 # The guest's runner ends with its totals; the demo with any output at all.
 ended=
 if [ "$mode" = check ]; then
