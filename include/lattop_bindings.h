@@ -18,6 +18,7 @@
 #include <linux/irq_work.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/pid_namespace.h>
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
@@ -73,7 +74,10 @@ struct lattop_usage {
 };
 u64 lattop_helper_task_start_boottime(const struct task_struct *task);
 pid_t lattop_helper_task_parent_tgid(struct task_struct *task);
-/* A task's real, effective and saved ids, in the initial user namespace. */
+/*
+ * A task's real, effective and saved ids, in the initial user namespace, and
+ * whether its credentials belong to that namespace.
+ */
 struct lattop_ids {
 	uid_t uid;
 	uid_t euid;
@@ -81,11 +85,32 @@ struct lattop_ids {
 	gid_t gid;
 	gid_t egid;
 	gid_t sgid;
+	bool initial_user_ns;
 };
 void lattop_helper_task_ids(struct task_struct *task, struct lattop_ids *ids);
 const struct cred *lattop_helper_current_cred(void);
 uid_t lattop_helper_uid_in_init_ns(kuid_t uid);
 gid_t lattop_helper_gid_in_init_ns(kgid_t gid);
+/*
+ * Namespaces: the reader's (the current task's active pid namespace, its
+ * credentials' user namespace), a task's numbers in a pid namespace (0 when
+ * it is outside it; under rcu_read_lock()), an id of the initial user
+ * namespace as another shows it (the overflow id where unmapped), counted
+ * references to a pid namespace, and ptrace's capability check in the user
+ * namespace of a task's credentials or of its memory.
+ */
+struct pid_namespace *lattop_helper_current_pid_ns(void);
+struct user_namespace *lattop_helper_current_user_ns(void);
+pid_t lattop_helper_task_tgid_nr_ns(struct task_struct *task, struct pid_namespace *ns);
+pid_t lattop_helper_task_pid_nr_ns(struct task_struct *task, struct pid_namespace *ns);
+pid_t lattop_helper_task_parent_tgid_nr_ns(struct task_struct *task, struct pid_namespace *ns);
+pid_t lattop_helper_pid_nr_ns(pid_t nr, struct pid_namespace *ns);
+uid_t lattop_helper_uid_in_ns(struct user_namespace *ns, uid_t uid);
+gid_t lattop_helper_gid_in_ns(struct user_namespace *ns, gid_t gid);
+struct pid_namespace *lattop_helper_get_pid_ns(struct pid_namespace *ns);
+void lattop_helper_put_pid_ns(struct pid_namespace *ns);
+bool lattop_helper_cred_ns_may_ptrace(struct task_struct *task);
+bool lattop_helper_mm_ns_may_ptrace(struct task_struct *task);
 /* The totals its exited threads left in the thread group's signal_struct. */
 void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage);
 /*

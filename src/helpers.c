@@ -97,11 +97,58 @@ void lattop_helper_task_ids(struct task_struct *task, struct lattop_ids *ids)
 	ids->gid = from_kgid_munged(&init_user_ns, cred->gid);
 	ids->egid = from_kgid_munged(&init_user_ns, cred->egid);
 	ids->sgid = from_kgid_munged(&init_user_ns, cred->sgid);
+	ids->initial_user_ns = cred->user_ns == &init_user_ns;
 }
 const struct cred *lattop_helper_current_cred(void) { return current_cred(); }
 /* Inline without CONFIG_USER_NS, exported with it. */
 uid_t lattop_helper_uid_in_init_ns(kuid_t uid) { return from_kuid_munged(&init_user_ns, uid); }
 gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return from_kgid_munged(&init_user_ns, gid); }
+
+struct pid_namespace *lattop_helper_current_pid_ns(void) { return task_active_pid_ns(current); }
+struct user_namespace *lattop_helper_current_user_ns(void) { return current_user_ns(); }
+pid_t lattop_helper_task_tgid_nr_ns(struct task_struct *task, struct pid_namespace *ns)
+{
+	return task_tgid_nr_ns(task, ns);
+}
+pid_t lattop_helper_task_pid_nr_ns(struct task_struct *task, struct pid_namespace *ns)
+{
+	return task_pid_nr_ns(task, ns);
+}
+pid_t lattop_helper_task_parent_tgid_nr_ns(struct task_struct *task, struct pid_namespace *ns)
+{
+	return task_tgid_nr_ns(rcu_dereference(task->real_parent), ns);
+}
+/* Under rcu_read_lock(): nr is a number of the initial pid namespace. */
+pid_t lattop_helper_pid_nr_ns(pid_t nr, struct pid_namespace *ns)
+{
+	return pid_nr_ns(find_pid_ns(nr, &init_pid_ns), ns);
+}
+uid_t lattop_helper_uid_in_ns(struct user_namespace *ns, uid_t uid)
+{
+	return from_kuid_munged(ns, KUIDT_INIT(uid));
+}
+gid_t lattop_helper_gid_in_ns(struct user_namespace *ns, gid_t gid)
+{
+	return from_kgid_munged(ns, KGIDT_INIT(gid));
+}
+/* Inline, or a no-op without CONFIG_PID_NS. */
+struct pid_namespace *lattop_helper_get_pid_ns(struct pid_namespace *ns) { return get_pid_ns(ns); }
+void lattop_helper_put_pid_ns(struct pid_namespace *ns) { put_pid_ns(ns); }
+/* Under rcu_read_lock(), which keeps the credentials alive. */
+bool lattop_helper_cred_ns_may_ptrace(struct task_struct *task)
+{
+	return ns_capable_noaudit(__task_cred(task)->user_ns, CAP_SYS_PTRACE);
+}
+/* Under task_lock(), which keeps exit_mm() from releasing the memory. */
+bool lattop_helper_mm_ns_may_ptrace(struct task_struct *task)
+{
+	bool capable;
+
+	task_lock(task);
+	capable = task->mm && ns_capable_noaudit(task->mm->user_ns, CAP_SYS_PTRACE);
+	task_unlock(task);
+	return capable;
+}
 
 void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage)
 {

@@ -17,6 +17,7 @@ pub(crate) mod kprobe;
 mod layout;
 pub(crate) mod memo_slots;
 pub(crate) mod module_param;
+pub(crate) mod namespace;
 pub(crate) mod periodic;
 pub(crate) mod proc_stream;
 pub(crate) mod process;

@@ -92,6 +92,21 @@ pub(crate) fn find_process<'a>(rcu: &'a RcuReadGuard, tgid: i32) -> Option<TaskV
     (!task.is_null()).then(|| unsafe { TaskView::from_raw(task) })
 }
 
+/// The task (thread) `tid` of the initial pid namespace, if there is one.
+pub(crate) fn find_task<'a>(rcu: &'a RcuReadGuard, tid: i32) -> Option<TaskView<'a>> {
+    let _ = rcu;
+    // SAFETY: as in `find_process`.
+    let task = unsafe {
+        let pid = bindings::find_pid_ns(tid, core::ptr::addr_of_mut!(bindings::init_pid_ns));
+        if pid.is_null() {
+            return None;
+        }
+        bindings::pid_task(pid, bindings::pid_type_PIDTYPE_PID)
+    };
+    // SAFETY: as in `find_process`.
+    (!task.is_null()).then(|| unsafe { TaskView::from_raw(task) })
+}
+
 /// The room reserved for a pass of [`collect`] ran out.
 pub(crate) struct Full;
 

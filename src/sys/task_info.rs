@@ -9,6 +9,7 @@
 use super::{
     bindings,
     layout::{assert_offset, assert_size},
+    namespace::View,
     rcu::RcuReadGuard,
     task::TaskView,
 };
@@ -124,6 +125,8 @@ pub(crate) struct TaskIds {
     pub(crate) gid: u32,
     pub(crate) egid: u32,
     pub(crate) sgid: u32,
+    /// Whether its credentials belong to the initial user namespace.
+    pub(crate) initial_user_ns: bool,
 }
 
 // The opener's `struct cred` ids are read below, through a reference to
@@ -190,7 +193,25 @@ impl TaskView<'_> {
             gid: ids.gid,
             egid: ids.egid,
             sgid: ids.sgid,
+            initial_user_ns: ids.initial_user_ns,
         }
+    }
+
+    /// Whether the current task has CAP_SYS_PTRACE in the user namespace
+    /// of this task's credentials (ptrace's rule for a task of other ids).
+    pub(crate) fn cred_ns_may_ptrace(&self, _rcu: &RcuReadGuard) -> bool {
+        // SAFETY: `ptr` is live; its credentials are RCU-protected and `_rcu`
+        // holds the read lock; the check reads the current task's.
+        unsafe { bindings::cred_ns_may_ptrace(self.as_ptr()) }
+    }
+
+    /// Whether the current task has CAP_SYS_PTRACE in the user namespace
+    /// that owns this task's memory (ptrace's rule for a task that is not
+    /// dumpable); false without memory.
+    pub(crate) fn mm_ns_may_ptrace(&self) -> bool {
+        // SAFETY: `ptr` is live; the helper reads its mm under task_lock(),
+        // which keeps exit_mm() from releasing it.
+        unsafe { bindings::mm_ns_may_ptrace(self.as_ptr()) }
     }
 
     /// Its memory, `None` for a kernel thread or an exited process.
@@ -260,14 +281,17 @@ impl TaskView<'_> {
     }
 }
 
-/// The credentials of the task opening a file, for ptrace's access rule.
+/// The credentials of the task opening a file, for ptrace's access rule,
+/// and the namespaces it sees processes through. Made for the call it is
+/// in (a [`View`] does not outlive it).
 #[derive(Clone, Copy)]
 pub(crate) struct Opener {
     pub(crate) tgid: i32,
     pub(crate) fsuid: u32,
     pub(crate) fsgid: u32,
-    /// CAP_SYS_PTRACE in the initial user namespace.
+    /// CAP_SYS_PTRACE in the initial user namespace (so in every one).
     pub(crate) may_ptrace_any: bool,
+    pub(crate) view: View,
 }
 
 impl Opener {
@@ -291,6 +315,7 @@ impl Opener {
             fsuid: uid(cred.fsuid),
             fsgid: gid(cred.fsgid),
             may_ptrace_any,
+            view: View::current(),
         }
     }
 }
