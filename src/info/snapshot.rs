@@ -28,7 +28,11 @@ use crate::{
     },
 };
 use core::{cell::Cell, mem::size_of, ops::ControlFlow};
-use kernel::{error::code::ESRCH, ffi, prelude::*};
+use kernel::{
+    error::code::{ENOENT, ESRCH},
+    ffi,
+    prelude::*,
+};
 
 /// Which processes a snapshot holds.
 #[derive(Clone, Copy)]
@@ -49,9 +53,11 @@ const RECORD_ROOM: usize = if size_of::<ProcessRecord>() > size_of::<ThreadRecor
     size_of::<ThreadRecord>()
 };
 
-/// Writes the snapshot of `scope`, as `opener` may see it, to `out`. Fails
-/// with `ESRCH` if the one process asked for has exited (or its pid now
-/// belongs to another), `EACCES` if `opener` may not read it.
+/// Writes the snapshot of `scope`, as `opener` may see it, to `out`: the
+/// processes of its pid namespace, numbered there, ids as its user
+/// namespace shows them. Fails with `ESRCH` if the one process asked for
+/// has exited (or its pid now belongs to another), `ENOENT` if it is
+/// outside the opener's pid namespace, `EACCES` if `opener` may not read it.
 ///
 /// The pass writes the snapshot's bytes where the reader's reads will copy
 /// them from: the header's room first, each record then as it is read, the
@@ -90,6 +96,9 @@ pub(crate) fn build(
             let (bytes, shown) = collect(room, passes, |rcu, bytes| {
                 pass.begin(bytes)?;
                 Ok(match find_process(rcu, process.tgid) {
+                    Some(leader) if opener.view.process_number(&leader, rcu).is_none() => {
+                        Err(ENOENT)
+                    }
                     Some(leader) if leader.start_time() == process.leader_start => {
                         match pass.process(rcu, leader, bytes)? {
                             true => Ok(()),
@@ -164,21 +173,26 @@ impl Pass<'_> {
         bytes.extend_zeroed(size_of::<InfoHeader>()).map(|_| ())
     }
 
-    /// Pushes the records of the process led by `leader`, if the opener may
-    /// read it; returns whether it did. Each record is written where it
-    /// lies in the snapshot, the process's completed with its threads' sums.
+    /// Pushes the records of the process led by `leader`, if it is in the
+    /// opener's pid namespace and the opener may read it; returns whether
+    /// it did. Each record is written where it lies in the snapshot, the
+    /// process's completed with its threads' sums.
     fn process(
         &self,
         rcu: &RcuReadGuard,
         leader: TaskView<'_>,
         bytes: &mut Room<'_, u8>,
     ) -> Result<bool, Full> {
+        let view = &self.opener.view;
+        let Some(pid) = view.process_number(&leader, rcu) else {
+            return Ok(false);
+        };
         let tgid = leader.tgid();
         let ids = leader.ids(rcu);
         // The descriptors too, under the same lock of the task: counted
         // for nothing only when the opener may not read the process.
         let (memory, nr_fds) = leader.memory_and_open_fds(rcu);
-        if !may_read(self.opener, tgid, &ids, memory.as_ref()) {
+        if !may_read(self.opener, &leader, rcu, &ids, memory.as_ref()) {
             return Ok(false);
         }
         let memory = memory.unwrap_or_default();
@@ -189,10 +203,10 @@ impl Pass<'_> {
         let sums = self.latencies.process(process).unwrap_or_default();
         let fields = ProcessFields {
             record: record_header(uapi::TAG_PROCESS, size_of::<ProcessRecord>()),
-            pid: tgid,
-            ppid: leader.parent_tgid(rcu),
-            uid: ids.uid,
-            gid: ids.gid,
+            pid,
+            ppid: view.parent_number(&leader, rcu),
+            uid: view.uid(ids.uid),
+            gid: view.gid(ids.gid),
             comm: comm(&leader),
             state: leader.state_letter(),
             nr_threads: leader.nr_threads(),
@@ -210,7 +224,9 @@ impl Pass<'_> {
         let mut usage = leader.exited_threads_usage();
         for thread in threads(rcu, leader) {
             let (thread_at, thread_usage, live) =
-                bytes.push_thread_record(&thread, rcu, |reads| self.thread(thread, tgid, reads))?;
+                bytes.push_thread_record(&thread, rcu, |reads| {
+                    self.thread(thread, pid, rcu, reads)
+                })?;
             usage.add(&thread_usage);
             self.count_record();
             let (record, thread_record): (&mut ProcessRecord, &mut ThreadRecord) =
@@ -226,10 +242,16 @@ impl Pass<'_> {
         self.records.set(self.records.get().wrapping_add(1));
     }
 
-    /// The fields of `thread`'s record, of process `tgid`, besides what
-    /// `reads` of it.
+    /// The fields of `thread`'s record, of process `pid` (as the opener
+    /// numbers it), besides what `reads` of it.
     #[inline(always)]
-    fn thread(&self, thread: TaskView<'_>, tgid: i32, reads: &ThreadReads) -> ThreadFields {
+    fn thread(
+        &self,
+        thread: TaskView<'_>,
+        pid: i32,
+        rcu: &RcuReadGuard,
+        reads: &ThreadReads,
+    ) -> ThreadFields {
         let seen = self.latencies.task(thread.tid(), thread.start_time());
         let blocked_ns = match seen.and_then(|t| t.blocked_since) {
             Some(since) if reads.state != b'R' => self.now.saturating_sub(since),
@@ -237,8 +259,8 @@ impl Pass<'_> {
         };
         ThreadFields {
             record: record_header(uapi::TAG_THREAD, size_of::<ThreadRecord>()),
-            tid: thread.tid(),
-            pid: tgid,
+            tid: self.opener.view.thread_number(&thread, rcu),
+            pid,
             comm: comm(&thread),
             // A CPU id is below nr_cpu_ids, an int.
             cpu: thread.cpu() as i32,
