@@ -30,6 +30,8 @@ use crate::{
         clock::now_ns,
         deferred::{impl_has_deferred, Deferred},
         gfp_quiet,
+        namespace::View,
+        rcu::RcuReadGuard,
         stack::{self, UserStackKey},
         task::{TaskView, COMM_WORDS},
         work::WorkQueue,
@@ -428,13 +430,23 @@ impl Profiler {
         table.collect_exited(now, self.retention_ns);
     }
 
-    /// Copies out the report's rows, worst first: at most `max_rows`.
-    pub(crate) fn report_rows(&self, max_rows: usize) -> Result<KVVec<ReportRow>> {
+    /// Copies out the report's rows, worst first: at most `max_rows`, of
+    /// the tasks `view` sees, numbered as it numbers them.
+    pub(crate) fn report_rows(&self, max_rows: usize, view: &View) -> Result<KVVec<ReportRow>> {
         let mut rows = KVVec::with_capacity(max_rows, gfp_quiet())?;
         let mut table = self.drain();
         // Tasks past their retention go first, so that no report lists one.
         self.collect_exited(&mut table);
-        table.report(&mut rows, max_rows, now_ns());
+        let rcu = RcuReadGuard::new();
+        // Outside the initial pid namespace, only live tasks of the
+        // reader's (an exited task's namespace is not known any more).
+        table.report(&mut rows, max_rows, now_ns(), |tid, tgid, start_time| {
+            if view.sees_all_pids() {
+                Some((tid, tgid))
+            } else {
+                view.task_numbers(tid, start_time, &rcu)
+            }
+        });
         Ok(rows)
     }
 

@@ -8,6 +8,7 @@ use super::{task_table::ReportRow, Profiler};
 use crate::{
     params,
     sys::{
+        namespace::View,
         procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
         task::COMM_LEN,
         uapi,
@@ -33,8 +34,11 @@ impl Report {
 
 impl ProcSnapshot for Report {
     fn render(&self, out: &mut SnapshotBuffer) -> Result {
-        // Copied under the lock, formatted after it.
-        let rows = self.profiler.report_rows(params::MAX_ROWS.get() as usize)?;
+        // Copied under the lock, formatted after it. Rendered at open: the
+        // current task is the reader, whose pid namespace the rows are of.
+        let rows = self
+            .profiler
+            .report_rows(params::MAX_ROWS.get() as usize, &View::current())?;
         writeln!(out, "{}", uapi::REPORT_HEADER)?;
         for row in rows.iter() {
             write_row(out, row)?;

@@ -298,9 +298,17 @@ impl TaskTable {
     }
 
     /// Copies out up to `max_rows` rows, worst first, into `rows` (whose
-    /// capacity the caller reserved: this never allocates). Notes when an
-    /// exited task was first reported.
-    pub(crate) fn report(&mut self, rows: &mut KVVec<ReportRow>, max_rows: usize, now: u64) {
+    /// capacity the caller reserved: this never allocates), of the tasks
+    /// `renumber` gives numbers to (from a task's tid, tgid and start time:
+    /// its tid and tgid as the reader numbers them, `None` to leave it out).
+    /// Notes when an exited task was first reported.
+    pub(crate) fn report(
+        &mut self,
+        rows: &mut KVVec<ReportRow>,
+        max_rows: usize,
+        now: u64,
+        renumber: impl Fn(Pid, Pid, u64) -> Option<(Pid, Pid)>,
+    ) {
         let mut cursor = self.by_latency.cursor_back();
         while let Some(current) = cursor {
             if rows.len() >= max_rows.min(rows.capacity()) {
@@ -313,13 +321,16 @@ impl TaskTable {
             } else {
                 None
             };
-            if let Some(record) = record {
+            let numbered = record.and_then(|record| {
+                renumber(tid, record.process.tgid, record.start_time).map(|ids| (record, ids))
+            });
+            if let Some((record, (tid, tgid))) = numbered {
                 if record.exited_at.is_some() && record.reported_at.is_none() {
                     record.reported_at = Some(now);
                 }
                 let row = ReportRow {
                     tid,
-                    tgid: record.process.tgid,
+                    tgid,
                     comm: record.comm,
                     sleeps: record.sleeps,
                     worst: record.traces.worst(&self.traces).copied(),
