@@ -7,12 +7,13 @@
 
 use super::{
     resource::{self, Resource},
-    threshold::{Spec, Threshold, ThresholdScope},
+    threshold::{Numbering, Spec, Threshold, ThresholdScope},
     Notifier,
 };
 use crate::{
-    access::check_process,
+    access::{check_process, check_visible},
     sys::{
+        namespace::View,
         proc_stream::{ProcStream, StreamFile},
         procfs::ProcDir,
         task_info::Opener,
@@ -21,7 +22,7 @@ use crate::{
     },
 };
 use kernel::{
-    error::code::{EACCES, EBUSY},
+    error::code::{EACCES, EBUSY, EPERM},
     new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
@@ -62,6 +63,10 @@ impl ProcStream for NotifierFile {
     type Session = Pin<KBox<Session>>;
 
     fn open(&self) -> Result<Self::Session> {
+        // A process outside the opener's pid namespace is not there for it.
+        if let ThresholdScope::Process(id) = self.scope {
+            check_visible(&View::current(), id.tgid)?;
+        }
         KBox::pin_init(
             pin_init!(Session {
                 notifier: self.notifier.clone(),
@@ -81,10 +86,21 @@ impl ProcStream for NotifierFile {
             return Err(EINVAL);
         }
         let request: ThresholdRequest = input.read()?;
-        let spec = Spec::parse(&request, self.resource, self.scope)?;
+        let mut spec = Spec::parse(&request, self.resource, self.scope)?;
         let opener = Opener::current();
         match self.scope {
-            ThresholdScope::Process(id) => check_process(&opener, id)?,
+            ThresholdScope::Process(id) => {
+                let pid = check_process(&opener, id)?;
+                spec.numbering = opener
+                    .view
+                    .hold_pid_namespace()
+                    .map(|ns| Numbering::new(ns, id.tgid, pid));
+            }
+            // Every process, from inside a pid namespace, would be its
+            // processes, and their count its count: not built (README).
+            ThresholdScope::AnyPid | ThresholdScope::AllPids if !opener.view.sees_all_pids() => {
+                return Err(EPERM)
+            }
             ThresholdScope::AnyPid | ThresholdScope::AllPids if !opener.may_ptrace_any => {
                 return Err(EACCES)
             }

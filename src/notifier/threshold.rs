@@ -16,6 +16,7 @@ use crate::{
         eventfd::EventFd,
         irq_spinlock::{new_irq_spinlock, IrqSpinLock},
         irq_work::{impl_has_irq_work, IrqWork},
+        namespace::PidNamespace,
         signal::{ProcessRef, MAX_SIGNAL},
         uapi::{self, Event, ThresholdRequest, EVENT_QUEUE_LEN},
         wait::{new_wait_queue, PollTable, WaitQueue, POLLERR, POLLHUP, POLLIN, POLLPRI},
@@ -52,6 +53,36 @@ enum Delivery {
     Signal { target: ProcessRef, signal: i32 },
 }
 
+/// How a threshold armed in a pid namespace other than the initial one
+/// numbers the pids of its events: as that namespace does.
+pub(crate) struct Numbering {
+    ns: PidNamespace,
+    /// The watched process's number in the initial namespace and in `ns`,
+    /// kept from arming: once it exits, there is no number left to look up.
+    process: (i32, i32),
+}
+
+impl Numbering {
+    /// For a threshold on process `pid` (of the initial namespace), which
+    /// `ns` numbers `ns_pid`.
+    pub(crate) fn new(ns: PidNamespace, pid: i32, ns_pid: i32) -> Self {
+        Self {
+            ns,
+            process: (pid, ns_pid),
+        }
+    }
+
+    /// `nr` (of the initial namespace) as numbered in the namespace; 0 for
+    /// a task gone since.
+    fn number(&self, nr: i32) -> i32 {
+        if nr == self.process.0 {
+            self.process.1
+        } else {
+            self.ns.number(nr)
+        }
+    }
+}
+
 /// What a threshold was armed with.
 pub(crate) struct Spec {
     pub(crate) resource: Resource,
@@ -61,6 +92,9 @@ pub(crate) struct Spec {
     pub(crate) window_ns: u64,
     oneshot: bool,
     delivery: Delivery,
+    /// `None` in the initial pid namespace, whose numbers events carry as
+    /// they are.
+    pub(crate) numbering: Option<Numbering>,
 }
 
 const KNOWN_FLAGS: u32 = uapi::THRESHOLD_LEVEL
@@ -124,6 +158,7 @@ impl Spec {
             window_ns: u64::from(request.window_ms) * 1_000_000,
             oneshot: flags & uapi::THRESHOLD_ONESHOT != 0,
             delivery,
+            numbering: None,
         })
     }
 }
@@ -347,13 +382,17 @@ impl Threshold {
             queue.lost += 1;
             return;
         }
+        let (pid, tid) = match &self.spec.numbering {
+            None => (firing.pid, firing.tid),
+            Some(numbering) => (numbering.number(firing.pid), numbering.number(firing.tid)),
+        };
         let event = Event {
             time_ns,
             value: firing.value,
             level: self.spec.rule.level,
             cookie: self.spec.cookie,
-            pid: firing.pid,
-            tid: firing.tid,
+            pid,
+            tid,
             resource: self.spec.resource.uapi(),
             kind: firing.kind,
             lost: queue.lost,
@@ -366,7 +405,7 @@ impl Threshold {
         // announcements merge.
         if queue.unannounced_len < EVENT_QUEUE_LEN {
             let n = queue.unannounced_len;
-            queue.unannounced[n] = firing.pid;
+            queue.unannounced[n] = pid;
             queue.unannounced_len += 1;
         }
         if self.spec.oneshot && firing.kind == uapi::EVENT_CROSSED {
