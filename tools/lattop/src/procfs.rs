@@ -25,14 +25,63 @@ pub fn proc_root() -> PathBuf {
     }
 }
 
-/// <root>/allpids/info, or <root>/allpids/<pid>/info for one process.
+/// <root>/allpids/info, or <root>/allpids/<dir>/info for one process (see
+/// [`pid_dir`]).
 pub fn info_path(root: &Path, pid: Option<u32>) -> PathBuf {
-    let mut path = root.join(uapi_str(LATTOP_PROC_DIR));
-    if let Some(pid) = pid {
-        path.push(pid.to_string());
-    }
+    let mut path = match pid {
+        Some(pid) => pid_dir(root, pid),
+        None => root.join(uapi_str(LATTOP_PROC_DIR)),
+    };
     path.push(uapi_str(LATTOP_PROC_INFO));
     path
+}
+
+/// <root>/allpids/<dir>, the directory of process `pid` as the caller's pid
+/// namespace numbers it. The module names its directories by the initial
+/// namespace's pids (a module's proc entries are the same in every /proc
+/// mount); in a container, the one whose info holds `pid`'s record is
+/// found by opening each: those of processes outside the container fail
+/// with ENOENT. When none does, <root>/allpids/<pid>, whose errors then
+/// tell what is wrong.
+pub fn pid_dir(root: &Path, pid: u32) -> PathBuf {
+    let dir = root.join(uapi_str(LATTOP_PROC_DIR));
+    let named = dir.join(pid.to_string());
+    if in_initial_pid_namespace(&dir) || record_pid(&named) == Some(pid) {
+        return named;
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return named;
+    };
+    entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_number)
+        })
+        .find(|path| record_pid(path) == Some(pid))
+        .unwrap_or(named)
+}
+
+/// Whether the caller sees the initial pid namespace: there, init's
+/// directory (pid 1) opens, or is refused with EACCES; from inside a
+/// container it is not there (ENOENT).
+fn in_initial_pid_namespace(dir: &Path) -> bool {
+    let info = dir.join("1").join(uapi_str(LATTOP_PROC_INFO));
+    !matches!(std::fs::File::open(info), Err(e) if e.kind() == io::ErrorKind::NotFound)
+}
+
+/// The pid of the process record in `<dir>/info`, if it opens and has one.
+fn record_pid(dir: &Path) -> Option<u32> {
+    let bytes = std::fs::read(dir.join(uapi_str(LATTOP_PROC_INFO))).ok()?;
+    let snapshot = crate::decode::decode(&bytes).ok()?;
+    let pid = snapshot.processes.first()?.pid;
+    u32::try_from(pid).ok()
+}
+
+fn is_number(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A name the UAPI header defines, as bindgen gives it: NUL-terminated bytes.

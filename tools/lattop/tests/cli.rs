@@ -68,6 +68,35 @@ fn info_for_one_pid() {
     assert_eq!(processes[0]["threads"].as_array().unwrap().len(), 2);
 }
 
+/// In a container, directory names are the host's pids: the module's
+/// record in allpids/9001/info says pid 4242 (the container's number), and
+/// allpids/1/ (the host's init) is not there. `--pid 4242` finds it by its
+/// record; allpids/4242/ is another process (the host's 4242, whose record
+/// the container would number otherwise), not the one asked for.
+#[test]
+fn info_for_one_pid_in_a_container_finds_its_directory_by_its_record() {
+    let root = proc_tree("container", true);
+    let processes = sample_processes();
+    fs::create_dir_all(root.join("allpids/9001")).unwrap();
+    let wanted = SnapshotBuilder::with_processes(&processes[1..]).build();
+    fs::write(root.join("allpids/9001/info"), wanted).unwrap();
+    let other = SnapshotBuilder::with_processes(&processes[..1]).build();
+    fs::write(root.join("allpids/4242/info"), other).unwrap();
+    let output = lattop(&root, &["info", "--pid", "4242", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let processes = json["processes"].as_array().unwrap();
+    assert_eq!(processes.len(), 1);
+    assert_eq!(processes[0]["pid"], 4242);
+    // The control: on the host (allpids/1/ there), the directory is the
+    // one named by the pid, whatever it holds.
+    fs::create_dir_all(root.join("allpids/1")).unwrap();
+    fs::write(root.join("allpids/1/info"), b"").unwrap();
+    let output = lattop(&root, &["info", "--pid", "4242", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_ne!(json["processes"][0]["pid"], 4242);
+}
+
 #[test]
 fn missing_module_is_one_clear_line() {
     let root = proc_tree("no-module", false);

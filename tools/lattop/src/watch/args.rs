@@ -18,7 +18,7 @@ use crate::abi::{
     LATTOP_RESOURCE_CPU_USAGE, LATTOP_THRESHOLD_DOWN, LATTOP_THRESHOLD_LEVEL,
     LATTOP_THRESHOLD_ONESHOT, LATTOP_THRESHOLD_PRESENT, LATTOP_THRESHOLD_UP, RESOURCE_NAMES,
 };
-use crate::procfs::uapi_str;
+use crate::procfs::{pid_dir, uapi_str};
 
 /// Bytes of the struct lattop_threshold written to arm a notifier.
 pub const THRESHOLD_SIZE: usize = size_of::<lattop_threshold>();
@@ -282,10 +282,7 @@ pub fn resource_name(resource: u32) -> Cow<'static, str> {
 pub fn notifier_path(root: &Path, target: Target, resource: &str) -> PathBuf {
     let mut path = root.to_path_buf();
     match target {
-        Target::Pid(pid) => {
-            path.push(uapi_str(LATTOP_PROC_DIR));
-            path.push(pid.to_string());
-        }
+        Target::Pid(pid) => path = pid_dir(root, pid),
         Target::AnyPid => path.push(uapi_str(LATTOP_PROC_ANYPID)),
         Target::AllPids => path.push(uapi_str(LATTOP_PROC_DIR)),
     }
