@@ -19,12 +19,25 @@
  *   arm FILE      opens the notifier file FILE read-write, writes a valid
  *                 threshold (cpu_usage: with a window) and closes it:
  *                 "arm FILE open ok|ERRNO write ok|ERRNO|-"
+ *   record PID    PID's process record in a snapshot opened now: "record PID
+ *                 uid U gid G ppid P threads N tids T,T... comm C", or
+ *                 "record PID absent|ERRNO"
+ *   comm NAME     whether a snapshot opened now has a process named NAME:
+ *                 "comm NAME listed|absent"
+ *   dir PID       the /proc/allpids/<N>/ directory whose info holds the
+ *                 record of PID (as the probe's pid namespace numbers it),
+ *                 found by opening each: "dir PID N|none"
+ *   event FILE L  arms notifier file FILE at level L, rising (and PRESENT
+ *                 but for sleep_latency), and waits up to 10 s for its first
+ *                 event: "event FILE pid P tid T kind K", or "event FILE
+ *                 open|write ERRNO", or "event FILE timeout"
  *
  * PID "self" is the probe's own pid. The snapshot is decoded with the UAPI
  * header, apart from the lattop CLI.
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -71,6 +84,147 @@ static const char *listed(int fd, int pid)
 		off += r->length;
 	}
 	return "absent";
+}
+
+/* The process record of PID in a snapshot opened now, or NULL (errno set). */
+static const struct lattop_process_record *find_record(int pid, ssize_t *len_out)
+{
+	const struct lattop_info_header *h = (const void *)buf;
+	int fd = open("/proc/allpids/info", O_RDONLY);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, SNAPSHOT_MAX);
+	size_t off;
+
+	if (fd >= 0)
+		close(fd);
+	*len_out = len;
+	if (len < (ssize_t)sizeof(*h) || h->magic != LATTOP_INFO_MAGIC)
+		return NULL;
+	off = h->header_size;
+	for (unsigned int i = 0; i < h->record_count && off + sizeof(struct lattop_record) <= (size_t)len;
+	     i++) {
+		const struct lattop_record *r = (const void *)(buf + off);
+
+		if (r->length < sizeof(*r))
+			return NULL;
+		if (r->tag == LATTOP_TAG_PROCESS &&
+		    ((const struct lattop_process_record *)r)->pid == pid)
+			return (const void *)r;
+		off += r->length;
+	}
+	errno = 0;
+	return NULL;
+}
+
+static void record(int pid)
+{
+	ssize_t len;
+	const struct lattop_process_record *p = find_record(pid, &len);
+	const char *at;
+
+	if (!p) {
+		printf("record %d %s\n", pid, len < 0 ? errno_name(errno) : "absent");
+		return;
+	}
+	printf("record %d uid %u gid %u ppid %d threads %u tids ", pid, p->uid, p->gid, p->ppid,
+	       p->nr_threads);
+	/* Its thread records follow it. */
+	at = (const char *)p + p->record.length;
+	for (int first = 1; at + sizeof(struct lattop_record) <= buf + len; first = 0) {
+		const struct lattop_thread_record *t = (const void *)at;
+
+		if (t->record.tag != LATTOP_TAG_THREAD || t->record.length < sizeof(t->record))
+			break;
+		printf("%s%d", first ? "" : ",", t->tid);
+		at += t->record.length;
+	}
+	printf(" comm %.16s\n", p->comm);
+}
+
+static const char *comm_listed(const char *name)
+{
+	const struct lattop_info_header *h = (const void *)buf;
+	int fd = open("/proc/allpids/info", O_RDONLY);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, SNAPSHOT_MAX);
+	size_t off;
+
+	if (fd >= 0)
+		close(fd);
+	if (len < (ssize_t)sizeof(*h) || h->magic != LATTOP_INFO_MAGIC)
+		return len < 0 ? errno_name(errno) : "malformed";
+	off = h->header_size;
+	for (unsigned int i = 0; i < h->record_count && off + sizeof(struct lattop_record) <= (size_t)len;
+	     i++) {
+		const struct lattop_record *r = (const void *)(buf + off);
+
+		if (r->length < sizeof(*r))
+			return "malformed";
+		if (r->tag == LATTOP_TAG_PROCESS &&
+		    !strncmp(((const struct lattop_process_record *)r)->comm, name, 16))
+			return "listed";
+		off += r->length;
+	}
+	return "absent";
+}
+
+static void dir_of(int pid)
+{
+	DIR *d = opendir("/proc/allpids");
+	struct dirent *e;
+	char path[300];
+
+	while (d && (e = readdir(d))) {
+		const struct lattop_process_record *p;
+		int fd;
+		ssize_t len;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/allpids/%s/info", e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, SNAPSHOT_MAX);
+		close(fd);
+		p = (const void *)(buf + ((const struct lattop_info_header *)buf)->header_size);
+		if (len >= (ssize_t)(sizeof(struct lattop_info_header) + sizeof(*p)) &&
+		    p->record.tag == LATTOP_TAG_PROCESS && p->pid == pid) {
+			printf("dir %d %s\n", pid, e->d_name);
+			closedir(d);
+			return;
+		}
+	}
+	if (d)
+		closedir(d);
+	printf("dir %d none\n", pid);
+}
+
+static void event(const char *path, long long level)
+{
+	struct lattop_threshold t = {
+		.level = level,
+		.flags = LATTOP_THRESHOLD_UP |
+			 (strstr(path, "/" LATTOP_RESOURCE_NAME_SLEEP_LATENCY) ? 0 : LATTOP_THRESHOLD_PRESENT),
+		.delivery = LATTOP_DELIVER_POLL,
+	};
+	struct lattop_event ev;
+	struct pollfd pfd;
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0) {
+		printf("event %s open %s\n", path, errno_name(errno));
+		return;
+	}
+	if (write(fd, &t, sizeof(t)) != sizeof(t)) {
+		printf("event %s write %s\n", path, errno_name(errno));
+		close(fd);
+		return;
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, 10000) == 1 && read(fd, &ev, sizeof(ev)) == sizeof(ev))
+		printf("event %s pid %d tid %d kind %u\n", path, ev.pid, ev.tid, ev.kind);
+	else
+		printf("event %s timeout\n", path);
+	close(fd);
 }
 
 static int pid_arg(const char *s)
@@ -185,6 +339,18 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "arm") && x) {
 			arm(x);
 			i++;
+		} else if (!strcmp(a, "record") && x) {
+			record(pid_arg(x));
+			i++;
+		} else if (!strcmp(a, "comm") && x) {
+			printf("comm %s %s\n", x, comm_listed(x));
+			i++;
+		} else if (!strcmp(a, "dir") && x) {
+			dir_of(pid_arg(x));
+			i++;
+		} else if (!strcmp(a, "event") && i + 2 < argc) {
+			event(x, atoll(argv[i + 2]));
+			i += 2;
 		} else {
 			fprintf(stderr, "access_probe: bad action '%s'\n", a);
 			return 2;

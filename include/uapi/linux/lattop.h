@@ -42,8 +42,16 @@
  * the end, the way taskstats grows. A process record is followed by one
  * thread record per thread of that process.
  *
- * Pids are as seen from the initial pid namespace; uid and gid from the
- * initial user namespace.
+ * Pids, ppid and tids are as the reader's pid namespace numbers them (the
+ * namespace of the task that opens the file), ppid 0 when the parent is
+ * outside it; uid and gid as the reader's user namespace shows them (the
+ * overflow id, 65534, where unmapped): what the reader's own /proc shows. A
+ * reader in a pid namespace sees only its processes. In the initial
+ * namespaces, that is every process, numbered as the kernel numbers it. The
+ * /proc/allpids/<pid>/ directories are named by the initial namespace's
+ * pids (a module's proc entries are the same in every /proc mount): from
+ * inside a pid namespace, those of processes outside it fail to open with
+ * ENOENT, and a process's own is found by its record (README, Containers).
  */
 #define LATTOP_PROC_DIR "allpids"
 #define LATTOP_PROC_INFO "info"
