@@ -78,32 +78,28 @@ impl<'a> Iterator for Threads<'a> {
 /// The thread-group leader of process `tgid` (in the initial pid namespace),
 /// if there is such a process.
 pub(crate) fn find_process<'a>(rcu: &'a RcuReadGuard, tgid: i32) -> Option<TaskView<'a>> {
-    let _ = rcu;
-    // SAFETY: `init_pid_ns` is a static; find_pid_ns() and pid_task() are
-    // to be called under rcu_read_lock(), which `rcu` holds.
-    let task = unsafe {
-        let pid = bindings::find_pid_ns(tgid, core::ptr::addr_of_mut!(bindings::init_pid_ns));
-        if pid.is_null() {
-            return None;
-        }
-        bindings::pid_task(pid, bindings::pid_type_PIDTYPE_TGID)
-    };
-    // SAFETY: a task found under `rcu` stays allocated until it ends.
-    (!task.is_null()).then(|| unsafe { TaskView::from_raw(task) })
+    find(rcu, tgid, bindings::pid_type_PIDTYPE_TGID)
 }
 
 /// The task (thread) `tid` of the initial pid namespace, if there is one.
 pub(crate) fn find_task<'a>(rcu: &'a RcuReadGuard, tid: i32) -> Option<TaskView<'a>> {
+    find(rcu, tid, bindings::pid_type_PIDTYPE_PID)
+}
+
+/// The task of the initial pid namespace's number `nr` that `kind` (its
+/// thread or its thread group) names.
+fn find<'a>(rcu: &'a RcuReadGuard, nr: i32, kind: bindings::pid_type) -> Option<TaskView<'a>> {
     let _ = rcu;
-    // SAFETY: as in `find_process`.
+    // SAFETY: `init_pid_ns` is a static; find_pid_ns() and pid_task() are
+    // to be called under rcu_read_lock(), which `rcu` holds.
     let task = unsafe {
-        let pid = bindings::find_pid_ns(tid, core::ptr::addr_of_mut!(bindings::init_pid_ns));
+        let pid = bindings::find_pid_ns(nr, core::ptr::addr_of_mut!(bindings::init_pid_ns));
         if pid.is_null() {
             return None;
         }
-        bindings::pid_task(pid, bindings::pid_type_PIDTYPE_PID)
+        bindings::pid_task(pid, kind)
     };
-    // SAFETY: as in `find_process`.
+    // SAFETY: a task found under `rcu` stays allocated until it ends.
     (!task.is_null()).then(|| unsafe { TaskView::from_raw(task) })
 }
 

@@ -63,66 +63,72 @@ static const char *errno_name(int e)
 	}
 }
 
-/* Whether the snapshot read from FD at offset 0 has PID's process record. */
-static const char *listed(int fd, int pid)
+/*
+ * The first process record of the snapshot read into buf (LEN bytes, the
+ * read's result) that MATCH accepts. NULL with *why set when there is none:
+ * the read's errno, "malformed", or "absent".
+ */
+static const struct lattop_process_record *
+find_process(ssize_t len, int (*match)(const struct lattop_process_record *, const void *),
+	     const void *arg, const char **why)
 {
 	const struct lattop_info_header *h = (const void *)buf;
-	ssize_t len = pread(fd, buf, SNAPSHOT_MAX, 0);
 	size_t off;
 
+	*why = len < 0 ? errno_name(errno) : "malformed";
 	if (len < (ssize_t)sizeof(*h) || h->magic != LATTOP_INFO_MAGIC || h->total_size != (__u64)len)
-		return len < 0 ? errno_name(errno) : "malformed";
+		return NULL;
 	off = h->header_size;
 	for (unsigned int i = 0; i < h->record_count; i++) {
 		const struct lattop_record *r = (const void *)(buf + off);
 
 		if (off + sizeof(*r) > (size_t)len || r->length < sizeof(*r) || r->length % 8)
-			return "malformed";
-		if (r->tag == LATTOP_TAG_PROCESS &&
-		    ((const struct lattop_process_record *)r)->pid == pid)
-			return "listed";
-		off += r->length;
-	}
-	return "absent";
-}
-
-/* The process record of PID in a snapshot opened now, or NULL (errno set). */
-static const struct lattop_process_record *find_record(int pid, ssize_t *len_out)
-{
-	const struct lattop_info_header *h = (const void *)buf;
-	int fd = open("/proc/allpids/info", O_RDONLY);
-	ssize_t len = fd < 0 ? -1 : read(fd, buf, SNAPSHOT_MAX);
-	size_t off;
-
-	if (fd >= 0)
-		close(fd);
-	*len_out = len;
-	if (len < (ssize_t)sizeof(*h) || h->magic != LATTOP_INFO_MAGIC)
-		return NULL;
-	off = h->header_size;
-	for (unsigned int i = 0; i < h->record_count && off + sizeof(struct lattop_record) <= (size_t)len;
-	     i++) {
-		const struct lattop_record *r = (const void *)(buf + off);
-
-		if (r->length < sizeof(*r))
 			return NULL;
-		if (r->tag == LATTOP_TAG_PROCESS &&
-		    ((const struct lattop_process_record *)r)->pid == pid)
+		if (r->tag == LATTOP_TAG_PROCESS && match((const void *)r, arg))
 			return (const void *)r;
 		off += r->length;
 	}
-	errno = 0;
+	*why = "absent";
 	return NULL;
+}
+
+static int has_pid(const struct lattop_process_record *p, const void *pid)
+{
+	return p->pid == *(const int *)pid;
+}
+
+static int has_comm(const struct lattop_process_record *p, const void *comm)
+{
+	return !strncmp(p->comm, comm, sizeof(p->comm));
+}
+
+/* /proc/allpids/info opened and read now into buf: the read's result. */
+static ssize_t read_fresh(void)
+{
+	int fd = open("/proc/allpids/info", O_RDONLY);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, SNAPSHOT_MAX);
+
+	if (fd >= 0)
+		close(fd);
+	return len;
+}
+
+/* Whether the snapshot read from FD at offset 0 has PID's process record. */
+static const char *listed(int fd, int pid)
+{
+	const char *why;
+
+	return find_process(pread(fd, buf, SNAPSHOT_MAX, 0), has_pid, &pid, &why) ? "listed" : why;
 }
 
 static void record(int pid)
 {
-	ssize_t len;
-	const struct lattop_process_record *p = find_record(pid, &len);
-	const char *at;
+	ssize_t len = read_fresh();
+	const char *why, *at;
+	const struct lattop_process_record *p = find_process(len, has_pid, &pid, &why);
 
 	if (!p) {
-		printf("record %d %s\n", pid, len < 0 ? errno_name(errno) : "absent");
+		printf("record %d %s\n", pid, why);
 		return;
 	}
 	printf("record %d uid %u gid %u ppid %d threads %u tids ", pid, p->uid, p->gid, p->ppid,
@@ -142,28 +148,9 @@ static void record(int pid)
 
 static const char *comm_listed(const char *name)
 {
-	const struct lattop_info_header *h = (const void *)buf;
-	int fd = open("/proc/allpids/info", O_RDONLY);
-	ssize_t len = fd < 0 ? -1 : read(fd, buf, SNAPSHOT_MAX);
-	size_t off;
+	const char *why;
 
-	if (fd >= 0)
-		close(fd);
-	if (len < (ssize_t)sizeof(*h) || h->magic != LATTOP_INFO_MAGIC)
-		return len < 0 ? errno_name(errno) : "malformed";
-	off = h->header_size;
-	for (unsigned int i = 0; i < h->record_count && off + sizeof(struct lattop_record) <= (size_t)len;
-	     i++) {
-		const struct lattop_record *r = (const void *)(buf + off);
-
-		if (r->length < sizeof(*r))
-			return "malformed";
-		if (r->tag == LATTOP_TAG_PROCESS &&
-		    !strncmp(((const struct lattop_process_record *)r)->comm, name, 16))
-			return "listed";
-		off += r->length;
-	}
-	return "absent";
+	return find_process(read_fresh(), has_comm, name, &why) ? "listed" : why;
 }
 
 static void dir_of(int pid)

@@ -59,13 +59,18 @@ fn info_prints_the_table() {
 #[test]
 fn info_for_one_pid() {
     let root = proc_tree("one-pid", true);
-    let output = lattop(&root, &["info", "--pid", "4242", "--json"]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let process = one_process(&lattop(&root, &["info", "--pid", "4242", "--json"]));
+    assert_eq!(process["pid"], 4242);
+    assert_eq!(process["threads"].as_array().unwrap().len(), 2);
+}
+
+/// The one process of a successful `info --json`.
+fn one_process(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", stderr(output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let processes = json["processes"].as_array().unwrap();
     assert_eq!(processes.len(), 1);
-    assert_eq!(processes[0]["pid"], 4242);
-    assert_eq!(processes[0]["threads"].as_array().unwrap().len(), 2);
+    processes[0].clone()
 }
 
 /// In a container, directory names are the host's pids: the module's
@@ -82,19 +87,14 @@ fn info_for_one_pid_in_a_container_finds_its_directory_by_its_record() {
     fs::write(root.join("allpids/9001/info"), wanted).unwrap();
     let other = SnapshotBuilder::with_processes(&processes[..1]).build();
     fs::write(root.join("allpids/4242/info"), other).unwrap();
-    let output = lattop(&root, &["info", "--pid", "4242", "--json"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let processes = json["processes"].as_array().unwrap();
-    assert_eq!(processes.len(), 1);
-    assert_eq!(processes[0]["pid"], 4242);
+    let process = one_process(&lattop(&root, &["info", "--pid", "4242", "--json"]));
+    assert_eq!(process["pid"], 4242);
     // The control: on the host (allpids/1/ there), the directory is the
     // one named by the pid, whatever it holds.
     fs::create_dir_all(root.join("allpids/1")).unwrap();
     fs::write(root.join("allpids/1/info"), b"").unwrap();
-    let output = lattop(&root, &["info", "--pid", "4242", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_ne!(json["processes"][0]["pid"], 4242);
+    let process = one_process(&lattop(&root, &["info", "--pid", "4242", "--json"]));
+    assert_ne!(process["pid"], 4242);
 }
 
 #[test]
