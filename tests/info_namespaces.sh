@@ -16,7 +16,7 @@
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 20
 
 lattop_insmod || ktap_exit_fail_msg "insmod failed"
 # Where the readers inside write what they saw: uid 1000 too.
@@ -36,7 +36,7 @@ inside() {
 	shift
 	rm -f /tmp/ns/"$name".*
 	"$@" sh "$LATTOP_LIB/ns_inside.sh" "$name" "$outsider" >"/tmp/ns/$name.log" 2>&1
-	for f in log pids check probe status rows; do
+	for f in log pids check probe status rows cli; do
 		sed "s/^/#   $name.$f: /" "/tmp/ns/$name.$f" 2>/dev/null | head -n 40
 	done
 }
@@ -98,6 +98,17 @@ events_numbered() {
 		[ "$(probe "$1" event "/proc/allpids/$d/notifier/sleep_latency")" = "pid $s tid $t kind 1" ]
 }
 
+# cli_works NAME: inside, `lattop info --pid` of the sleeper found its
+# directory (one process, its pid), and `lattop watch anypid` was refused,
+# saying why.
+cli_works() {
+	s=$(sleeper_pid "$1")
+	grep -q '^info exit 0$' "/tmp/ns/$1.cli" &&
+		grep -q "^{.*\"processes\":\[{\"pid\":$s," "/tmp/ns/$1.cli" &&
+		grep -q 'cannot arm .*anypid.*initial pid namespace' "/tmp/ns/$1.cli" &&
+		grep -q '^watch exit 1$' "/tmp/ns/$1.cli"
+}
+
 # 1. root in a new pid namespace (no user namespace: still root).
 inside pidns unshare -p -f --mount-proc
 expect_cmd "pid namespace: /proc/allpids/info holds exactly what its /proc shows, as numbered there" \
@@ -111,6 +122,8 @@ expect_cmd "pid namespace: anypid and allpids thresholds are refused with EPERM"
 	 [ '$(probe pidns arm /proc/allpids/notifier/process_count)' = 'open ok write EPERM' ]"
 expect_cmd "pid namespace: a sleeper's events carry its pid and tid as the namespace numbers them" \
 	events_numbered pidns
+expect_cmd "pid namespace: lattop info --pid finds the sleeper by its pid there; watch anypid says why not" \
+	cli_works pidns
 # /proc/lattop from inside: rows of its tasks only, each named as its /proc
 # names that tid; the sleeper's thread among them, the outsider not.
 rows_own() {

@@ -15,6 +15,8 @@
 #   .status  uid, gid and ppid of pid 1 and the sleeper, by this /proc
 #   .rows    each /proc/lattop row (when readable): "row TID COMM PROC_COMM"
 #   .sleeper the sleeper's output: its thread's tid first
+#   .cli     the lattop CLI: `info --pid` of the sleeper (JSON), and `watch
+#            anypid` (refused), with their exit statuses
 name=$1 outsider=$2
 out=/tmp/ns/$name
 
@@ -34,6 +36,12 @@ access_probe record 1 record "$s" comm outsider info "/proc/allpids/$outsider/in
 dir=$(awk '$1 == "dir" { print $3 }' "$out.probe")
 access_probe event "/proc/allpids/$dir/notifier/memory_usage" 1 \
 	event "/proc/allpids/$dir/notifier/sleep_latency" 1000000 >>"$out.probe" 2>&1
+{
+	lattop info --pid "$s" --json
+	echo "info exit $?"
+	lattop watch anypid memory_usage --above 1 --count 1 2>&1
+	echo "watch exit $?"
+} >"$out.cli" 2>&1
 for p in 1 "$s"; do
 	awk -v p="$p" '$1 == "Uid:" { u = $2 } $1 == "Gid:" { g = $2 } $1 == "PPid:" { pp = $2 }
 		END { print "status", p, "uid", u, "gid", g, "ppid", pp }' "/proc/$p/status"

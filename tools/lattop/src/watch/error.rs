@@ -77,6 +77,11 @@ impl fmt::Display for WatchError {
                         resource_name(LATTOP_RESOURCE_SLEEP_LATENCY)
                     ),
                     Some(libc::ESRCH) => write!(f, " (the process has exited)"),
+                    Some(libc::EPERM) => write!(
+                        f,
+                        " (anypid and allpids thresholds are armed from the initial pid \
+                         namespace, not from a container)"
+                    ),
                     Some(libc::EDQUOT) => {
                         write!(f, " (too many thresholds: see max_thresholds_per_user)")
                     }
