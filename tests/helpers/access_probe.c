@@ -27,9 +27,9 @@
  *   dir PID       the /proc/allpids/<N>/ directory whose info holds the
  *                 record of PID (as the probe's pid namespace numbers it),
  *                 found by opening each: "dir PID N|none"
- *   event FILE L  arms notifier file FILE at level L, rising (and PRESENT
- *                 but for sleep_latency), and waits up to 10 s for its first
- *                 event: "event FILE pid P tid T kind K", or "event FILE
+ *   event FILE L  arms notifier file FILE at level L, rising, PRESENT (for
+ *                 sleep_latency, which takes no PRESENT: LEVEL, any sleep
+ *                 past L), and waits up to 10 s for its first event: "event FILE pid P tid T kind K", or "event FILE
  *                 open|write ERRNO", or "event FILE timeout"
  *
  * PID "self" is the probe's own pid. The snapshot is decoded with the UAPI
@@ -189,8 +189,11 @@ static void event(const char *path, long long level)
 {
 	struct lattop_threshold t = {
 		.level = level,
+		/* PRESENT fires at once on a value over L; sleep_latency takes
+		 * no PRESENT, and LEVEL fires on any sleep over L. */
 		.flags = LATTOP_THRESHOLD_UP |
-			 (strstr(path, "/" LATTOP_RESOURCE_NAME_SLEEP_LATENCY) ? 0 : LATTOP_THRESHOLD_PRESENT),
+			 (strstr(path, "/" LATTOP_RESOURCE_NAME_SLEEP_LATENCY) ? LATTOP_THRESHOLD_LEVEL :
+										 LATTOP_THRESHOLD_PRESENT),
 		.delivery = LATTOP_DELIVER_POLL,
 	};
 	struct lattop_event ev;

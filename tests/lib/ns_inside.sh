@@ -28,6 +28,7 @@ while [ ! -s "$out.sleeper" ] && [ $i -lt 200 ]; do
 	i=$((i + 1))
 done
 ls /proc | grep '^[0-9][0-9]*$' | sort -n | tr '\n' ' ' >"$out.pids"
+echo >>"$out.pids"
 info_check >"$out.check" 2>&1
 echo "exit $?" >>"$out.check"
 access_probe record 1 record "$s" comm outsider info "/proc/allpids/$outsider/info" \
@@ -39,7 +40,8 @@ access_probe event "/proc/allpids/$dir/notifier/memory_usage" 1 \
 {
 	lattop info --pid "$s" --json
 	echo "info exit $?"
-	lattop watch anypid memory_usage --above 1 --count 1 2>&1
+	# --present: were it accepted, it would end at once, not wait.
+	timeout 10 lattop watch anypid memory_usage --above 1 --present --count 1 2>&1
 	echo "watch exit $?"
 } >"$out.cli" 2>&1
 for p in 1 "$s"; do
