@@ -43,15 +43,20 @@ lattop_insmod || ktap_exit_fail_msg "insmod failed"
 # QUEUE_TRIES times (a loaded emulated guest disturbs about one run in six).
 QUEUE_TRIES=10
 tries=0
+# Nor is one where the hook gave a sleep up, the queue's lock busy past its
+# budget (the vCPU holding it stalled: notifier_dropped_busy, README): that
+# crossing is counted there, not in the next event's lost.
 while [ $tries -lt $QUEUE_TRIES ]; do
 	tries=$((tries + 1))
+	busy_before=$(stat_value notifier_dropped_busy)
 	notify_check queue >/tmp/queue.out 2>&1
-	[ "$(val /tmp/queue.out disturbed)" = 0 ] && break
-	ktap_print_msg "queue run $tries: $(val /tmp/queue.out disturbed) sleeps disturbed, made again"
+	busy=$(($(stat_value notifier_dropped_busy) - busy_before))
+	[ "$(val /tmp/queue.out disturbed)" = 0 ] && [ "$busy" = 0 ] && break
+	ktap_print_msg "queue run $tries: $(val /tmp/queue.out disturbed) sleeps disturbed, $busy given up busy, made again"
 done
 show /tmp/queue.out
-expect_eq "the helper's 101 sleeps were undisturbed in one of $QUEUE_TRIES runs ($tries made)" \
-	"$(val /tmp/queue.out disturbed)" 0
+expect_eq "the helper's 101 sleeps were undisturbed, none given up busy, in one of $QUEUE_TRIES runs ($tries made)" \
+	"$(val /tmp/queue.out disturbed) $busy" "0 0"
 queued=$(val /tmp/queue.out queued)
 crossings=$(val /tmp/queue.out crossings)
 # Exactly 64: fewer means events were lost with room in the queue, more that

@@ -108,10 +108,12 @@ expect_cmd "beside two spinners, its run-queue delay is sched_info's (within 10%
 # Per sleep: the crowded sleeper's mean wait against the lone one's.
 expect_cmd "and ten times the lone sleeper's at least, per sleep" \
 	test $(($2 * lone_waits)) -ge $((10 * lone_runq * $5 + 1))
-# Its sleeps are no longer exact (a wake-up of a task EEVDF placed behind
-# two spinners can come late), but they are not what grew: the delay did.
-expect_cmd "while its sleep time did not grow so: under 20 ms a sleep, and less than its delay" \
-	sh -c "[ $3 -le $(($5 * 20000)) ] && [ $3 -lt $2 ]"
+# Its sleeps are no longer exact: the timer's wake-up comes late on an
+# emulated CPU the spinners keep busy (seen: 21.6 ms a 10 ms sleep on a
+# loaded host). But they are not what grew: the delay did, about 200 ms a
+# sleep, which a module counting waits as sleep would add to each.
+expect_cmd "while its sleep time did not grow so: under 30 ms a sleep, and less than its delay" \
+	sh -c "[ $3 -le $(($5 * 30000)) ] && [ $3 -lt $2 ]"
 
 expect_cmd "its process's record sums its threads' waits for a CPU" test "$6" -ge "$2"
 rmmod lattop
