@@ -113,11 +113,6 @@ bool lattop_helper_cred_ns_may_ptrace(struct task_struct *task);
 bool lattop_helper_mm_ns_may_ptrace(struct task_struct *task);
 /* The totals its exited threads left in the thread group's signal_struct. */
 void lattop_helper_signal_usage(const struct task_struct *task, struct lattop_usage *usage);
-/*
- * The kernel's accounting of a thread (returns whether it is live), and what
- * the exited threads of a group left (see src/helpers.c). Under rcu_read_lock().
- */
-bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct);
 /* What a thread record reads of a task besides its accounting. */
 struct lattop_thread_reads {
 	struct lattop_usage usage;
@@ -127,6 +122,7 @@ struct lattop_thread_reads {
 };
 bool lattop_helper_thread_reads(struct task_struct *task, struct lattop_thread_reads *reads,
 				struct lattop_acct *acct);
+/* The accounting the exited threads of a group left (see src/helpers.c). Under rcu_read_lock(). */
 void lattop_helper_exited_threads_acct(struct task_struct *task, struct lattop_acct *acct);
 /* Resident pages, as /proc/<pid>/status counts them (see src/helpers.c). */
 struct lattop_rss {

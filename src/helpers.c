@@ -109,9 +109,9 @@ void lattop_helper_task_ids(struct task_struct *task, struct lattop_ids *ids)
 	ids->initial_user_ns = cred->user_ns == &init_user_ns;
 }
 const struct cred *lattop_helper_current_cred(void) { return current_cred(); }
-/* Inline without CONFIG_USER_NS, exported with it. */
-uid_t lattop_helper_uid_in_init_ns(kuid_t uid) { return from_kuid_munged(&init_user_ns, uid); }
-gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return from_kgid_munged(&init_user_ns, gid); }
+/* For the opener's fsuid and fsgid, as LATTOP_UID_IN_INIT_NS() reads a task's. */
+uid_t lattop_helper_uid_in_init_ns(kuid_t uid) { return LATTOP_UID_IN_INIT_NS(uid); }
+gid_t lattop_helper_gid_in_init_ns(kgid_t gid) { return LATTOP_GID_IN_INIT_NS(gid); }
 
 struct pid_namespace *lattop_helper_current_pid_ns(void) { return task_active_pid_ns(current); }
 struct user_namespace *lattop_helper_current_user_ns(void) { return current_user_ns(); }
@@ -259,15 +259,10 @@ static __always_inline bool lattop_task_acct(struct task_struct *task, struct la
 	return !READ_ONCE(task->exit_state);
 }
 
-bool lattop_helper_task_acct(struct task_struct *task, struct lattop_acct *acct)
-{
-	return lattop_task_acct(task, acct);
-}
-
 /*
  * All a thread record reads of the task, in one call: its usage, state,
  * priority and policy into `reads`, its accounting into `acct` (every byte,
- * as lattop_helper_task_acct()). A call each cost more than the reads.
+ * as lattop_task_acct()). A call each cost more than the reads.
  */
 bool lattop_helper_thread_reads(struct task_struct *task, struct lattop_thread_reads *reads,
 				struct lattop_acct *acct)

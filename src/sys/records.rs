@@ -98,12 +98,12 @@ impl Room<'_, u8> {
     ) -> Result<(usize, Usage, bool), Full> {
         let mut live = false;
         let mut usage = Usage::default();
-        // SAFETY: every field of the record is written (the assertion above
+        // Every field of the record is written below (the assertion above
         // checks that they cover it; `acct` by the helper, which writes all
-        // of it), at `at`, which `extend_written` hands aligned for the
-        // record with room for it. `task` is live (TaskView's invariant) and
-        // `_rcu` keeps its delay accounting from being freed; the helper
-        // writes `read` and the record's `acct` only.
+        // of it). `task` is live (TaskView's invariant) and `_rcu` keeps its
+        // delay accounting from being freed.
+        // SAFETY: as just said, at `at` (aligned, with room: extend_written);
+        // the helper writes only `read` and the record's `acct`.
         let at = unsafe {
             self.extend_written(
                 size_of::<ThreadRecord>(),

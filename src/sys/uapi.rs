@@ -51,11 +51,12 @@ pub(crate) unsafe trait UapiStruct: Sized {
         if bytes.len() != core::mem::size_of::<Self>() || !ptr.is_aligned() {
             return None;
         }
+        // Any bytes are a valid `Self`: integers without padding, the
+        // trait's safety contract.
         // SAFETY: `bytes` is valid for reads and writes of a `Self` (its
-        // size, aligned for it), borrowed for the result's lifetime, and any
-        // bytes are a valid `Self` (integers without padding: the trait's
-        // safety contract).
-        Some(unsafe { &mut *ptr })
+        // size, aligned for it), borrowed for the result's lifetime.
+        let this = unsafe { &mut *ptr };
+        Some(this)
     }
 
     /// Its bytes, as user space reads them.
