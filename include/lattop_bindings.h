@@ -183,3 +183,11 @@ const unsigned int LATTOP_CONST_POLLHUP = (__force unsigned int)EPOLLHUP;
  * clang agrees with bindgen's layout by construction. src/layout.c has GCC
  * compute them instead.
  */
+
+/* A sleeper's address space, to name its user frames' files (src/sys/mm.rs). */
+struct mm_struct *lattop_helper_task_mm_get(struct task_struct *task);
+void lattop_helper_mmap_read_lock(struct mm_struct *mm);
+void lattop_helper_mmap_read_unlock(struct mm_struct *mm);
+struct file *lattop_helper_mapped_file(struct mm_struct *mm, unsigned long addr, u64 *offset);
+void lattop_helper_file_identity(const struct file *file, u32 *dev, u64 *ino);
+char *lattop_helper_file_d_path(const struct file *file, char *buf, int len);

@@ -34,6 +34,12 @@ for c in "$repo"/tests/helpers/*.c; do
 		mv -f "$exe.$$" "$exe"
 	fi
 done
+# A stripped copy of named_frames: what a report shows of a binary with no
+# symbols.
+if [ ! -x "$bin/named_frames_stripped" ] || [ "$bin/named_frames" -nt "$bin/named_frames_stripped" ]; then
+	strip -o "$bin/named_frames_stripped.$$" "$bin/named_frames"
+	mv -f "$bin/named_frames_stripped.$$" "$bin/named_frames_stripped"
+fi
 # The kernel's own taskstats client, tools/accounting/getdelays, static too:
 # what the accounting tests compare the bulk records with. Built against the
 # tree's UAPI headers (build-kernel.sh installs them), which know this

@@ -8,6 +8,8 @@
 #include "lattop_bindings.h"
 
 #include <linux/delayacct.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/taskstats.h>
 #include <linux/uaccess.h>
 
@@ -511,4 +513,40 @@ fault:
 fail:
 	pagefault_enable();
 	return 0;
+}
+
+/*
+ * The address space of TASK, with a user reference (mmget_not_zero(): one
+ * atomic increment, safe in the scheduler), or NULL. Only for a task that
+ * does not run (asleep, or woken and not yet switched in): its mm cannot
+ * change under the read.
+ */
+struct mm_struct *lattop_helper_task_mm_get(struct task_struct *task)
+{
+	struct mm_struct *mm = READ_ONCE(task->mm);
+
+	return mm && mmget_not_zero(mm) ? mm : NULL;
+}
+void lattop_helper_mmap_read_lock(struct mm_struct *mm) { mmap_read_lock(mm); }
+void lattop_helper_mmap_read_unlock(struct mm_struct *mm) { mmap_read_unlock(mm); }
+/* vma_lookup(): the file mapped at ADDR, and ADDR's offset in that file. */
+struct file *lattop_helper_mapped_file(struct mm_struct *mm, unsigned long addr, u64 *offset)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	if (!vma || !vma->vm_file)
+		return NULL;
+	*offset = addr - vma->vm_start + ((u64)vma->vm_pgoff << PAGE_SHIFT);
+	return vma->vm_file;
+}
+void lattop_helper_file_identity(const struct file *file, u32 *dev, u64 *ino)
+{
+	struct inode *inode = file_inode(file);
+
+	*dev = inode->i_sb->s_dev;
+	*ino = inode->i_ino;
+}
+char *lattop_helper_file_d_path(const struct file *file, char *buf, int len)
+{
+	return d_path(&file->f_path, buf, len);
 }

@@ -31,7 +31,7 @@ mod sys;
 use notifier::{files::NotifierDir, threshold::ThresholdScope, DirsLink, Notifier};
 use pid_dirs::PidDirs;
 use probes::{ProbeSet, SchedListener};
-use profiler::{report::Report, EndedSleep, Profiler};
+use profiler::{report::Report, traces_file::TracesFile, EndedSleep, Profiler};
 use sys::{
     procfs::{ProcDir, ProcFile},
     task::TaskView,
@@ -55,6 +55,7 @@ struct Lattop {
     _dirs_link: DirsLink,
     _stats: ProcFile<stats::Stats<Listeners>>,
     _report: ProcFile<Report>,
+    _traces: ProcFile<TracesFile>,
     /// /proc/anypid/notifier: its files first, then the directory.
     _anypid: (NotifierDir, Arc<ProcDir>),
     probes: Arc<ProbeSet<Listeners>>,
@@ -112,6 +113,7 @@ impl kernel::Module for Lattop {
         // Processes started while the probes were being armed.
         pid_dirs.kick();
         let report = Report::register(profiler.clone())?;
+        let traces = TracesFile::register(profiler.clone())?;
         let stats = stats::Stats::register(
             profiler.clone(),
             probes.clone(),
@@ -126,6 +128,7 @@ impl kernel::Module for Lattop {
             _dirs_link: dirs_link,
             _stats: stats,
             _report: report,
+            _traces: traces,
             _anypid: anypid,
             probes,
             pid_dirs,

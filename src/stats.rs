@@ -70,6 +70,8 @@ impl<L: SchedListener> ProcSnapshot for Stats<L> {
         writeln!(out, "tasks {}", counts.tasks)?;
         writeln!(out, "processes {}", counts.processes)?;
         writeln!(out, "traces {}", counts.traces)?;
+        writeln!(out, "trace_files {}", counts.files)?;
+        writeln!(out, "trace_frames_unnamed {}", counts.unnamed_frames)?;
         writeln!(out, "pool_task_nodes {}", counts.pooled_task_nodes)?;
         writeln!(out, "pool_latency_nodes {}", counts.pooled_latency_nodes)?;
         writeln!(out, "pool_process_nodes {}", counts.pooled_process_nodes)?;

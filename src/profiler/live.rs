@@ -104,6 +104,7 @@ pub(crate) struct SlotTask {
     pub(crate) tgid: i32,
     pub(crate) start_time: u64,
     pub(crate) leader_start: u64,
+    pub(crate) kernel_thread: bool,
 }
 
 /// A consistent copy of a slot's figures, for the drain.
@@ -166,6 +167,7 @@ pub(crate) struct TaskSlot {
     tid: AtomicI32,
     tgid: AtomicI32,
     leader_start: AtomicU64,
+    kernel_thread: AtomicBool,
     comm: [AtomicU64; COMM_WORDS],
     /// Odd while the task's event updates the figures below.
     seq: AtomicU32,
@@ -199,6 +201,9 @@ pub(crate) struct TaskSlot {
     user_key: [AtomicUsize; 3],
     user_frames: [AtomicUsize; USER_FRAMES],
     nr_user: AtomicUsize,
+    /// Whether no trace has taken the address space to name the user
+    /// frames kept yet (see [`Self::take_unnamed_user_stack`]).
+    user_stack_unnamed: AtomicBool,
     /// The `seq` the drain last folded; written by the drain only.
     drained_seq: AtomicU32,
 }
@@ -216,6 +221,7 @@ impl TaskSlot {
         self.tid.store(task.tid(), Relaxed);
         self.tgid.store(task.tgid(), Relaxed);
         self.leader_start.store(task.leader_start_time(), Relaxed);
+        self.kernel_thread.store(task.is_kernel_thread(), Relaxed);
         self.sleeps.clear();
         self.waits.clear();
         self.blocked_since.store(0, Relaxed);
@@ -229,6 +235,7 @@ impl TaskSlot {
         self.exec_at_arrival.store(NO_ARRIVAL, Relaxed);
         self.set_user_key(UserStackKey::NONE);
         self.nr_user.store(0, Relaxed);
+        self.user_stack_unnamed.store(false, Relaxed);
         self.set_comm(task);
         // A new seq the drain has not folded: the first drain creates the
         // task's record.
@@ -274,6 +281,7 @@ impl TaskSlot {
             tgid: self.tgid.load(Relaxed),
             start_time: self.start_time.load(Relaxed),
             leader_start: self.leader_start.load(Relaxed),
+            kernel_thread: self.kernel_thread.load(Relaxed),
         }
     }
 
@@ -392,6 +400,15 @@ impl TaskSlot {
             n += 1;
         }
         self.nr_user.store(n, Relaxed);
+        self.user_stack_unnamed.store(n > 0, Relaxed);
+    }
+
+    /// Whether the user frames kept are still to be named, which the
+    /// caller now takes on: the first trace with a new user stack carries
+    /// the address space to name them by, and the table names the stack's
+    /// later traces like that one.
+    pub(crate) fn take_unnamed_user_stack(&self) -> bool {
+        self.user_stack_unnamed.swap(false, Relaxed)
     }
 
     /// Copies the user frames kept into `out`; returns how many.

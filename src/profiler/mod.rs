@@ -12,6 +12,7 @@
 //! latency, and the per-process sums) under a mutex, before every report
 //! or snapshot, and when the hooks ask for it (an exit, a full ring).
 
+mod file_names;
 mod live;
 mod process_index;
 pub(crate) mod report;
@@ -19,6 +20,7 @@ mod slot_pool;
 mod task_table;
 mod trace;
 mod trace_queue;
+pub(crate) mod traces_file;
 
 pub(crate) use live::{EndedSleep, LastSleep, PrevSleep};
 pub(crate) use trace::{ProcessSums, SleepStats};
@@ -30,6 +32,7 @@ use crate::{
         clock::now_ns,
         deferred::{impl_has_deferred, Deferred},
         gfp_quiet,
+        mm::MmRef,
         namespace::View,
         rcu::RcuReadGuard,
         stack::{self, UserStackKey},
@@ -53,6 +56,8 @@ use kernel::{
 use live::{Changed, LiveTasks, NoSlot, TaskSlot};
 use slot_pool::reserve_nodes;
 use task_table::{NotRecorded, ReportRow, TableCounts, TaskLatency, TaskTable};
+pub(crate) use task_table::{TracesCopy, TracesRow};
+pub(crate) use trace::TraceEntry;
 use trace::{KERNEL_FRAMES, USER_FRAMES};
 use trace_queue::TraceQueue;
 
@@ -263,7 +268,10 @@ impl Profiler {
     /// Queues the trace of `task`'s sleep of `ns`: the sleeper has not run
     /// since it blocked, so its kernel stack still shows where; walking it
     /// costs, hence only for long sleeps (and out of line, so that the
-    /// frame buffers do not weigh on every wake-up).
+    /// frame buffers do not weigh on every wake-up). The first trace of a
+    /// new user stack takes the sleeper's address space along, for the
+    /// drain to name the user frames by file and offset: held until then,
+    /// it stays even if the process exits first.
     #[inline(never)]
     fn queue_trace(&self, task: TaskView<'_>, slot: &TaskSlot, ns: u64) {
         let mut kernel = [0usize; KERNEL_FRAMES];
@@ -277,6 +285,13 @@ impl Profiler {
             ns,
             &kernel[..nr_kernel],
             &user[..nr_user],
+            || {
+                if nr_user > 0 && slot.take_unnamed_user_stack() {
+                    MmRef::of_task(&task)
+                } else {
+                    None
+                }
+            },
         ) {
             None => {
                 self.dropped.traces.fetch_add(1, Relaxed);
@@ -373,9 +388,22 @@ impl Profiler {
         let start = now_ns();
         self.live.drain(|changed| self.fold(&mut table, changed));
         self.traces.drain(|pending| {
-            if !table.record_trace(pending.tid, pending.start_time, &pending.trace, pending.ns) {
+            let recorded = table.record_trace(
+                pending.tid,
+                pending.start_time,
+                &pending.trace,
+                pending.ns,
+                |files, frames, named| {
+                    if let Some(mm) = &pending.mm {
+                        mm.with_mappings(|mappings| files.name_frames(mappings, frames, named));
+                    }
+                },
+            );
+            if !recorded {
                 self.dropped.traces.fetch_add(1, Relaxed);
             }
+            // `pending.mm` goes here, in process context: if the process
+            // has exited, its address space with it.
         });
         self.longest_hold_ns
             .fetch_max(now_ns().saturating_sub(start), Relaxed);
@@ -448,6 +476,33 @@ impl Profiler {
             }
         });
         Ok(rows)
+    }
+
+    /// Copies out every trace of the tasks `view` sees, numbered as it
+    /// numbers them, worst task first.
+    pub(crate) fn all_traces(&self, view: &View) -> Result<TracesCopy> {
+        let mut table = self.drain();
+        self.collect_exited(&mut table);
+        // Sized under the lock, as in `latencies`: only process context
+        // waits for it.
+        let counts = table.counts();
+        let mut copy = TracesCopy {
+            rows: KVVec::with_capacity(counts.tasks, gfp_quiet())?,
+            entries: KVVec::with_capacity(counts.traces, gfp_quiet())?,
+            files: KVVec::new(),
+        };
+        {
+            let rcu = RcuReadGuard::new();
+            table.copy_traces(&mut copy, now_ns(), |tid, tgid, start_time| {
+                if view.sees_all_pids() {
+                    Some((tid, tgid))
+                } else {
+                    view.task_numbers(tid, start_time, &rcu)
+                }
+            });
+        }
+        table.copy_file_paths(&mut copy)?;
+        Ok(copy)
     }
 
     /// Copies out the latency figures of process `tgid`'s tasks and its

@@ -82,7 +82,7 @@ fn write_row(out: &mut SnapshotBuffer, row: &ReportRow) -> Result {
 
 /// A task's command name as one white-space-free word: up to its NUL,
 /// blanks as `_`, other unprintable bytes as `?`.
-struct Comm([u8; COMM_LEN]);
+pub(super) struct Comm(pub(super) [u8; COMM_LEN]);
 
 impl core::fmt::Display for Comm {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

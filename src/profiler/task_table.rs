@@ -10,10 +10,14 @@
 //! the drain refills when they run out.
 
 use super::{
+    file_names::{FileNames, FrameFile},
     live::{SlotFigures, SlotTask},
     process_index::{ProcessIndex, ProcessNode},
     slot_pool::SlotPool,
-    trace::{CallTrace, ProcessSums, SleepStats, TaskTraces, TraceArena, TraceEntry},
+    trace::{
+        CallTrace, ProcessSums, Recorded, SleepStats, TaskTraces, TraceArena, TraceEntry,
+        USER_FRAMES,
+    },
 };
 use crate::{
     ids::{Pid, ProcessId},
@@ -37,6 +41,8 @@ pub(crate) struct TaskRecord {
     /// The process whose sums its sleeps add to.
     pub(crate) process: ProcessId,
     pub(crate) comm: [u8; COMM_LEN],
+    /// A kernel thread, which has no user frames.
+    pub(crate) kernel_thread: bool,
     /// Creation time: tells this task from a later one reusing its pid.
     start_time: u64,
     pub(crate) sleeps: SleepStats,
@@ -57,6 +63,7 @@ impl TaskRecord {
         Self {
             process,
             comm: task.comm,
+            kernel_thread: task.kernel_thread,
             start_time: task.start_time,
             sleeps: SleepStats::default(),
             waits: SleepStats::default(),
@@ -74,6 +81,7 @@ pub(crate) struct TaskId {
     pub(crate) start_time: u64,
     pub(crate) tgid: Pid,
     pub(crate) comm: [u8; COMM_LEN],
+    pub(crate) kernel_thread: bool,
 }
 
 /// Why a task's figures could not be kept.
@@ -90,10 +98,34 @@ pub(crate) enum NotRecorded {
 pub(crate) struct TableCounts {
     pub(crate) tasks: usize,
     pub(crate) traces: usize,
+    /// Files the traces' user frames are named by.
+    pub(crate) files: usize,
+    /// User frames left unnamed: the file table was full, or a path too long.
+    pub(crate) unnamed_frames: u64,
     pub(crate) pooled_task_nodes: usize,
     pub(crate) pooled_latency_nodes: usize,
     pub(crate) processes: usize,
     pub(crate) pooled_process_nodes: usize,
+}
+
+/// A task's row of the all-traces file, copied out under the lock.
+pub(crate) struct TracesRow {
+    pub(crate) tid: Pid,
+    pub(crate) tgid: Pid,
+    pub(crate) comm: [u8; COMM_LEN],
+    pub(crate) kernel_thread: bool,
+    pub(crate) exited: bool,
+    pub(crate) sleeps: SleepStats,
+    /// Its entries in [`TracesCopy::entries`].
+    pub(crate) entries: core::ops::Range<usize>,
+}
+
+/// Every trace of the tasks a reader sees, copied out under the lock.
+pub(crate) struct TracesCopy {
+    pub(crate) rows: KVVec<TracesRow>,
+    pub(crate) entries: KVVec<TraceEntry>,
+    /// The path of each file the entries' user frames name, by number.
+    pub(crate) files: KVVec<(u16, KVec<u8>)>,
 }
 
 /// A row of the report, copied out under the lock.
@@ -123,6 +155,8 @@ pub(crate) struct TaskTable {
     task_nodes: SlotPool<RBTreeNodeReservation<Pid, TaskRecord>>,
     latency_nodes: SlotPool<RBTreeNodeReservation<LatencyKey, ()>>,
     traces: TraceArena,
+    /// The files the traces' user frames are in.
+    files: FileNames,
     processes: ProcessIndex,
     tasks: usize,
     /// Records of exited tasks, waiting to be collected.
@@ -140,6 +174,7 @@ impl TaskTable {
             task_nodes: SlotPool::new(pool_size)?,
             latency_nodes: SlotPool::new(pool_size)?,
             traces: TraceArena::new(max_traces)?,
+            files: FileNames::new(),
             processes: ProcessIndex::new(pool_size)?,
             tasks: 0,
             exited: 0,
@@ -152,6 +187,8 @@ impl TaskTable {
         TableCounts {
             tasks: self.tasks,
             traces: self.traces.in_use(),
+            files: self.files.len(),
+            unnamed_frames: self.files.unnamed,
             pooled_task_nodes: self.task_nodes.len(),
             pooled_latency_nodes: self.latency_nodes.len(),
             processes: self.processes.len(),
@@ -211,6 +248,7 @@ impl TaskTable {
             start_time: task.start_time,
             tgid: task.tgid,
             comm: figures.comm,
+            kernel_thread: task.kernel_thread,
         };
         let record = self.record_for(&id, || task.leader_start)?;
         let old_total = record.sleeps.total_ns;
@@ -240,13 +278,17 @@ impl TaskTable {
     }
 
     /// Attributes a sleep of `ns` by the task `tid` created at
-    /// `start_time` to `trace`. Returns `false` if the trace arena is full.
+    /// `start_time` to `trace`. A new entry's user frames are named like
+    /// another of the task's entries with the same user frames, else by
+    /// `name_user` (which may leave them unnamed: it has no address space
+    /// to look them up in). Returns `false` if the trace arena is full.
     pub(crate) fn record_trace(
         &mut self,
         tid: Pid,
         start_time: u64,
         trace: &CallTrace,
         ns: u64,
+        name_user: impl FnOnce(&mut FileNames, &[usize], &mut [FrameFile]),
     ) -> bool {
         let Some(record) = self.by_pid.get_mut(&tid) else {
             return true;
@@ -254,7 +296,97 @@ impl TaskTable {
         if record.start_time != start_time {
             return true;
         }
-        record.traces.record(&mut self.traces, trace, ns)
+        let id = match record.traces.record(&mut self.traces, trace, ns) {
+            Recorded::Added => return true,
+            Recorded::Dropped => return false,
+            Recorded::New(id) => id,
+        };
+        if trace.user().is_empty() {
+            return true;
+        }
+        let files = match record.traces.user_files_like(&self.traces, id) {
+            Some(files) => files,
+            None => {
+                let mut files = [FrameFile::default(); USER_FRAMES];
+                name_user(&mut self.files, trace.user(), &mut files);
+                files
+            }
+        };
+        self.traces.set_user_files(id, files);
+        true
+    }
+
+    /// Copies out every trace of the tasks `renumber` keeps (numbered as
+    /// it says), worst task first: rows into `out.rows`, their entries into
+    /// `out.entries`, within their reserved capacity (never allocating: the
+    /// caller may be in an RCU read-side section). Exited tasks listed
+    /// count as reported, as in [`Self::report`].
+    pub(crate) fn copy_traces(
+        &mut self,
+        out: &mut TracesCopy,
+        now: u64,
+        renumber: impl Fn(Pid, Pid, u64) -> Option<(Pid, Pid)>,
+    ) {
+        let mut cursor = self.by_latency.cursor_back();
+        while let Some(current) = cursor {
+            let (&(total, tid), _) = current.current();
+            cursor = current.move_prev();
+            let Some(record) = (if total > 0 {
+                self.by_pid.get_mut(&tid)
+            } else {
+                None
+            }) else {
+                continue;
+            };
+            let Some((tid, tgid)) = renumber(tid, record.process.tgid, record.start_time) else {
+                continue;
+            };
+            let first = out.entries.len();
+            for entry in record.traces.entries(&self.traces) {
+                if out.entries.push(*entry, GFP_ATOMIC).is_err() {
+                    break;
+                }
+            }
+            let row = TracesRow {
+                tid,
+                tgid,
+                comm: record.comm,
+                kernel_thread: record.kernel_thread,
+                exited: record.exited_at.is_some(),
+                sleeps: record.sleeps,
+                entries: first..out.entries.len(),
+            };
+            if out.rows.push(row, GFP_ATOMIC).is_err() {
+                break;
+            }
+            if record.exited_at.is_some() && record.reported_at.is_none() {
+                record.reported_at = Some(now);
+            }
+        }
+    }
+
+    /// Copies into `out.files` the path of every file `out.entries`' user
+    /// frames are in, each once, in number order.
+    pub(crate) fn copy_file_paths(&self, out: &mut TracesCopy) -> Result {
+        let mut used = KVVec::from_elem(false, self.files.len() + 1, GFP_KERNEL)?;
+        for entry in out.entries.iter() {
+            for file in &entry.user_files[..entry.trace.user().len()] {
+                if let Some((number, _)) = file.get() {
+                    if let Some(u) = used.get_mut(usize::from(number)) {
+                        *u = true;
+                    }
+                }
+            }
+        }
+        for (number, _) in used.iter().enumerate().filter(|(_, &u)| u) {
+            let number = number as u16;
+            if let Some(path) = self.files.path(number) {
+                let mut kept = KVec::with_capacity(path.len(), GFP_KERNEL)?;
+                kept.extend_from_slice(path, GFP_KERNEL)?;
+                out.files.push((number, kept), GFP_KERNEL)?;
+            }
+        }
+        Ok(())
     }
 
     /// Copies out the latency figures of the tasks of process `tgid` (all

@@ -6,6 +6,7 @@
 //! trace memory is bounded (`max_traces`) whatever the number of tasks and no
 //! probe ever allocates; a task refers to its entries by index.
 
+use super::file_names::FrameFile;
 use kernel::prelude::*;
 
 /// Kernel frames kept per trace.
@@ -106,10 +107,22 @@ impl CallTrace {
 pub(crate) struct TraceEntry {
     pub(crate) trace: CallTrace,
     pub(crate) sleeps: SleepStats,
+    /// Where each user frame's code is, once named (see [`FrameFile`]).
+    pub(crate) user_files: [FrameFile; USER_FRAMES],
+}
+
+/// What recording a sleep in a task's traces did.
+pub(crate) enum Recorded {
+    /// Added to the entry of its path.
+    Added,
+    /// Began an entry, whose user frames are not named yet.
+    New(TraceId),
+    /// Dropped: the arena is full.
+    Dropped,
 }
 
 /// An index into the [`TraceArena`].
-type TraceId = u32;
+pub(crate) type TraceId = u32;
 
 /// Where every trace entry lives: a fixed array with a free list.
 ///
@@ -131,6 +144,7 @@ impl TraceArena {
         let empty = TraceEntry {
             trace: CallTrace::EMPTY,
             sleeps: SleepStats::default(),
+            user_files: [FrameFile::default(); USER_FRAMES],
         };
         let entries = KVVec::from_elem(empty, capacity, GFP_KERNEL)?;
         let mut next_free = KVVec::with_capacity(capacity, GFP_KERNEL)?;
@@ -154,6 +168,11 @@ impl TraceArena {
     /// The entry at `id`.
     pub(crate) fn get(&self, id: TraceId) -> &TraceEntry {
         &self.entries[id as usize]
+    }
+
+    /// Sets the entry at `id`'s named user frames.
+    pub(crate) fn set_user_files(&mut self, id: TraceId, files: [FrameFile; USER_FRAMES]) {
+        self.entries[id as usize].user_files = files;
     }
 
     fn alloc(&mut self, entry: TraceEntry) -> Option<TraceId> {
@@ -197,16 +216,20 @@ impl TaskTraces {
 
     /// Adds a sleep of `ns` spent in `trace`: to the task's entry for that
     /// path, else to a new entry, evicting the task's entry with the smallest
-    /// total when it already has [`TRACES_PER_TASK`]. Returns `false` when
-    /// the arena is full and the sleep's trace was dropped.
-    pub(crate) fn record(&mut self, arena: &mut TraceArena, trace: &CallTrace, ns: u64) -> bool {
+    /// total when it already has [`TRACES_PER_TASK`].
+    pub(crate) fn record(
+        &mut self,
+        arena: &mut TraceArena,
+        trace: &CallTrace,
+        ns: u64,
+    ) -> Recorded {
         if let Some(&id) = self
             .ids()
             .iter()
             .find(|&&id| arena.get(id).trace.same_path(trace))
         {
             arena.entries[id as usize].sleeps.add(ns);
-            return true;
+            return Recorded::Added;
         }
         if usize::from(self.len) == TRACES_PER_TASK {
             let smallest = (0..TRACES_PER_TASK)
@@ -221,12 +244,40 @@ impl TaskTraces {
         let Some(id) = arena.alloc(TraceEntry {
             trace: *trace,
             sleeps,
+            user_files: [FrameFile::default(); USER_FRAMES],
         }) else {
-            return false;
+            return Recorded::Dropped;
         };
         self.ids[usize::from(self.len)] = id;
         self.len += 1;
-        true
+        Recorded::New(id)
+    }
+
+    /// The named user frames of another of the task's entries with the
+    /// same user frames as `id`'s, if one has them: a user stack is named
+    /// once, by the first trace that has it.
+    pub(crate) fn user_files_like(
+        &self,
+        arena: &TraceArena,
+        id: TraceId,
+    ) -> Option<[FrameFile; USER_FRAMES]> {
+        let user = arena.get(id).trace.user();
+        self.ids()
+            .iter()
+            .filter(|&&other| other != id)
+            .map(|&other| arena.get(other))
+            .find(|entry| {
+                entry.trace.user() == user && entry.user_files.iter().any(|f| f.get().is_some())
+            })
+            .map(|entry| entry.user_files)
+    }
+
+    /// The task's entries.
+    pub(crate) fn entries<'a>(
+        &self,
+        arena: &'a TraceArena,
+    ) -> impl Iterator<Item = &'a TraceEntry> + use<'a, '_> {
+        self.ids().iter().map(move |&id| arena.get(id))
     }
 
     /// The entry with the largest total, if any.

@@ -7,7 +7,10 @@
 //! hand-over, release on one side and acquire on the other.
 
 use super::trace::{CallTrace, KERNEL_FRAMES, USER_FRAMES};
-use crate::sys::cpu::PerCpu;
+use crate::sys::{
+    cpu::PerCpu,
+    mm::{MmRef, MmSlot},
+};
 use core::sync::atomic::{
     AtomicI32, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
     Ordering::{Acquire, Relaxed, Release},
@@ -24,6 +27,9 @@ pub(crate) struct PendingTrace {
     pub(crate) start_time: u64,
     pub(crate) ns: u64,
     pub(crate) trace: CallTrace,
+    /// The sleeper's address space, to name the user frames by, if the
+    /// hook took it (see [`MmRef`]); dropped with the trace, in the drain.
+    pub(crate) mm: Option<MmRef>,
 }
 
 /// One ring entry, in atomics.
@@ -34,6 +40,9 @@ struct Cell {
     ns: AtomicU64,
     nr_kernel: AtomicU8,
     nr_user: AtomicU8,
+    /// The trace's [`PendingTrace::mm`]: filled by `push`, emptied by
+    /// `drain`; what a ring holds at unload goes with it.
+    mm: MmSlot,
     kernel: [AtomicUsize; KERNEL_FRAMES],
     user: [AtomicUsize; USER_FRAMES],
 }
@@ -86,8 +95,9 @@ impl TraceQueue {
 
     /// Hook context: queues a sleep of `ns` by the task `tid` created at
     /// `start_time` through `kernel` and `user` frames, on this CPU's ring.
-    /// Returns `None` if the ring is full, else whether it is half full (a
-    /// drain is due).
+    /// `mm` is called once there is room: what it gives goes with the trace
+    /// to the drain (never dropped here, in the scheduler). Returns `None`
+    /// if the ring is full, else whether it is half full (a drain is due).
     pub(crate) fn push(
         &self,
         tid: i32,
@@ -95,6 +105,7 @@ impl TraceQueue {
         ns: u64,
         kernel: &[usize],
         user: &[usize],
+        mm: impl FnOnce() -> Option<MmRef>,
     ) -> Option<bool> {
         let ring = self.rings.local()?;
         let head = ring.head.load(Relaxed);
@@ -109,14 +120,15 @@ impl TraceQueue {
         cell.nr_kernel
             .store(store_frames(&cell.kernel, kernel), Relaxed);
         cell.nr_user.store(store_frames(&cell.user, user), Relaxed);
+        cell.mm.put(mm());
         // Hands the entry to the drain.
         ring.head.store(head.wrapping_add(1), Release);
         Some(used + 1 >= RING / 2)
     }
 
-    /// Drain context (one caller at a time): hands every queued trace to
-    /// `fold`, then frees the entries.
-    pub(crate) fn drain(&self, mut fold: impl FnMut(&PendingTrace)) {
+    /// Drain context (one caller at a time, in process context): hands
+    /// every queued trace to `fold`, then frees the entries.
+    pub(crate) fn drain(&self, mut fold: impl FnMut(PendingTrace)) {
         for ring in self.rings.iter() {
             let tail = ring.tail.load(Relaxed);
             let head = ring.head.load(Acquire);
@@ -139,11 +151,12 @@ impl TraceQueue {
                         *d = s.load(Relaxed);
                     }
                     trace.set_user_len(nr_user);
-                    fold(&PendingTrace {
+                    fold(PendingTrace {
                         tid: cell.tid.load(Relaxed),
                         start_time: cell.start_time.load(Relaxed),
                         ns: cell.ns.load(Relaxed),
                         trace,
+                        mm: cell.mm.take(),
                     });
                 }
                 at = at.wrapping_add(1);

@@ -16,6 +16,7 @@ pub(crate) mod irq_work;
 pub(crate) mod kprobe;
 mod layout;
 pub(crate) mod memo_slots;
+pub(crate) mod mm;
 pub(crate) mod module_param;
 pub(crate) mod namespace;
 pub(crate) mod periodic;

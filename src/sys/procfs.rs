@@ -45,6 +45,12 @@ impl SnapshotBuffer {
         fmt::Write::write_fmt(self, args).map_err(|_| ENOMEM)
     }
 
+    /// Appends `bytes` as they are.
+    pub(crate) fn write_bytes(&mut self, bytes: &[u8]) -> Result {
+        self.bytes.extend_from_slice(bytes, super::gfp_quiet())?;
+        Ok(())
+    }
+
     /// Appends the kernel symbol at `addr` as `%pS` shows it:
     /// `name+0xoff/0xsize`, with ` [module]` for a module's.
     pub(crate) fn kernel_symbol(&mut self, addr: usize) -> Result {

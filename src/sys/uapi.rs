@@ -18,6 +18,10 @@ const fn uapi_str(bytes: &'static [u8]) -> &'static CStr {
 pub(crate) const PROC_REPORT: &CStr = uapi_str(bindings::LATTOP_PROC_REPORT);
 /// The first line of the report.
 pub(crate) const REPORT_HEADER: &CStr = uapi_str(bindings::LATTOP_REPORT_HEADER);
+/// The name of the all-traces file under /proc.
+pub(crate) const PROC_TRACES: &CStr = uapi_str(bindings::LATTOP_PROC_TRACES);
+/// The first line of the all-traces file.
+pub(crate) const TRACES_HEADER: &CStr = uapi_str(bindings::LATTOP_TRACES_HEADER);
 /// The name of the module's counters under /proc.
 pub(crate) const PROC_STATS: &CStr = uapi_str(bindings::LATTOP_PROC_STATS);
 

@@ -21,6 +21,37 @@
 #define LATTOP_REPORT_HEADER "PID TGID COMM SLEEPS TOTAL_US MAX_US"
 
 /*
+ * /proc/lattop_traces: every call trace kept, of every task the reader may
+ * see (as /proc/lattop: root only, the reader's pid namespace), worst task
+ * first. Line-oriented text, fields separated by one space:
+ *
+ *   lattop-traces 1                       this header (the format's version)
+ *   file N PATH                           a file user frames are in; PATH
+ *                                         is the rest of the line, its
+ *                                         control bytes and backslashes as
+ *                                         \ooo octal escapes
+ *   task TID TGID COMM KIND STATE SLEEPS TOTAL_US MAX_US
+ *                                         KIND user|kernel (a kernel thread),
+ *                                         STATE live|exited; COMM as in
+ *                                         /proc/lattop (no blanks)
+ *   trace TOTAL_US COUNT MAX_US           one of the task's traces (up to
+ *                                         32), as /proc/lattop's trace line
+ *   k SYMBOL                              a kernel frame, innermost first, as
+ *                                         %pS prints it (the rest of the line)
+ *   u 0xADDR N 0xOFFSET                   a user frame, innermost first: its
+ *                                         address, the file N it is in and
+ *                                         its offset in that file
+ *   u 0xADDR - -                          a user frame not in a named file
+ *
+ * A trace's frames follow its trace line; its kernel frames come before its
+ * user frames. Every file line comes before the first task line. A reader
+ * skips lines whose first word it does not know. Read it like /proc/lattop:
+ * listing an exited task counts as reporting it.
+ */
+#define LATTOP_PROC_TRACES "lattop_traces"
+#define LATTOP_TRACES_HEADER "lattop-traces 1"
+
+/*
  * /proc/lattop_stats: the module's own counters, one "name value" line each
  * (README.md lists them).
  */
