@@ -8,14 +8,27 @@ use std::path::PathBuf;
 
 use crate::decode::DecodeError;
 use crate::procfs::ReadError;
+use crate::traces::ParseError;
 use crate::watch::WatchError;
 
 #[derive(Debug)]
 pub enum CliError {
     Read(ReadError),
-    Decode { path: PathBuf, error: DecodeError },
+    Decode {
+        path: PathBuf,
+        error: DecodeError,
+    },
     Write(io::Error),
     Watch(WatchError),
+    /// /proc/lattop_traces (or a saved copy) is not what it should be.
+    Traces {
+        path: PathBuf,
+        error: ParseError,
+    },
+    /// Options that make no sense together or alone.
+    Usage(String),
+    /// The terminal could not be driven (`lattop top`).
+    Terminal(io::Error),
 }
 
 impl CliError {
@@ -32,6 +45,9 @@ impl fmt::Display for CliError {
             CliError::Decode { path, error } => write!(f, "{}: {error}", path.display()),
             CliError::Write(error) => write!(f, "writing the output: {error}"),
             CliError::Watch(error) => write!(f, "{error}"),
+            CliError::Traces { path, error } => write!(f, "{}: {error}", path.display()),
+            CliError::Usage(what) => write!(f, "{what}"),
+            CliError::Terminal(error) => write!(f, "the terminal: {error}"),
         }
     }
 }

@@ -8,10 +8,12 @@ use clap::{Parser, Subcommand};
 
 use lattop::error::CliError;
 use lattop::info::{self, InfoArgs};
+use lattop::report::{self, ReportArgs};
+use lattop::top::{self, TopArgs};
 use lattop::watch::{self, WatchArgs};
 
-/// Shows what the lattop kernel module knows of processes and threads, and
-/// watches its threshold notifiers.
+/// Shows what the lattop kernel module knows of processes and threads,
+/// watches its threshold notifiers, and reports where threads sleep.
 #[derive(Debug, Parser)]
 #[command(name = "lattop", version)]
 struct Cli {
@@ -25,6 +27,11 @@ enum Command {
     Info(InfoArgs),
     /// Arm a threshold on a notifier file and print its events as they come
     Watch(WatchArgs),
+    /// Where threads slept: every call trace, user frames named (also as
+    /// folded stacks for flame graphs)
+    Report(ReportArgs),
+    /// A live full-screen view of who sleeps most, refreshed every second
+    Top(TopArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +39,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Info(args) => info::run(args),
         Command::Watch(args) => watch::run(args).map_err(CliError::from),
+        Command::Report(args) => report::run(args),
+        Command::Top(args) => top::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
