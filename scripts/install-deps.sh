@@ -18,8 +18,9 @@ APT_PACKAGES=(
 	# the benchmarks' Debian userland, for bpftrace; curl fetches the QEMU
 	# plugin header (scripts/build-qemu-plugin.sh)
 	debootstrap curl
-	# the CLI (built with the rustup toolchain): file(1) checks it is static
-	file
+	# the CLI (built with the rustup toolchain): file(1) checks it is static;
+	# lattop top is tested in a real terminal, tmux's
+	file tmux
 	# the package whose tarball is our kernel source
 	linux-source-6.12
 )

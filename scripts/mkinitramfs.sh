@@ -59,7 +59,7 @@ mkdir -p "$syms"
 for exe in "$bin"/*; do
 	[ -x "$exe" ] || continue
 	case ${exe##*/} in *.[0-9]*) continue ;; esac # another run's, being built
-	nm -S --defined-only "$exe" | while read -r addr size type name; do
+	nm -S --defined-only "$exe" 2>/dev/null | while read -r addr size type name; do
 		case "$type" in
 		T | t) echo "$((16#$addr)) $((16#$addr + 16#$size)) $name" ;;
 		esac
