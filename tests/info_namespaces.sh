@@ -16,7 +16,7 @@
 . "$LATTOP_LIB/lattop.sh"
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 22
 
 lattop_insmod || ktap_exit_fail_msg "insmod failed"
 # Where the readers inside write what they saw: uid 1000 too.
@@ -126,19 +126,23 @@ expect_cmd "pid namespace: lattop info --pid finds the sleeper by its pid there;
 	cli_works pidns
 # /proc/lattop from inside: rows of its tasks only, each named as its /proc
 # names that tid; the sleeper's thread among them, the outsider not.
-rows_own() {
+rows_own() { # FILE
 	t=$(sleeper_tid pidns)
-	[ -s /tmp/ns/pidns.rows ] &&
-		awk '$3 != $4 { bad = 1 } END { exit bad }' /tmp/ns/pidns.rows &&
-		grep -q "^row $t sleeper sleeper$" /tmp/ns/pidns.rows &&
-		not grep -q ' outsider ' /tmp/ns/pidns.rows
+	[ -s "$1" ] &&
+		awk '$3 != $4 { bad = 1 } END { exit bad }' "$1" &&
+		grep -q "^row $t sleeper sleeper$" "$1" &&
+		not grep -q ' outsider ' "$1"
 }
 expect_cmd "pid namespace: /proc/lattop lists its tasks by its tids (each named as its /proc names it)" \
-	rows_own
+	rows_own /tmp/ns/pidns.rows
+expect_cmd "pid namespace: /proc/lattop_traces likewise" rows_own /tmp/ns/pidns.trows
 # The control, from the initial namespace: the outsider has a row.
 cat /proc/lattop >/tmp/ns/host.report
 expect_cmd "control: the initial namespace's /proc/lattop lists the outsider" \
 	grep -q "^[0-9]* $outsider outsider " /tmp/ns/host.report
+cat /proc/lattop_traces >/tmp/ns/host.traces
+expect_cmd "control: the initial namespace's /proc/lattop_traces lists the outsider" \
+	grep -q "^task [0-9]* $outsider outsider " /tmp/ns/host.traces
 
 # 2. uid 1000 in a new user namespace (mapped to its root) and pid
 # namespace: the outsider has its uid, and is still not there.

@@ -14,6 +14,7 @@
 #            sleep_latency files (found by their records)
 #   .status  uid, gid and ppid of pid 1 and the sleeper, by this /proc
 #   .rows    each /proc/lattop row (when readable): "row TID COMM PROC_COMM"
+#   .trows   each /proc/lattop_traces task line, likewise
 #   .sleeper the sleeper's output: its thread's tid first
 #   .cli     the lattop CLI: `info --pid` of the sleeper (JSON), and `watch
 #            anypid` (refused), with their exit statuses
@@ -53,6 +54,12 @@ if cat /proc/lattop >"$out.report" 2>/dev/null; then
 	awk '$1 ~ /^[0-9]+$/ { print $1, $3 }' "$out.report" | while read -r tid comm; do
 		echo "row $tid $comm $(tr ' ' _ <"/proc/$tid/comm" 2>/dev/null || echo gone)"
 	done >"$out.rows"
+fi
+: >"$out.trows"
+if cat /proc/lattop_traces >"$out.traces" 2>/dev/null; then
+	awk '$1 == "task" { print $2, $4 }' "$out.traces" | while read -r tid comm; do
+		echo "row $tid $comm $(tr ' ' _ <"/proc/$tid/comm" 2>/dev/null || echo gone)"
+	done >"$out.trows"
 fi
 kill "$s"
 wait "$s" 2>/dev/null
