@@ -21,7 +21,15 @@ CLOCK_NAMES = {
 # What a reader needs to read a table right; the numbers stay in the tables.
 SCALE = "3. Scale: threads sleeping and waking (period = threads x 20 us, 3 s)"
 HANDLERS = "2. Per-event handler cost (lattop's own counters, during the ping-pongs)"
+REPORT = "9. The profiler's report: 1,000 threads with 32 traces each"
 NOTES = {
+    REPORT:
+        "bench/helpers/many_traces: 1,000 threads, each sleeping 2 ms once at each of 32 call "
+        "sites (32 user stacks), then blocked for good; lattop loaded with max_traces=40000. "
+        "Each file is read whole by a fresh open (read_time: open, 64 KiB reads, close); both "
+        "copy the table out under its mutex and format after it, with no interrupts turned off. "
+        "Then the CLI (the static build) reports a saved copy: blazesym names the user frames "
+        "from the helper's symbol table.",
     HANDLERS:
         "Every hook's `probe` line of /proc/lattop_stats, summed: the events handled over both "
         "ping-pongs (3 runs of each), and the time spent in them, which the module estimates from "
@@ -238,6 +246,27 @@ def memory(results):
          show(num(results, "memory_bytes_per_dir")),
          show(num(results, "memory_dirs")) + " directories"],
         ["module at load, kB (default parameters)", show(num(results, "memory_module_kb")), "one load"],
+    ])
+
+
+def report(results):
+    lattop_us, traces_us = num(results, "report_lattop_us"), num(results, "report_traces_us")
+    r = ratio(traces_us, lattop_us)
+    return table(["what", "figure"], [
+        ["tasks / trace entries held", show(num(results, "report_tasks")) + " / " +
+         show(num(results, "report_traces"))],
+        ["read /proc/lattop whole (worst trace a task), us (median of 5)",
+         show(lattop_us) + ", " + show(num(results, "report_lattop_bytes")) + " bytes"],
+        ["read /proc/lattop_traces whole (every trace), us (median of 5)",
+         show(traces_us) + ", " + show(num(results, "report_traces_bytes")) + " bytes" +
+         (f" ({r:.1f}x /proc/lattop)" if r else "")],
+        ["`lattop report --traces 0` of a saved copy (every trace, user frames named), us",
+         show(num(results, "report_cli_table_us")) + ", " +
+         show(num(results, "report_cli_table_lines")) + " lines, " +
+         show(num(results, "report_named_frames")) + " frames named"],
+        ["`lattop report --folded` of the same copy, us",
+         show(num(results, "report_cli_folded_us")) + ", " +
+         show(num(results, "report_cli_folded_lines")) + " stacks"],
     ])
 
 
@@ -594,6 +623,11 @@ def main():
     counted = read_pairs(counted_path) if counted_path.exists() else {}
     if pairs_run:
         out.append(pairs(pairs_run, counted))
+    if any("report_tasks" in runs[clock] for clock in clocks):
+        out.append(f"\n## {REPORT}\n\n{NOTES[REPORT]}\n")
+        for clock in clocks:
+            out.append(f"\n{CLOCK_NAMES[clock]}:\n\n")
+            out.append(report(runs[clock]))
     out.append("\n## Against the targets\n\n")
     for clock in clocks:
         out.append(targets(runs[clock], clock))

@@ -18,7 +18,7 @@
 #   BENCH_ROUNDS         the ping-pong's round trips (default 20000)
 #   BENCH_PARTS          which parts to run, space- or comma-separated
 #                        (default all: context_switch scale bulk notifier
-#                        memory pairs); `pairs` runs in its own boot, the
+#                        memory report pairs); `pairs` runs in its own boot, the
 #                        rest in one boot per clock
 #   BENCH_CLOCKS         the clocks of the main boots (default "icount tcg");
 #                        the pairs boot runs when icount is among them
@@ -75,7 +75,7 @@ esac
 # The parts: `pairs` in its own guest, the rest in the main ones.
 parts=${BENCH_PARTS:-all}
 parts=${parts//,/ }
-[ "$parts" = all ] && parts="context_switch scale bulk notifier memory pairs"
+[ "$parts" = all ] && parts="context_switch scale bulk notifier memory report pairs"
 main_parts= run_pairs=
 for part in $parts; do
 	case $part in

@@ -6,7 +6,7 @@
 # nothing. Each part is in its own function, in the order of issue 7's list.
 # Environment (from the kernel command line): bench_rounds, the ping-pong's
 # round trips (default 20000); bench_parts, the parts to run,
-# comma-separated (default all: context_switch scale bulk notifier memory
+# comma-separated (default all: context_switch scale bulk notifier memory report
 # pairs; pairs wants more than 2 CPUs, and scripts/bench.sh gives it a guest
 # of its own); bench_profile_hooks, the hooks the profile boots load lattop
 # with (default tracepoint).
@@ -326,6 +326,43 @@ bench_memory() {
 	wait $procs
 }
 
+# 8. The profiler's report: 1,000 threads with 32 traces each, read whole
+# (/proc/lattop_traces, beside /proc/lattop's worst-trace-only report of
+# the same tasks) and reported by the CLI from a saved copy: the table with
+# every trace (user frames named by blazesym from the helper's symbols) and
+# the folded stacks.
+bench_report() {
+	load max_traces=40000 max_rows=2000 retention_ms=600000
+	: >/tmp/traces.out
+	many_traces 1000 32 2 >>/tmp/traces.out &
+	local helper=$!
+	wait_line /tmp/traces.out ready
+	settle
+	result report_tasks "$(stat_value tasks)"
+	result report_traces "$(stat_value traces)"
+	result report_dropped_traces "$(stat_value dropped_traces)"
+	set -- $(read_time /proc/lattop 5)
+	result report_lattop_bytes "$2"
+	result report_lattop_us "$6"
+	set -- $(read_time /proc/lattop_traces 5)
+	result report_traces_bytes "$2"
+	result report_traces_us "$6"
+	cat /proc/lattop_traces >/tmp/traces.saved
+	local start=$(now_ns)
+	lattop report --input /tmp/traces.saved --traces 0 >/tmp/report.table
+	result report_cli_table_us "$((($(now_ns) - start) / 1000))"
+	result report_cli_table_lines "$(wc -l </tmp/report.table)"
+	# User frames named from the helper's symbols, as function+0xoff (binary).
+	result report_named_frames "$(grep -c ' (many_traces)$' /tmp/report.table)"
+	start=$(now_ns)
+	lattop report --input /tmp/traces.saved --folded >/tmp/report.out
+	result report_cli_folded_us "$((($(now_ns) - start) / 1000))"
+	result report_cli_folded_lines "$(wc -l </tmp/report.out)"
+	kill $helper
+	wait $helper
+	unload
+}
+
 # 7. Where the ping-pong's added instructions go: two boots under the
 # instruction-counting QEMU plugin (scripts/bench.sh), doing the same work
 # but for the order: profile_base loads and unloads lattop, then runs the
@@ -507,7 +544,7 @@ note "kernel $(uname -r), $(nproc) CPUs, bench_rounds $ROUNDS"
 result bpftrace_version "$(bpftrace --version | awk '{ print $2 }')"
 parts=${bench_parts:-all}
 parts=${parts//,/ }
-[ "$parts" = all ] && parts="context_switch scale bulk notifier memory pairs"
+[ "$parts" = all ] && parts="context_switch scale bulk notifier memory report pairs"
 for part in $parts; do
 	start=$(now_ns)
 	"bench_$part"

@@ -6,8 +6,9 @@
 
 use super::{report::Comm, Profiler, TraceEntry, TracesRow};
 use crate::sys::{
+    gfp_quiet,
     namespace::View,
-    procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
+    procfs::{kernel_symbol, ProcFile, ProcSnapshot, SnapshotBuffer, SYMBOL_LEN},
     uapi,
 };
 use kernel::{prelude::*, sync::Arc};
@@ -34,6 +35,7 @@ impl ProcSnapshot for TracesFile {
         // Copied under the lock, formatted (symbols looked up) after it.
         // Rendered at open, by the reader, whose pid namespace it is.
         let copy = self.profiler.all_traces(&View::current())?;
+        let symbols = KernelSymbols::of(&copy.entries)?;
         writeln!(out, "{}", uapi::TRACES_HEADER)?;
         for (number, path) in copy.files.iter() {
             write!(out, "file {} ", number)?;
@@ -43,7 +45,7 @@ impl ProcSnapshot for TracesFile {
         for row in copy.rows.iter() {
             write_task(out, row)?;
             for entry in copy.entries.get(row.entries.clone()).unwrap_or(&[]) {
-                write_trace(out, entry)?;
+                write_trace(out, entry, &symbols)?;
             }
         }
         Ok(())
@@ -85,7 +87,7 @@ fn write_task(out: &mut SnapshotBuffer, row: &TracesRow) -> Result {
     Ok(())
 }
 
-fn write_trace(out: &mut SnapshotBuffer, entry: &TraceEntry) -> Result {
+fn write_trace(out: &mut SnapshotBuffer, entry: &TraceEntry, symbols: &KernelSymbols) -> Result {
     writeln!(
         out,
         "trace {} {} {}",
@@ -95,7 +97,10 @@ fn write_trace(out: &mut SnapshotBuffer, entry: &TraceEntry) -> Result {
     )?;
     for &frame in entry.trace.kernel() {
         write!(out, "k ")?;
-        out.kernel_symbol(frame)?;
+        match symbols.get(frame) {
+            Some(text) => out.write_bytes(text)?,
+            None => out.kernel_symbol(frame)?,
+        }
         writeln!(out)?;
     }
     for (&frame, file) in entry.trace.user().iter().zip(entry.user_files.iter()) {
@@ -105,4 +110,54 @@ fn write_trace(out: &mut SnapshotBuffer, entry: &TraceEntry) -> Result {
         }
     }
     Ok(())
+}
+
+/// The kernel frames' symbols, each looked up once a read: traces share
+/// most of their kernel frames, and a kallsyms lookup is most of a frame's
+/// cost (1,000 tasks of 32 traces: some 96,000 frames, a few hundred
+/// addresses).
+struct KernelSymbols {
+    /// Sorted, each once.
+    addrs: KVVec<usize>,
+    /// Where each address's text is in `text`: start and end.
+    spans: KVVec<(usize, usize)>,
+    text: KVVec<u8>,
+}
+
+impl KernelSymbols {
+    /// The symbols of every kernel frame of `entries`.
+    fn of(entries: &[TraceEntry]) -> Result<Self> {
+        let frames = entries.iter().map(|e| e.trace.kernel().len()).sum();
+        let mut all = KVVec::with_capacity(frames, gfp_quiet())?;
+        for entry in entries {
+            all.extend_from_slice(entry.trace.kernel(), gfp_quiet())?;
+        }
+        all.sort_unstable();
+        let mut symbols = Self {
+            addrs: KVVec::new(),
+            spans: KVVec::new(),
+            text: KVVec::new(),
+        };
+        let mut symbol = [0u8; SYMBOL_LEN];
+        for (i, &addr) in all.iter().enumerate() {
+            if i > 0 && all[i - 1] == addr {
+                continue;
+            }
+            let len = kernel_symbol(addr, &mut symbol);
+            let start = symbols.text.len();
+            symbols
+                .text
+                .extend_from_slice(&symbol[..len], gfp_quiet())?;
+            symbols.addrs.push(addr, gfp_quiet())?;
+            symbols.spans.push((start, start + len), gfp_quiet())?;
+        }
+        Ok(symbols)
+    }
+
+    /// The text of the symbol at `addr`, if it is one of the frames.
+    fn get(&self, addr: usize) -> Option<&[u8]> {
+        let i = self.addrs.binary_search(&addr).ok()?;
+        let &(start, end) = self.spans.get(i)?;
+        self.text.get(start..end)
+    }
 }

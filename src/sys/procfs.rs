@@ -54,16 +54,24 @@ impl SnapshotBuffer {
     /// Appends the kernel symbol at `addr` as `%pS` shows it:
     /// `name+0xoff/0xsize`, with ` [module]` for a module's.
     pub(crate) fn kernel_symbol(&mut self, addr: usize) -> Result {
-        let mut symbol = [0u8; bindings::LATTOP_CONST_KSYM_SYMBOL_LEN];
-        // SAFETY: `symbol` has the room sprint_symbol() may fill
-        // (KSYM_SYMBOL_LEN); it only looks `addr` up, never dereferences it.
-        let len =
-            unsafe { bindings::sprint_symbol(symbol.as_mut_ptr().cast(), addr as ffi::c_ulong) };
-        let len = usize::try_from(len).unwrap_or(0).min(symbol.len());
+        let mut symbol = [0u8; SYMBOL_LEN];
+        let len = kernel_symbol(addr, &mut symbol);
         self.bytes
             .extend_from_slice(&symbol[..len], super::gfp_quiet())?;
         Ok(())
     }
+}
+
+/// The room a kernel symbol's text may take (KSYM_SYMBOL_LEN).
+pub(crate) const SYMBOL_LEN: usize = bindings::LATTOP_CONST_KSYM_SYMBOL_LEN;
+
+/// Writes the kernel symbol at `addr` into `symbol` as `%pS` shows it;
+/// returns its length.
+pub(crate) fn kernel_symbol(addr: usize, symbol: &mut [u8; SYMBOL_LEN]) -> usize {
+    // SAFETY: `symbol` has the room sprint_symbol() may fill
+    // (KSYM_SYMBOL_LEN); it only looks `addr` up, never dereferences it.
+    let len = unsafe { bindings::sprint_symbol(symbol.as_mut_ptr().cast(), addr as ffi::c_ulong) };
+    usize::try_from(len).unwrap_or(0).min(symbol.len())
 }
 
 impl fmt::Write for SnapshotBuffer {
