@@ -78,7 +78,8 @@ again with --input FILE.
 
 Flame graph: lattop report --folded > out.folded, then
   inferno-flamegraph < out.folded > out.svg   (cargo install inferno)
-  flamegraph.pl out.folded > out.svg          (github.com/brendangregg/FlameGraph)";
+  flamegraph.pl out.folded > out.svg          (github.com/brendangregg/FlameGraph)
+";
 
 /// Which tasks a report keeps.
 #[derive(Debug, Default, Clone)]

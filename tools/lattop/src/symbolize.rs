@@ -6,8 +6,8 @@
 //! cannot name stays `binary+0xoffset`; one the module could not place in a
 //! file stays its address.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use blazesym::symbolize::{source::Elf, source::Source, Input, Symbolized, Symbolizer};
 
@@ -32,16 +32,27 @@ pub struct UserNames {
 impl UserNames {
     /// Looks up every user frame of `traces`.
     pub fn resolve(traces: &Traces) -> Self {
+        let frames = traces
+            .tasks
+            .iter()
+            .flat_map(|t| &t.traces)
+            .flat_map(|t| &t.user);
+        Self::of_frames(&traces.files, frames)
+    }
+
+    /// Looks up `frames`, whose files are numbered in `files`.
+    pub fn of_frames<'a>(
+        files: &BTreeMap<u16, PathBuf>,
+        frames: impl Iterator<Item = &'a UserFrame>,
+    ) -> Self {
         let mut wanted: HashMap<u16, BTreeSet<u64>> = HashMap::new();
-        for trace in traces.tasks.iter().flat_map(|t| &t.traces) {
-            for (number, offset) in trace.user.iter().filter_map(|f| f.file) {
-                wanted.entry(number).or_default().insert(offset);
-            }
+        for (number, offset) in frames.filter_map(|f| f.file) {
+            wanted.entry(number).or_default().insert(offset);
         }
         let symbolizer = Symbolizer::new();
         let mut names = UserNames::default();
         for (number, offsets) in wanted {
-            let path = traces.files.get(&number);
+            let path = files.get(&number);
             let offsets: Vec<u64> = offsets.into_iter().collect();
             let found = path.map(|p| lookup(&symbolizer, p, &offsets));
             let binary = path.map_or_else(|| format!("file{number}"), |p| binary_name(p));

@@ -6,6 +6,7 @@
 //! trace with its user frames named.
 
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -332,20 +333,11 @@ impl TopModel {
         frame.render_widget(Line::from(status_text), status);
     }
 
-    /// The current read with only the selected row's worst trace, to name.
-    fn selected_trace(&self) -> Traces {
-        let mut traces = Traces {
-            files: self.current.files.clone(),
-            tasks: Vec::new(),
-        };
-        if let Some(worst) = self.rows().get(self.selected).and_then(|r| r.worst.clone()) {
-            let mut task = self.current.tasks.first().cloned();
-            if let Some(task) = &mut task {
-                task.traces = vec![worst];
-                traces.tasks.push(task.clone());
-            }
-        }
-        traces
+    /// The names of the selected row's worst trace's user frames.
+    fn selected_names(&self) -> UserNames {
+        let worst = self.rows().get(self.selected).and_then(|r| r.worst.clone());
+        let frames = worst.iter().flat_map(|w| w.user.iter());
+        UserNames::of_frames(&self.current.files, frames)
     }
 }
 
@@ -353,6 +345,11 @@ pub fn run(args: &TopArgs) -> Result<(), CliError> {
     if !(args.interval.is_finite() && args.interval > 0.0) {
         return Err(CliError::Usage(
             "--interval takes a number of seconds above 0".into(),
+        ));
+    }
+    if !std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(
+            "lattop top draws on a terminal, and its output is not one: use lattop report".into(),
         ));
     }
     // The first read fails here, before the screen is taken, if the module
@@ -373,7 +370,7 @@ fn run_loop(
     let period = Duration::from_secs_f64(args.interval);
     let mut next = Instant::now() + period;
     loop {
-        let names = UserNames::resolve(&model.selected_trace());
+        let names = model.selected_names();
         terminal
             .draw(|frame| model.draw(frame, &names))
             .map_err(CliError::Terminal)?;
