@@ -5,6 +5,7 @@
 //! /proc/lattop. The format is documented in the UAPI header.
 
 use super::{report::Comm, Profiler, TraceEntry, TracesRow};
+use crate::sort;
 use crate::sys::{
     gfp_quiet,
     namespace::View,
@@ -132,7 +133,8 @@ impl KernelSymbols {
         for entry in entries {
             all.extend_from_slice(entry.trace.kernel(), gfp_quiet())?;
         }
-        all.sort_unstable();
+        // Not core's sort: see crate::sort.
+        sort::sort_by_key(&mut all, |&addr| addr);
         let mut symbols = Self {
             addrs: KVVec::new(),
             spans: KVVec::new(),
