@@ -403,7 +403,7 @@ impl Profiler {
                 self.dropped.traces.fetch_add(1, Relaxed);
             }
             // `pending.mm` goes here, in process context: if the process
-            // has exited, its address space with it.
+            // has exited, its address space's teardown is queued.
         });
         self.longest_hold_ns
             .fetch_max(now_ns().saturating_sub(start), Relaxed);

@@ -15,9 +15,11 @@ use kernel::ffi;
 /// A user reference (`mm_users`) to an address space: its mappings stay
 /// until the reference is dropped, even if every task using it exits.
 ///
-/// Dropping it may tear the address space down, which sleeps: only in
-/// process context. The scheduler hooks that take one hand it over with
-/// [`Self::into_raw`], never drop it.
+/// Dropping the last reference has the address space torn down on the
+/// system workqueue (`mmput_async()`): not by the dropper, which may hold a
+/// lock others wait for, but queued, which wakes a worker: only in process
+/// context. The scheduler hooks that take one hand it over in an
+/// [`MmSlot`], never drop it.
 ///
 /// # Invariants
 ///
@@ -56,8 +58,8 @@ impl MmRef {
 impl Drop for MmRef {
     fn drop(&mut self) {
         // SAFETY: the reference is ours (type invariant); process context
-        // (the type's rule), where mmput() may sleep.
-        unsafe { bindings::mmput(self.mm.as_ptr()) };
+        // (the type's rule), where mmput_async() may queue the teardown.
+        unsafe { bindings::mmput_async(self.mm.as_ptr()) };
     }
 }
 
