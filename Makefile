@@ -14,6 +14,9 @@
 #                        lattop against no module, LatencyTOP and bpftrace,
 #                        write BENCHMARKS.md (not part of check)
 #   make kernel          only the cached kernel (FLAVOUR=debug|perf)
+#
+# KERNEL=6.12 (the default) or KERNEL=7.3 picks the kernel every target
+# builds and boots.
 #   make deps            only the packages and the pinned bindgen
 #   make fmt             rustfmt the module (the kernel's .rustfmt.toml) and
 #                        cargo fmt the CLI
@@ -22,12 +25,13 @@
 # KDIR=/path/to/linux builds the module against your own Rust-enabled tree.
 
 FLAVOUR ?= debug
+KERNEL ?= 6.12
 KDIR ?=
 TESTS ?=
 RUSTC ?= /usr/bin/rustc
 BINDGEN ?= $(HOME)/.cargo/bin/bindgen
 
-export FLAVOUR KDIR RUSTC BINDGEN
+export FLAVOUR KERNEL KDIR RUSTC BINDGEN
 
 .PHONY: all module deps kernel check run shell bench fmt clean
 

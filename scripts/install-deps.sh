@@ -13,6 +13,8 @@ APT_PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils kmod python3
 	# kernel Rust: rustc 1.9x as /usr/bin/rustc and the core library source
 	rustc-web rust-web-src libclang-dev
+	# 7.3's bindgen wants libclang 17 or later (bookworm's default is 14)
+	libclang-19-dev
 	# guest
 	qemu-system-x86 busybox-static
 	# the benchmarks' Debian userland, for bpftrace; curl fetches the QEMU
