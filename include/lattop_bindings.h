@@ -165,12 +165,20 @@ void lattop_helper_tracepoint_synchronize_unregister(void);
 unsigned int lattop_helper_this_cpu(void);
 unsigned int lattop_helper_nr_cpu_ids(void);
 
+/* Dumpable by its owner: SUID_DUMP_USER up to 6.x, TASK_DUMPABLE_OWNER in 7.x. */
+#if __has_include(<linux/sched/exec_state.h>)
+#include <linux/sched/exec_state.h>
+#define LATTOP_DUMP_USER TASK_DUMPABLE_OWNER
+#else
+#define LATTOP_DUMP_USER SUID_DUMP_USER
+#endif
+
 /* Constants bindgen cannot evaluate from their macros. */
 #ifdef __BINDGEN__
 const size_t LATTOP_CONST_KSYM_SYMBOL_LEN = KSYM_SYMBOL_LEN;
 const size_t LATTOP_CONST_PAGE_SIZE = PAGE_SIZE;
 const int LATTOP_CONST_CAP_SYS_PTRACE = CAP_SYS_PTRACE;
-const int LATTOP_CONST_SUID_DUMP_USER = SUID_DUMP_USER;
+const int LATTOP_CONST_SUID_DUMP_USER = LATTOP_DUMP_USER;
 const unsigned int LATTOP_CONST_FMODE_WRITE = (__force unsigned int)FMODE_WRITE;
 const unsigned int LATTOP_CONST_O_NONBLOCK = O_NONBLOCK;
 const unsigned int LATTOP_CONST_POLLIN = (__force unsigned int)EPOLLIN;

@@ -13,6 +13,42 @@
 #include <linux/taskstats.h>
 #include <linux/uaccess.h>
 
+/*
+ * Where a process's dumpability and the user namespace it was exec'd in
+ * live: in its mm up to 6.x; in the task's exec state from 7.x (whose
+ * getter is not exported). Under task_lock(task), with `mm` its mm.
+ */
+#if __has_include(<linux/sched/exec_state.h>)
+#include <linux/sched/exec_state.h>
+static inline int lattop_dumpable(struct task_struct *task, struct mm_struct *mm)
+{
+	int dumpable;
+
+	rcu_read_lock();
+	dumpable = READ_ONCE(rcu_dereference(task->exec_state)->dumpable);
+	rcu_read_unlock();
+	return dumpable;
+}
+static inline bool lattop_exec_ns_capable(struct task_struct *task, struct mm_struct *mm, int cap)
+{
+	bool capable;
+
+	rcu_read_lock();
+	capable = ns_capable_noaudit(rcu_dereference(task->exec_state)->user_ns, cap);
+	rcu_read_unlock();
+	return capable;
+}
+#else
+static inline int lattop_dumpable(struct task_struct *task, struct mm_struct *mm)
+{
+	return get_dumpable(mm);
+}
+static inline bool lattop_exec_ns_capable(struct task_struct *task, struct mm_struct *mm, int cap)
+{
+	return ns_capable_noaudit(mm->user_ns, cap);
+}
+#endif
+
 void *lattop_helper_pde_data(const struct inode *inode) { return pde_data(inode); }
 
 void lattop_helper_raw_spin_lock_init(raw_spinlock_t *lock, const char *name,
@@ -156,7 +192,7 @@ bool lattop_helper_mm_ns_may_ptrace(struct task_struct *task)
 	bool capable;
 
 	task_lock(task);
-	capable = task->mm && ns_capable_noaudit(task->mm->user_ns, CAP_SYS_PTRACE);
+	capable = task->mm && lattop_exec_ns_capable(task, task->mm, CAP_SYS_PTRACE);
 	task_unlock(task);
 	return capable;
 }
@@ -428,7 +464,7 @@ static __always_inline bool lattop_task_memory(struct task_struct *task, struct 
 		if (total_vm)
 			*total_vm = READ_ONCE(mm->total_vm);
 		if (dumpable)
-			*dumpable = get_dumpable(mm);
+			*dumpable = lattop_dumpable(task, mm);
 	}
 	if (fds)
 		*fds = lattop_count_open_fds(task->files);

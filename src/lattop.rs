@@ -38,10 +38,19 @@ use sys::{
     work::WorkQueue,
 };
 
+#[cfg(not(lattop_module_authors))]
 module! {
     type: Lattop,
     name: "lattop",
     author: "The lattop developers",
+    description: "Latency profiler and kernel introspection",
+    license: "GPL",
+}
+#[cfg(lattop_module_authors)]
+module! {
+    type: Lattop,
+    name: "lattop",
+    authors: ["The lattop developers"],
     description: "Latency profiler and kernel introspection",
     license: "GPL",
 }

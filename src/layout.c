@@ -33,12 +33,26 @@
 
 /*
  * The scheduler's enqueue/dequeue flags are in kernel/sched/sched.h, which
- * is private to the scheduler: a module cannot include it, so they are
- * spelled out below, as that header has them in the one version they were
- * checked against. Check them again before allowing another.
+ * is private to the scheduler (distributions' headers packages leave it
+ * out): a module cannot include it, so they are spelled out below, as that
+ * header has them in each version they were checked against: 6.12, and
+ * 7.3 (renumbered in 6.19: DELAYED 0x200 -> 0x20, INITIAL 0x80 -> 0x80000).
+ * Any other version fails the build: check them again before allowing it.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#error "lattop's scheduler probe flags (src/layout.c, used by src/probes/kprobes.rs) were checked against Linux 6.12 only: compare them with kernel/sched/sched.h"
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define LATTOP_SCHED_FLAGS "kernel/sched/sched.h, Linux 6.12"
+#define LATTOP_DEQUEUE_SLEEP 0x01
+#define LATTOP_ENQUEUE_WAKEUP 0x01
+#define LATTOP_ENQUEUE_INITIAL 0x80
+#define LATTOP_ENQUEUE_DELAYED 0x200
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0) && LINUX_VERSION_CODE < KERNEL_VERSION(7, 4, 0)
+#define LATTOP_SCHED_FLAGS "kernel/sched/sched.h, Linux 7.3"
+#define LATTOP_DEQUEUE_SLEEP 0x0001
+#define LATTOP_ENQUEUE_WAKEUP 0x0001
+#define LATTOP_ENQUEUE_INITIAL 0x00080000
+#define LATTOP_ENQUEUE_DELAYED 0x0020
+#else
+#error "lattop's scheduler probe flags (src/layout.c, used by src/probes/kprobes.rs) were checked against Linux 6.12 and 7.3 only: compare them with kernel/sched/sched.h"
 #endif
 
 /*
@@ -72,11 +86,11 @@
 void lattop_layout(void);
 void lattop_layout(void)
 {
-	COMMENT("kernel/sched/sched.h, Linux 6.12");
-	DEFINE(SCHED_DEQUEUE_SLEEP, 0x01);
-	DEFINE(SCHED_ENQUEUE_WAKEUP, 0x01);
-	DEFINE(SCHED_ENQUEUE_INITIAL, 0x80);
-	DEFINE(SCHED_ENQUEUE_DELAYED, 0x200);
+	COMMENT(LATTOP_SCHED_FLAGS);
+	DEFINE(SCHED_DEQUEUE_SLEEP, LATTOP_DEQUEUE_SLEEP);
+	DEFINE(SCHED_ENQUEUE_WAKEUP, LATTOP_ENQUEUE_WAKEUP);
+	DEFINE(SCHED_ENQUEUE_INITIAL, LATTOP_ENQUEUE_INITIAL);
+	DEFINE(SCHED_ENQUEUE_DELAYED, LATTOP_ENQUEUE_DELAYED);
 
 	COMMENT("src/sys/kprobe.rs");
 	SIZE(KPROBE, struct kprobe);

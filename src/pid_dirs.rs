@@ -22,6 +22,7 @@
 //! removed entry with EIO, so removing the directory would lose their
 //! EXITED event. The new process gets its directory once they close.
 
+use crate::sys::compat::TreeCursors;
 use crate::{
     ids::ProcessId,
     info::{AllInfo, PidInfo},
@@ -113,7 +114,7 @@ impl PidDirs {
         let all_notifier = NotifierDir::new(&notifier, &root, ThresholdScope::AllPids)?;
         let dirs = Arc::pin_init(
             try_pin_init!(Self {
-                reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), static_lock_class!(), queue),
+                reconcile_work <- Deferred::new(c_str!("lattop_pid_dirs"), crate::sys::compat::lock_class(static_lock_class!()), queue),
                 dirs <- new_mutex!(Dirs { tree: RBTree::new(), live: 0 }, "lattop_pid_dirs"),
                 notes: ProcessNotes::new()?,
                 _all_info: all_info,
@@ -246,7 +247,7 @@ impl PidDirs {
     /// has the pid (its directory waits for them). Tells the notifier of
     /// each exit, with the count of live processes after it.
     fn remove_gone(&self, dirs: &mut RBTree<i32, PidDir>, live: &[ProcessId], processes: &mut i64) {
-        let mut cursor = dirs.cursor_front();
+        let mut cursor = dirs.front_mut();
         while let Some(mut current) = cursor {
             if self.stopping() {
                 return;

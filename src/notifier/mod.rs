@@ -132,7 +132,7 @@ impl Notifier {
         let sleep_watchers = RcuBox::new(KBox::new(KVec::new(), GFP_KERNEL)?);
         Arc::pin_init(
             pin_init!(Self {
-                evaluator <- Periodic::new(c_str!("lattop_evaluator"), static_lock_class!(), queue),
+                evaluator <- Periodic::new(c_str!("lattop_evaluator"), crate::sys::compat::lock_class(static_lock_class!()), queue),
                 armed <- new_mutex!(
                     Armed {
                         watches: RBTree::new(),

@@ -118,7 +118,7 @@ impl Profiler {
             try_pin_init!(Self {
                 housekeeping <- Deferred::new(
                     c_str!("lattop_housekeeping"),
-                    static_lock_class!(),
+                    crate::sys::compat::lock_class(static_lock_class!()),
                     queue
                 ),
                 live <- LiveTasks::new(max_tasks)?,

@@ -14,6 +14,7 @@ use super::{
     trace::{ProcessSums, SleepStats},
 };
 use crate::ids::{ProcessId, Tgid};
+use crate::sys::compat::TreeCursors;
 use kernel::{
     prelude::*,
     rbtree::{RBTree, RBTreeNodeReservation},
@@ -166,7 +167,7 @@ impl ProcessIndex {
         if self.empty == 0 {
             return;
         }
-        let mut cursor = self.by_tgid.cursor_front();
+        let mut cursor = self.by_tgid.front_mut();
         while let Some(current) = cursor {
             if current.current().1.threads > 0 {
                 cursor = current.move_next();

@@ -19,6 +19,7 @@ use super::{
         USER_FRAMES,
     },
 };
+use crate::sys::compat::TreeCursors;
 use crate::{
     ids::{Pid, ProcessId},
     sys::task::COMM_LEN,
@@ -327,7 +328,7 @@ impl TaskTable {
         now: u64,
         renumber: impl Fn(Pid, Pid, u64) -> Option<(Pid, Pid)>,
     ) {
-        let mut cursor = self.by_latency.cursor_back();
+        let mut cursor = self.by_latency.back_mut();
         while let Some(current) = cursor {
             let (&(total, tid), _) = current.current();
             cursor = current.move_prev();
@@ -441,7 +442,7 @@ impl TaskTable {
         now: u64,
         renumber: impl Fn(Pid, Pid, u64) -> Option<(Pid, Pid)>,
     ) {
-        let mut cursor = self.by_latency.cursor_back();
+        let mut cursor = self.by_latency.back_mut();
         while let Some(current) = cursor {
             if rows.len() >= max_rows.min(rows.capacity()) {
                 break;
@@ -484,7 +485,7 @@ impl TaskTable {
         if self.exited == 0 {
             return 0;
         }
-        let mut cursor = self.by_pid.cursor_front();
+        let mut cursor = self.by_pid.front_mut();
         while let Some(mut current) = cursor {
             let (&tid, record) = current.current_mut();
             let reported_long_ago = record

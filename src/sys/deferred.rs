@@ -6,14 +6,13 @@
 //! `work_struct` on the system workqueue (which may wake a worker: fine from
 //! the irq_work, deadly from the probe).
 
+use super::compat::{pin_init, PinInit};
 use super::{
     bindings,
     work::{self, WorkQueue},
 };
 use core::marker::PhantomData;
 use kernel::{
-    init::PinInit,
-    pin_init,
     prelude::*,
     sync::{Arc, LockClassKey},
     types::Opaque,

@@ -21,6 +21,7 @@
 //! irq-inversion to report. The probes' `trylock` in NMI context is what
 //! lockdep allows there (it never waits).
 
+use super::compat::{pin_init, PinInit};
 use super::{bindings, clock::now_ns, layout::assert_size};
 use core::{
     cell::UnsafeCell,
@@ -28,7 +29,7 @@ use core::{
     ops::Deref,
     ops::DerefMut,
 };
-use kernel::{ffi, init::PinInit, pin_init, prelude::*, sync::LockClassKey, types::Opaque};
+use kernel::{ffi, prelude::*, sync::LockClassKey, types::Opaque};
 
 /// `T` behind a `raw_spinlock_t` taken with interrupts disabled.
 ///
@@ -65,7 +66,7 @@ macro_rules! new_irq_spinlock {
         $crate::sys::irq_spinlock::IrqSpinLock::new(
             $inner,
             kernel::c_str!($name),
-            kernel::static_lock_class!(),
+            $crate::sys::compat::lock_class(kernel::static_lock_class!()),
         )
     };
 }

@@ -6,9 +6,10 @@
 //! lock. Wake-ups, eventfd signals and signals are safe there; sleeping is
 //! not (for that, see [`super::deferred`]).
 
+use super::compat::{pin_init, PinInit};
 use super::{bindings, layout::assert_size};
 use core::marker::PhantomData;
-use kernel::{init::PinInit, pin_init, prelude::*, types::Opaque};
+use kernel::{prelude::*, types::Opaque};
 
 /// A type that embeds an [`IrqWork`] and runs something when it fires.
 /// Implement it with [`impl_has_irq_work!`].

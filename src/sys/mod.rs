@@ -8,6 +8,7 @@
 pub(crate) mod accounting;
 mod bindings;
 pub(crate) mod clock;
+pub(crate) mod compat;
 pub(crate) mod cpu;
 pub(crate) mod deferred;
 pub(crate) mod eventfd;

@@ -6,6 +6,7 @@
 //! workqueue, and its owner re-arms it from each run while it has something
 //! to do, so it costs nothing while idle.
 
+use super::compat::{pin_init, PinInit};
 use super::{
     bindings,
     clock::monotonic_ns,
@@ -18,8 +19,6 @@ use core::{
 };
 use kernel::{
     ffi,
-    init::PinInit,
-    pin_init,
     prelude::*,
     sync::{Arc, LockClassKey},
     types::Opaque,

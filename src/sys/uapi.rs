@@ -155,9 +155,9 @@ pub(crate) mod resource {
 // SAFETY: integers only, no padding (checked below).
 unsafe impl UapiStruct for Event {}
 // SAFETY: integers only, no padding (checked below): any bytes are a value.
-unsafe impl kernel::types::FromBytes for ThresholdRequest {}
+unsafe impl super::compat::FromBytes for ThresholdRequest {}
 // SAFETY: integers only, no padding (checked below): every byte is initialised.
-unsafe impl kernel::types::AsBytes for Event {}
+unsafe impl super::compat::AsBytes for Event {}
 
 const _: () = assert!(record_size::<Event>() > 0);
 

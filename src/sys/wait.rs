@@ -9,15 +9,13 @@
 //! epoll to drop its entries, then an RCU grace period passes before the
 //! memory goes.
 
+use super::compat::{pin_init, PinInit};
 use super::{bindings, layout::assert_size};
 use core::{
     marker::PhantomPinned,
     sync::atomic::{AtomicBool, Ordering::Relaxed},
 };
-use kernel::{
-    error::code::ERESTARTSYS, init::PinInit, pin_init, prelude::*, sync::LockClassKey,
-    types::Opaque,
-};
+use kernel::{error::code::ERESTARTSYS, prelude::*, sync::LockClassKey, types::Opaque};
 
 /// A `wait_queue_head`.
 ///
@@ -55,7 +53,10 @@ unsafe impl Sync for WaitQueue {}
 /// Creates a [`WaitQueue`] initialiser with a lockdep class of its own.
 macro_rules! new_wait_queue {
     ($name:literal) => {
-        $crate::sys::wait::WaitQueue::new(kernel::c_str!($name), kernel::static_lock_class!())
+        $crate::sys::wait::WaitQueue::new(
+            kernel::c_str!($name),
+            $crate::sys::compat::lock_class(kernel::static_lock_class!()),
+        )
     };
 }
 pub(crate) use new_wait_queue;
