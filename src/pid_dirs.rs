@@ -45,7 +45,7 @@ use core::{
     sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed},
 };
 use kernel::{
-    c_str, fmt, new_mutex,
+    c_str, new_mutex,
     prelude::*,
     rbtree::RBTree,
     static_lock_class,
@@ -305,7 +305,7 @@ impl PidDirs {
 
     /// Creates /proc/allpids/<tgid>/ and its files for `process`.
     fn create_dir(&self, process: ProcessId) -> Result<PidDir> {
-        let name = CString::try_from_fmt(fmt!("{}", process.tgid))?;
+        let name = CString::try_from_fmt(crate::sys::compat::fmt!("{}", process.tgid))?;
         let dir = ProcDir::new(&name, 0o555, Some(&self.root))?;
         let info = Arc::new(PidInfo::new(self.profiler.clone(), process), GFP_KERNEL)?;
         Ok(PidDir {

@@ -52,7 +52,11 @@ impl<L: SchedListener> ProcSnapshot for Stats<L> {
             writeln!(
                 out,
                 "probe {} events {} time_ns {} missed {} timed {}",
-                hook.name, hook.totals.events, hook.totals.time_ns, hook.missed, hook.totals.timed
+                crate::sys::compat::cstr_text(hook.name),
+                hook.totals.events,
+                hook.totals.time_ns,
+                hook.missed,
+                hook.totals.timed
             )?;
             timer_ns = timer_ns.max(hook.totals.timer_ns);
             Ok(())

@@ -44,6 +44,10 @@ pub(crate) struct Session {
     threshold: Mutex<Option<Arc<Threshold>>>,
 }
 
+// pin-init's #[pinned_drop] implements an unsafe trait since it became its
+// own crate; what it wraps, this impl, is safe code. (6.12's macro takes no
+// other attribute.)
+#[cfg_attr(lattop_pin_init_crate, allow(unsafe_code))]
 #[pinned_drop]
 impl PinnedDrop for Session {
     fn drop(self: Pin<&mut Self>) {

@@ -169,7 +169,7 @@ impl<L: SchedListener> ProbeSet<L> {
             GFP_KERNEL,
         )?;
         let hooks = params::HOOKS.get();
-        let source = match hooks.as_bytes() {
+        let source = match crate::sys::compat::cstr_bytes(hooks) {
             b"tracepoint" => Source::Tracepoints(SchedTracepoints::register(
                 tracepoints::Hooks::new(events.clone())?,
             )?),

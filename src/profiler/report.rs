@@ -8,6 +8,7 @@ use super::{task_table::ReportRow, Profiler};
 use crate::{
     params,
     sys::{
+        compat::cstr_text,
         namespace::View,
         procfs::{ProcFile, ProcSnapshot, SnapshotBuffer},
         task::COMM_LEN,
@@ -39,7 +40,7 @@ impl ProcSnapshot for Report {
         let rows = self
             .profiler
             .report_rows(params::MAX_ROWS.get() as usize, &View::current())?;
-        writeln!(out, "{}", uapi::REPORT_HEADER)?;
+        writeln!(out, "{}", cstr_text(uapi::REPORT_HEADER))?;
         for row in rows.iter() {
             write_row(out, row)?;
         }

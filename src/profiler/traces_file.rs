@@ -7,6 +7,7 @@
 use super::{report::Comm, Profiler, TraceEntry, TracesRow};
 use crate::sort;
 use crate::sys::{
+    compat::cstr_text,
     gfp_quiet,
     namespace::View,
     procfs::{kernel_symbol, ProcFile, ProcSnapshot, SnapshotBuffer, SYMBOL_LEN},
@@ -37,7 +38,7 @@ impl ProcSnapshot for TracesFile {
         // Rendered at open, by the reader, whose pid namespace it is.
         let copy = self.profiler.all_traces(&View::current())?;
         let symbols = KernelSymbols::of(&copy.entries)?;
-        writeln!(out, "{}", uapi::TRACES_HEADER)?;
+        writeln!(out, "{}", cstr_text(uapi::TRACES_HEADER))?;
         for (number, path) in copy.files.iter() {
             write!(out, "file {} ", number)?;
             write_path(out, path)?;

@@ -64,3 +64,76 @@ pub(crate) fn lock_class(
 ) -> &'static kernel::sync::LockClassKey {
     key.get_ref()
 }
+
+/// A C string's bytes, without its NUL: `as_bytes` of 6.12's `CStr`,
+/// `to_bytes` of core's.
+pub(crate) fn cstr_bytes(s: &kernel::str::CStr) -> &[u8] {
+    #[cfg(not(lattop_core_cstr))]
+    return s.as_bytes();
+    #[cfg(lattop_core_cstr)]
+    return s.to_bytes();
+}
+
+/// A C string as text (the UAPI header's names, ASCII), for formatting:
+/// 6.12's `CStr` displays itself, core's does not.
+pub(crate) fn cstr_text(s: &kernel::str::CStr) -> &str {
+    s.to_str().unwrap_or("?")
+}
+
+/// A C string's pointer, in a `const fn`: `as_char_ptr` of 6.12's `CStr`,
+/// `as_ptr` of core's (`CStrExt::as_char_ptr` is not const).
+pub(crate) const fn cstr_ptr(s: &kernel::str::CStr) -> *const kernel::ffi::c_char {
+    #[cfg(not(lattop_core_cstr))]
+    return s.as_char_ptr();
+    #[cfg(lattop_core_cstr)]
+    return s.as_ptr().cast();
+}
+
+/// `fmt!`, formatting arguments for `CString::try_from_fmt`: a
+/// `macro_rules!` at the crate root in 6.12, a procedural macro in the
+/// prelude later.
+#[cfg(not(lattop_core_cstr))]
+pub(crate) use kernel::fmt;
+#[cfg(lattop_core_cstr)]
+pub(crate) use kernel::prelude::fmt;
+
+/// The methods 6.12's `CStr` has itself and core's gets from this trait.
+#[cfg(lattop_core_cstr)]
+pub(crate) use kernel::str::CStrExt;
+
+/// A user-space address as `UserSlice` takes it.
+pub(crate) fn user_ptr(addr: usize) -> kernel::uaccess::UserPtr {
+    #[cfg(not(lattop_user_ptr_struct))]
+    return addr;
+    #[cfg(lattop_user_ptr_struct)]
+    return kernel::uaccess::UserPtr::from_addr(addr);
+}
+
+/// Grows `v`'s length by `n`.
+///
+/// # Safety
+///
+/// The `n` elements past the length are within the capacity and
+/// initialised.
+pub(crate) unsafe fn grow_len<T, A: kernel::alloc::Allocator>(
+    v: &mut kernel::alloc::Vec<T, A>,
+    n: usize,
+) {
+    #[cfg(not(lattop_kvec_inc_len))]
+    // SAFETY: the caller's contract.
+    unsafe {
+        v.set_len(v.len() + n)
+    };
+    #[cfg(lattop_kvec_inc_len)]
+    // SAFETY: the caller's contract.
+    unsafe {
+        v.inc_len(n)
+    };
+}
+
+/// `task_struct`'s `on_rq`, as GCC lays it out: an `int` in 6.12, a `u8`
+/// in 7.x.
+#[cfg(not(lattop_on_rq_u8))]
+pub(crate) type OnRq = i32;
+#[cfg(lattop_on_rq_u8)]
+pub(crate) type OnRq = u8;

@@ -134,7 +134,13 @@ impl<T: HasDeferred> Deferred<T> {
         // SAFETY: the kernel calls this with our `irq_work` (type
         // invariant), the field of a `Deferred` that is alive: `sync` waits
         // for this function before teardown.
-        let this = unsafe { &*kernel::container_of!(irq_work, Self, irq_work) };
+        let this = unsafe {
+            &*kernel::container_of!(
+                irq_work.cast::<Opaque<bindings::irq_work>>(),
+                Self,
+                irq_work
+            )
+        };
         // SAFETY: `work` is initialised and pinned (type invariant).
         unsafe { work::queue(&this.queue, this.work.get()) };
     }
@@ -144,7 +150,8 @@ impl<T: HasDeferred> Deferred<T> {
         // `T` (type invariants), both alive: `sync` waits for this
         // function before teardown.
         let owner = unsafe {
-            let this = kernel::container_of!(work, Self, work);
+            let this =
+                kernel::container_of!(work.cast::<Opaque<bindings::work_struct>>(), Self, work);
             &*T::from_deferred(this)
         };
         owner.run_deferred();

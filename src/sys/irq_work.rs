@@ -110,7 +110,7 @@ impl<T: HasIrqWork> IrqWork<T> {
         // a `T` (type invariants), both alive: dropping the `IrqWork` waits
         // for this function (see `drop`).
         let owner = unsafe {
-            let this = kernel::container_of!(work, Self, work);
+            let this = kernel::container_of!(work.cast::<Opaque<bindings::irq_work>>(), Self, work);
             &*T::from_irq_work(this)
         };
         owner.run_irq_work();

@@ -9,7 +9,7 @@ use super::{
     task::TaskView,
 };
 use core::ptr::addr_of_mut;
-use kernel::{alloc::KBox, ffi, fmt, prelude::*, str::CString, types::Opaque};
+use kernel::{alloc::KBox, ffi, prelude::*, str::CString, types::Opaque};
 
 /// What runs when a probed function is entered.
 ///
@@ -127,7 +127,7 @@ impl<H: ProbeHandler> Kprobe<H> {
     /// Fails with the kernel's error: `ENOENT` when there is no such symbol,
     /// `EINVAL` when it cannot be probed (inlined away, blacklisted...).
     pub(crate) fn register(symbol: &CStr, handler: H) -> Result<Pin<KBox<Self>>> {
-        let symbol = CString::try_from_fmt(fmt!("{}", symbol))?;
+        let symbol = CString::try_from_fmt(super::compat::fmt!("{}", symbol))?;
         let addr = entry_address(&symbol)?;
         let mut probe = KBox::new(
             Self {
@@ -178,7 +178,8 @@ impl<H: ProbeHandler> Kprobe<H> {
     ) -> ffi::c_int {
         // SAFETY: by the type invariant `kp` is the `kp` field of a live
         // `Kprobe<H>`: the kernel calls this only while it is registered.
-        let this = unsafe { &*kernel::container_of!(kp, Self, kp) };
+        let this =
+            unsafe { &*kernel::container_of!(kp.cast::<Opaque<bindings::kprobe>>(), Self, kp) };
         // SAFETY: kprobes pass the live registers of the probed context.
         let regs = unsafe { &*regs };
         this.handler.entered(&ProbeArgs { regs });
@@ -255,7 +256,7 @@ impl<H: SchedHandler> SchedProbe<H> {
     /// Arms `handler` on the entry of `symbol`, which must be one of the
     /// scheduler functions above (`EINVAL` otherwise).
     pub(crate) fn register(symbol: &CStr, handler: H) -> Result<Pin<KBox<Kprobe<Self>>>> {
-        if !SCHED_FUNCTIONS.contains(&symbol.as_bytes()) {
+        if !SCHED_FUNCTIONS.contains(&super::compat::cstr_bytes(symbol)) {
             return Err(EINVAL);
         }
         // INVARIANT: `symbol` is one of SCHED_FUNCTIONS.

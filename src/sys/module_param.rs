@@ -5,6 +5,8 @@
 //! the module loader looks for them, and the `parm`/`parmtype` lines that
 //! `modinfo` shows.
 
+#[cfg(lattop_core_cstr)]
+use super::compat::CStrExt;
 use super::{
     bindings,
     layout::{assert_offset, assert_size},
@@ -58,7 +60,7 @@ unsafe impl Sync for ParamStr {}
 impl ParamStr {
     /// A parameter whose value is `default` unless insmod sets it.
     pub(crate) const fn new(default: &'static CStr) -> Self {
-        Self(UnsafeCell::new(default.as_char_ptr()))
+        Self(UnsafeCell::new(super::compat::cstr_ptr(default)))
     }
 
     /// The value the module was loaded with.
@@ -135,7 +137,7 @@ impl KernelParam {
         ops: *const bindings::kernel_param_ops,
     ) -> Self {
         Self(bindings::kernel_param {
-            name: name.as_char_ptr(),
+            name: super::compat::cstr_ptr(name),
             // Only the address of the extern static is taken.
             mod_: (&raw const __this_module)
                 .cast::<bindings::module>()

@@ -113,16 +113,8 @@ impl<T: HasPeriodic> Periodic<T> {
     ) -> impl PinInit<Self> {
         pin_init!(Self {
             timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
-                // SAFETY: `slot` is valid for writing an hrtimer; hrtimer_init
-                // leaves `function` for the caller to set, before any start.
-                unsafe {
-                    bindings::hrtimer_init(
-                        slot,
-                        bindings::CLOCK_MONOTONIC as ffi::c_int,
-                        bindings::hrtimer_mode_HRTIMER_MODE_ABS,
-                    );
-                    (*slot).function = Some(Self::timer_func);
-                }
+                // SAFETY: `slot` is valid for writing an hrtimer.
+                unsafe { Self::timer_init(slot) }
             }),
             work <- Opaque::ffi_init(|slot| {
                 // SAFETY: `slot` is valid for writing a work_struct.
@@ -195,16 +187,51 @@ impl<T: HasPeriodic> Periodic<T> {
         }
     }
 
+    /// Initialises the timer at `slot` to call `timer_func`: hrtimer_init()
+    /// then its `function` set, up to 6.14; hrtimer_setup() later.
+    ///
+    /// # Safety
+    ///
+    /// `slot` is valid for writing an hrtimer, which is not armed.
+    unsafe fn timer_init(slot: *mut bindings::hrtimer) {
+        #[cfg(not(lattop_hrtimer_setup))]
+        // SAFETY: the caller's contract; hrtimer_init leaves `function`
+        // for the caller to set, before any start.
+        unsafe {
+            bindings::hrtimer_init(
+                slot,
+                bindings::CLOCK_MONOTONIC as ffi::c_int,
+                bindings::hrtimer_mode_HRTIMER_MODE_ABS,
+            );
+            (*slot).function = Some(Self::timer_func);
+        }
+        #[cfg(lattop_hrtimer_setup)]
+        // SAFETY: the caller's contract.
+        unsafe {
+            bindings::hrtimer_setup(
+                slot,
+                Some(Self::timer_func),
+                bindings::CLOCK_MONOTONIC as ffi::c_int,
+                bindings::hrtimer_mode_HRTIMER_MODE_ABS,
+            )
+        };
+    }
+
     unsafe extern "C" fn timer_func(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
         // Hard interrupt context, outside any runqueue lock: queueing work,
         // which may wake a worker, is allowed here.
         // SAFETY: the kernel calls this with our `timer` (type invariant),
         // which fires only while its Periodic is alive (`stop` cancels it
         // before teardown).
-        let this = unsafe { &*kernel::container_of!(timer, Self, timer) };
+        let this = unsafe {
+            &*kernel::container_of!(timer.cast::<Opaque<bindings::hrtimer>>(), Self, timer)
+        };
         // SAFETY: `work` is initialised and pinned (type invariant).
         unsafe { work::queue(&this.queue, this.work.get()) };
-        bindings::hrtimer_restart_HRTIMER_NORESTART
+        #[cfg(not(lattop_hrtimer_setup))]
+        return bindings::hrtimer_restart_HRTIMER_NORESTART;
+        #[cfg(lattop_hrtimer_setup)]
+        return bindings::hrtimer_restart::HRTIMER_NORESTART;
     }
 
     unsafe extern "C" fn work_func(work: *mut bindings::work_struct) {
@@ -212,7 +239,8 @@ impl<T: HasPeriodic> Periodic<T> {
         // `T` (type invariants), both alive: `stop` waits for this
         // function before teardown.
         let owner = unsafe {
-            let this = kernel::container_of!(work, Self, work);
+            let this =
+                kernel::container_of!(work.cast::<Opaque<bindings::work_struct>>(), Self, work);
             &*T::from_periodic(this)
         };
         owner.run_periodic();

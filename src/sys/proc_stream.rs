@@ -23,7 +23,7 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::Arc,
-    uaccess::{UserPtr, UserSlice, UserSliceReader, UserSliceWriter},
+    uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
 };
 
 /// What a stream /proc file does.
@@ -155,7 +155,7 @@ impl<T: ProcStream> StreamOps<T> {
         // SAFETY: `file` is open.
         let nonblock =
             unsafe { bindings::file_flags(file) } & bindings::LATTOP_CONST_O_NONBLOCK != 0;
-        let out = UserSlice::new(buf as UserPtr, count).writer();
+        let out = UserSlice::new(super::compat::user_ptr(buf as usize), count).writer();
         match data.read(session, out, nonblock) {
             Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,
@@ -170,7 +170,7 @@ impl<T: ProcStream> StreamOps<T> {
     ) -> isize {
         // SAFETY: procfs calls `proc_write` on an open file of ours.
         let (data, session) = unsafe { Self::parts(file) };
-        let input = UserSlice::new(buf as UserPtr, count).reader();
+        let input = UserSlice::new(super::compat::user_ptr(buf as usize), count).reader();
         match data.write(session, input) {
             Ok(n) => n as isize,
             Err(e) => e.to_errno() as isize,

@@ -168,7 +168,7 @@ impl Room<'_, u8> {
         write(at);
         // SAFETY: the `n` bytes past the length are within the capacity,
         // and `write` initialised them (the caller's contract).
-        unsafe { self.items.set_len(len + n) };
+        unsafe { super::compat::grow_len(&mut self.items, n) };
         Ok(len)
     }
 

@@ -5,6 +5,7 @@
 
 use super::{
     bindings,
+    compat::OnRq,
     layout::{self, assert_offset},
 };
 use core::marker::PhantomData;
@@ -363,9 +364,9 @@ impl<'a> TaskView<'a> {
     /// this tells a queued task's move from a wake-up's choice of CPU.
     #[inline]
     pub(crate) fn is_on_rq(&self) -> bool {
-        task_field!(TASK_ON_RQ, TASK_ON_RQ_SIZE, i32);
-        // SAFETY: `on_rq` is an `int` at TASK_ON_RQ (checked above).
-        let on_rq: i32 = unsafe { self.field(layout::TASK_ON_RQ) };
+        task_field!(TASK_ON_RQ, TASK_ON_RQ_SIZE, OnRq);
+        // SAFETY: `on_rq` is an `OnRq` at TASK_ON_RQ (checked above).
+        let on_rq: OnRq = unsafe { self.field(layout::TASK_ON_RQ) };
         on_rq != 0
     }
 

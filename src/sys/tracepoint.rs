@@ -80,7 +80,7 @@ unsafe extern "C" fn find_event(tp: *mut bindings::tracepoint, found: *mut c_voi
     // NUL-terminated strings.
     let name = unsafe { CStr::from_char_ptr((*tp).name) };
     for (slot, wanted) in found.iter_mut().zip(EVENTS) {
-        if name.as_bytes() == wanted.as_bytes() {
+        if super::compat::cstr_bytes(name) == super::compat::cstr_bytes(wanted) {
             *slot = tp;
         }
     }
@@ -198,7 +198,7 @@ impl<H: SchedEvents> SchedTracepoints<H> {
         // SAFETY: `comm` is the new name, a NUL-terminated string that
         // __set_task_comm() is about to copy (and truncate) into the task.
         let name = unsafe { CStr::from_char_ptr(comm) };
-        handler.renamed(&task, comm_words_of(name.as_bytes()));
+        handler.renamed(&task, comm_words_of(super::compat::cstr_bytes(name)));
     }
 }
 
