@@ -100,6 +100,8 @@ rm -rf "$module"
 mkdir -p "$module"
 cp -a "$repo/Kbuild" "$repo/src" "$repo/include" "$module/"
 find "$module" \( -name '*.o' -o -name '.*.cmd' -o -name '.*.d' -o -name bindings_generated.rs \) -delete
+# Each kernel's bindgen with its libclang (scripts/kernel-env.sh).
+. "$repo/scripts/kernel-env.sh"
 make -s -C "$kdir" M="$module" RUSTC="${RUSTC:-/usr/bin/rustc}" \
 	BINDGEN="${BINDGEN:-${CARGO_HOME:-$HOME/.cargo}/bin/bindgen}" modules
 
