@@ -466,15 +466,7 @@ impl Profiler {
         // Tasks past their retention go first, so that no report lists one.
         self.collect_exited(&mut table);
         let rcu = RcuReadGuard::new();
-        // Outside the initial pid namespace, only live tasks of the
-        // reader's (an exited task's namespace is not known any more).
-        table.report(&mut rows, max_rows, now_ns(), |tid, tgid, start_time| {
-            if view.sees_all_pids() {
-                Some((tid, tgid))
-            } else {
-                view.task_numbers(tid, start_time, &rcu)
-            }
-        });
+        table.report(&mut rows, max_rows, now_ns(), numbering(view, &rcu));
         Ok(rows)
     }
 
@@ -493,13 +485,7 @@ impl Profiler {
         };
         {
             let rcu = RcuReadGuard::new();
-            table.copy_traces(&mut copy, now_ns(), |tid, tgid, start_time| {
-                if view.sees_all_pids() {
-                    Some((tid, tgid))
-                } else {
-                    view.task_numbers(tid, start_time, &rcu)
-                }
-            });
+            table.copy_traces(&mut copy, now_ns(), numbering(view, &rcu));
         }
         table.copy_file_paths(&mut copy)?;
         Ok(copy)
@@ -547,6 +533,22 @@ impl Profiler {
     /// outside the hooks (ns): what a hook may have waited for.
     pub(crate) fn live_counts(&self) -> (usize, u64) {
         (self.live.in_use(), self.live.longest_hold_ns.load(Relaxed))
+    }
+}
+
+/// How `view` numbers a task of the table (its tid, tgid and start time), if
+/// it sees it: outside the initial pid namespace, only live tasks of the
+/// reader's (an exited task's namespace is not known any more).
+fn numbering<'a>(
+    view: &'a View,
+    rcu: &'a RcuReadGuard,
+) -> impl Fn(i32, i32, u64) -> Option<(i32, i32)> + 'a {
+    move |tid, tgid, start_time| {
+        if view.sees_all_pids() {
+            Some((tid, tgid))
+        } else {
+            view.task_numbers(tid, start_time, rcu)
+        }
     }
 }
 

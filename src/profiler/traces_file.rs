@@ -119,10 +119,8 @@ fn write_trace(out: &mut SnapshotBuffer, entry: &TraceEntry, symbols: &KernelSym
 /// cost (1,000 tasks of 32 traces: some 96,000 frames, a few hundred
 /// addresses).
 struct KernelSymbols {
-    /// Sorted, each once.
-    addrs: KVVec<usize>,
-    /// Where each address's text is in `text`: start and end.
-    spans: KVVec<(usize, usize)>,
+    /// Each address once, sorted, with where its text is in `text`.
+    spans: KVVec<(usize, core::ops::Range<usize>)>,
     text: KVVec<u8>,
 }
 
@@ -137,7 +135,6 @@ impl KernelSymbols {
         // Not core's sort: see crate::sort.
         sort::sort_by_key(&mut all, |&addr| addr);
         let mut symbols = Self {
-            addrs: KVVec::new(),
             spans: KVVec::new(),
             text: KVVec::new(),
         };
@@ -151,16 +148,16 @@ impl KernelSymbols {
             symbols
                 .text
                 .extend_from_slice(&symbol[..len], gfp_quiet())?;
-            symbols.addrs.push(addr, gfp_quiet())?;
-            symbols.spans.push((start, start + len), gfp_quiet())?;
+            symbols
+                .spans
+                .push((addr, start..start + len), gfp_quiet())?;
         }
         Ok(symbols)
     }
 
     /// The text of the symbol at `addr`, if it is one of the frames.
     fn get(&self, addr: usize) -> Option<&[u8]> {
-        let i = self.addrs.binary_search(&addr).ok()?;
-        let &(start, end) = self.spans.get(i)?;
-        self.text.get(start..end)
+        let i = self.spans.binary_search_by_key(&addr, |(a, _)| *a).ok()?;
+        self.text.get(self.spans.get(i)?.1.clone())
     }
 }

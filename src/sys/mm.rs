@@ -159,13 +159,11 @@ impl MappedFile<'_> {
     /// end of `buf`; `None` if it does not fit.
     pub(crate) fn path<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
         let len = ffi::c_int::try_from(buf.len()).ok()?;
-        let start = buf.as_mut_ptr() as usize;
+        let start = buf.as_mut_ptr();
         // SAFETY: `file` is live (type invariant); d_path() writes at most
-        // `len` bytes of `buf` and returns where the path begins, or an
-        // error pointer.
-        let path =
-            unsafe { bindings::file_d_path(self.file.as_ptr(), buf.as_mut_ptr().cast(), len) };
-        let at = (path as usize).checked_sub(start)?;
+        // `len` bytes of `buf` and returns where the path begins, or an error pointer.
+        let path = unsafe { bindings::file_d_path(self.file.as_ptr(), start.cast(), len) };
+        let at = (path as usize).checked_sub(start as usize)?;
         // An error pointer lies far above `buf`; the path ends with a NUL
         // at the buffer's end.
         buf.get(at..buf.len().checked_sub(1)?)

@@ -94,8 +94,8 @@ pub struct TopModel {
     /// The filter being typed, after `/`.
     pub editing: Option<String>,
     pub selected: usize,
-    previous: Option<Traces>,
-    current: Traces,
+    /// The last read; `None` before the first.
+    current: Option<Traces>,
     changed: Traces,
     pub error: Option<String>,
 }
@@ -108,8 +108,7 @@ impl Default for TopModel {
             filter: String::new(),
             editing: None,
             selected: 0,
-            previous: None,
-            current: Traces::default(),
+            current: None,
             changed: Traces::default(),
             error: None,
         }
@@ -127,12 +126,11 @@ impl TopModel {
     /// Takes in a new read: the interval's figures are its growth since the
     /// last one.
     pub fn refresh(&mut self, now: Traces) {
-        self.changed = match &self.previous {
+        self.changed = match &self.current {
             Some(before) => delta(before, &now),
             None => Traces::default(),
         };
-        self.previous = Some(now.clone());
-        self.current = now;
+        self.current = Some(now);
         self.error = None;
         self.selected = self.selected.min(self.rows().len().saturating_sub(1));
     }
@@ -146,7 +144,7 @@ impl TopModel {
             .map(|t| (t.tid, (t.total_us, t.sleeps)))
             .collect();
         let mut rows: BTreeMap<i32, TopRow> = BTreeMap::new();
-        for task in &self.current.tasks {
+        for task in self.current.iter().flat_map(|c| &c.tasks) {
             if !task.comm.contains(&self.filter) {
                 continue;
             }
@@ -337,7 +335,10 @@ impl TopModel {
     fn selected_names(&self) -> UserNames {
         let worst = self.rows().get(self.selected).and_then(|r| r.worst.clone());
         let frames = worst.iter().flat_map(|w| w.user.iter());
-        UserNames::of_frames(&self.current.files, frames)
+        match &self.current {
+            Some(read) => UserNames::of_frames(&read.files, frames),
+            None => UserNames::default(),
+        }
     }
 }
 
